@@ -1,0 +1,75 @@
+import type { GroupVersionKind } from './types.js';
+
+/** Everything the API server and its clients need to know about one resource type. */
+export interface ResourceInfo {
+  group: string;
+  version: string;
+  kind: string;
+  /** plural, lower case: the URL segment */
+  resource: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  /** Subresources served besides the main resource. */
+  subresources: Array<'status' | 'scale' | 'log' | 'exec' | 'attach' | 'portforward' | 'proxy' | 'binding' | 'eviction'>;
+  /** Verbs the main resource supports (discovery). */
+  verbs: string[];
+  /** Whether spec changes bump metadata.generation and status is only written through /status. */
+  hasStatus: boolean;
+}
+
+const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+function r(info: Partial<ResourceInfo> & Pick<ResourceInfo, 'group' | 'version' | 'kind' | 'resource'>): ResourceInfo {
+  return {
+    singular: info.kind.toLowerCase(),
+    namespaced: true,
+    shortNames: [],
+    categories: [],
+    subresources: [],
+    verbs: allVerbs,
+    hasStatus: false,
+    ...info,
+  };
+}
+
+/** The resource types skiff serves, in discovery order. */
+export const resources: readonly ResourceInfo[] = [
+  r({ group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status'], hasStatus: true, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }),
+  r({ group: '', version: 'v1', kind: 'Node', resource: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status', 'proxy'], hasStatus: true }),
+  r({ group: '', version: 'v1', kind: 'Pod', resource: 'pods', shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'exec', 'attach', 'portforward', 'binding', 'eviction', 'proxy'], hasStatus: true }),
+  r({ group: '', version: 'v1', kind: 'Service', resource: 'services', shortNames: ['svc'], categories: ['all'], subresources: ['status', 'proxy'], hasStatus: true, verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] }),
+  r({ group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', singular: 'endpoints', shortNames: ['ep'] }),
+  r({ group: '', version: 'v1', kind: 'Event', resource: 'events', shortNames: ['ev'] }),
+  r({ group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', shortNames: ['cm'] }),
+  r({ group: '', version: 'v1', kind: 'Secret', resource: 'secrets' }),
+  r({ group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', shortNames: ['sa'] }),
+  r({ group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'], hasStatus: true }),
+  r({ group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'], hasStatus: true }),
+  r({ group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices' }),
+  r({ group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', shortNames: ['ing'], subresources: ['status'], hasStatus: true }),
+  r({ group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', resource: 'ingressclasses', namespaced: false }),
+  r({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases' }),
+  r({ group: 'metallb.io', version: 'v1beta1', kind: 'IPAddressPool', resource: 'ipaddresspools', subresources: ['status'], hasStatus: true }),
+  r({ group: 'metallb.io', version: 'v1beta1', kind: 'L2Advertisement', resource: 'l2advertisements' }),
+];
+
+/** Preferred version per group, in discovery order ('' is the core group). */
+export function groups(): Array<{ group: string; versions: string[] }> {
+  const out: Array<{ group: string; versions: string[] }> = [];
+  for (const info of resources) {
+    let g = out.find((x) => x.group === info.group);
+    if (!g) out.push((g = { group: info.group, versions: [] }));
+    if (!g.versions.includes(info.version)) g.versions.push(info.version);
+  }
+  return out;
+}
+
+export function findResource(group: string, version: string, resource: string): ResourceInfo | undefined {
+  return resources.find((x) => x.group === group && x.version === version && x.resource === resource);
+}
+
+export function findKind(gvk: GroupVersionKind): ResourceInfo | undefined {
+  return resources.find((x) => x.group === gvk.group && x.version === gvk.version && x.kind === gvk.kind);
+}

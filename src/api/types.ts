@@ -1,0 +1,51 @@
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+
+export type { ObjectMeta };
+
+/** Any Kubernetes object as stored and served: typed fields are checked by each kind's validation. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface KubeList<T extends KubeObject = KubeObject> {
+  apiVersion: string;
+  kind: string;
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  items: T[];
+}
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+export interface GroupVersionResource {
+  group: string;
+  version: string;
+  resource: string;
+}
+
+/** `apps/v1` or `v1` for the core group. */
+export function apiVersionOf(gv: { group: string; version: string }): string {
+  return gv.group ? `${gv.group}/${gv.version}` : gv.version;
+}
+
+export function parseApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+/** Watch event as served on the wire. */
+export interface WatchEvent<T = KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+/** A deep copy for JSON-shaped data. */
+export function clone<T>(v: T): T {
+  return structuredClone(v);
+}
