@@ -1,0 +1,56 @@
+import type { KubeObject } from '../api/types.js';
+import type { Clock } from '../util/clock.js';
+import { SharedInformer } from './informer.js';
+import type { ResourceType, RestClient } from './rest.js';
+
+export interface InformerScope {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/**
+ * One informer per (resource, scope), shared by every controller that asks for it
+ * (client-go's SharedInformerFactory). `start` runs informers created since the last call.
+ */
+export class InformerFactory {
+  private readonly informers = new Map<string, SharedInformer<KubeObject>>();
+  private readonly started = new Set<string>();
+  private readonly runs: Promise<void>[] = [];
+
+  constructor(private readonly opts: { client: RestClient; clock?: Clock; log?: (message: string) => void }) {}
+
+  get client(): RestClient {
+    return this.opts.client;
+  }
+
+  informerFor<T extends KubeObject = KubeObject>(resource: ResourceType, scope: InformerScope = {}): SharedInformer<T> {
+    const key = [resource.group, resource.version, resource.resource, scope.namespace ?? '', scope.labelSelector ?? '', scope.fieldSelector ?? ''].join('|');
+    let inf = this.informers.get(key);
+    if (!inf) {
+      inf = new SharedInformer<KubeObject>({ client: this.opts.client, resource, ...scope, clock: this.opts.clock, log: this.opts.log });
+      this.informers.set(key, inf);
+    }
+    return inf as unknown as SharedInformer<T>;
+  }
+
+  /** Starts every informer not yet running; they stop when `signal` aborts. */
+  start(signal: AbortSignal): void {
+    for (const [key, inf] of this.informers) {
+      if (this.started.has(key)) continue;
+      this.started.add(key);
+      this.runs.push(inf.run(signal));
+    }
+  }
+
+  /** True once every started informer has synced; false if `signal` aborts first. */
+  async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
+    const results = await Promise.all([...this.informers.values()].map((inf) => inf.waitForSync(signal)));
+    return results.every(Boolean);
+  }
+
+  /** Resolves when every started informer has stopped (after its signal aborted). */
+  async stopped(): Promise<void> {
+    await Promise.all(this.runs);
+  }
+}

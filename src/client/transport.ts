@@ -1,0 +1,120 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { StatusError, type Status } from '../api/status.js';
+import type { ClientConfig } from './config.js';
+
+export interface RawRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Absolute path, e.g. `/api/v1/namespaces/default/pods`. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+const reasonForCode: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Expired',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+/** Turns a non-2xx response body into the StatusError the server meant (or one resembling it). */
+export function statusErrorFromBody(code: number, body: string): StatusError {
+  try {
+    const parsed = JSON.parse(body) as Partial<Status>;
+    if (parsed && parsed.kind === 'Status') {
+      return new StatusError({ code: parsed.code ?? code, reason: parsed.reason, message: parsed.message, details: parsed.details });
+    }
+  } catch {
+    // not JSON: fall through to a synthesised Status, as client-go does
+  }
+  const message = body.trim() || `the server responded with the status code ${code} but did not return more information`;
+  return new StatusError({ code, reason: reasonForCode[code] ?? 'Unknown', message });
+}
+
+/** The HTTP(S) connection to one API server: a keep-alive agent plus bearer-token auth. */
+export class Transport {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly mod: typeof http | typeof https;
+
+  constructor(private readonly config: ClientConfig) {
+    this.base = new URL(config.server);
+    const secure = this.base.protocol === 'https:';
+    this.mod = secure ? https : http;
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, ca: config.caData, rejectUnauthorized: !config.insecureSkipTLSVerify })
+      : new http.Agent({ keepAlive: true });
+  }
+
+  url(path: string, query?: RawRequest['query']): string {
+    const u = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') u.searchParams.set(k, String(v));
+    return u.pathname + u.search;
+  }
+
+  /** Sends a request and resolves with the response head; the caller consumes the body. */
+  open(req: RawRequest): Promise<IncomingMessage> {
+    const payload = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+    const headers: Record<string, string> = {
+      accept: req.accept ?? 'application/json',
+      'user-agent': this.config.userAgent ?? 'skiff-client',
+    };
+    if (this.config.token) headers.authorization = `Bearer ${this.config.token}`;
+    if (payload !== undefined) {
+      headers['content-type'] = req.contentType ?? 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(payload));
+    }
+    return new Promise((resolve, reject) => {
+      const r = this.mod.request(
+        {
+          protocol: this.base.protocol,
+          hostname: this.base.hostname,
+          port: this.base.port,
+          method: req.method,
+          path: this.url(req.path, req.query),
+          headers,
+          agent: this.agent,
+          signal: req.signal,
+        },
+        resolve,
+      );
+      r.on('error', reject);
+      r.end(payload);
+    });
+  }
+
+  /** A request whose JSON response is returned; non-2xx becomes a StatusError. */
+  async json<T>(req: RawRequest): Promise<T> {
+    const res = await this.open(req);
+    const body = await readBody(res);
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code > 299) throw statusErrorFromBody(code, body);
+    return (body ? JSON.parse(body) : {}) as T;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export async function readBody(res: IncomingMessage): Promise<string> {
+  res.setEncoding('utf8');
+  let body = '';
+  for await (const chunk of res) body += chunk as string;
+  return body;
+}
