@@ -106,7 +106,7 @@ const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
 
 /** Per kind (key `group/Kind`): the extra field labels and how to read them. */
-const kindFields: Record<string, (o: KubeObject) => Record<string, string>> = {
+const kindFields: Record<string, ((o: KubeObject) => Record<string, string>) | undefined> = {
   '/Pod': (o) => {
     const spec = obj(o.spec);
     const status = obj(o.status);
