@@ -1,0 +1,239 @@
+/**
+ * A container as a process group: spawned in its own session with the container's env and working
+ * directory, stdout/stderr captured to a CRI-format log. When the main process exits, whatever it left
+ * behind is killed, as the kernel does when a PID namespace's init dies; `stop` is SIGTERM to the
+ * group, then SIGKILL after the grace period.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { constants as osConstants } from 'node:os';
+import type { Writable } from 'node:stream';
+import { SkiffError } from '../../util/errors.js';
+import { realClock, type Clock } from '../../util/clock.js';
+import { CriLogWriter } from './cri-log.js';
+import { containerProcesses, isProcessLive } from './proc.js';
+
+export interface ContainerProcessOptions {
+  /** Container name, for messages. */
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /** The CRI log file (appended to; its directory is created). */
+  logPath: string;
+  /** Keep stdin open as a pipe (`stdin: true` containers, attach). */
+  stdin?: boolean;
+  clock?: Clock;
+}
+
+export type ContainerProcessState = 'created' | 'running' | 'exited';
+
+export interface ContainerExit {
+  /** As containerStatuses report it: the exit code, or 128+signal for a signal death. */
+  exitCode: number;
+  signal: NodeJS.Signals | null;
+  /** `Completed` for 0, `Error` otherwise (containerd's reasons). */
+  reason: 'Completed' | 'Error';
+  startedAt: number;
+  finishedAt: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+const OUTPUT_LIMIT = 64 * 1024;
+const POLL_MS = 20;
+
+export class ContainerProcess extends EventEmitter {
+  readonly name: string;
+  private readonly opts: ContainerProcessOptions;
+  private readonly clock: Clock;
+  private child: ChildProcess | undefined;
+  private log: CriLogWriter | undefined;
+  private exitInfo: ContainerExit | undefined;
+  private readonly exited: Promise<ContainerExit>;
+  private resolveExited!: (e: ContainerExit) => void;
+  private readonly execLeaders = new Set<number>();
+  private stateValue: ContainerProcessState = 'created';
+  startedAt: number | undefined;
+
+  constructor(opts: ContainerProcessOptions) {
+    super();
+    this.opts = opts;
+    this.name = opts.name;
+    this.clock = opts.clock ?? realClock;
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+  }
+
+  get state(): ContainerProcessState {
+    return this.stateValue;
+  }
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+  get exit(): ContainerExit | undefined {
+    return this.exitInfo;
+  }
+  get stdin(): Writable | undefined {
+    return this.child?.stdin ?? undefined;
+  }
+
+  /** Spawns the process; rejects with SkiffError `StartError` (as containerd's message says) if it cannot. */
+  async start(): Promise<void> {
+    if (this.stateValue !== 'created') throw new SkiffError('AlreadyStarted', `container ${this.name} was already started`);
+    const [file, ...args] = this.opts.argv;
+    if (!file) throw new SkiffError('StartError', 'no command specified');
+    if (this.opts.cwd && !fs.existsSync(this.opts.cwd)) fs.mkdirSync(this.opts.cwd, { recursive: true });
+    fs.mkdirSync(path.dirname(this.opts.logPath), { recursive: true });
+    const child = spawn(file, args, {
+      cwd: this.opts.cwd,
+      env: this.opts.env,
+      detached: true,
+      stdio: [this.opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (err: NodeJS.ErrnoException) => reject(startError(file, err)));
+    }).catch((err) => {
+      this.stateValue = 'exited';
+      throw err;
+    });
+    this.child = child;
+    this.startedAt = this.clock.now();
+    this.stateValue = 'running';
+    const log = new CriLogWriter(this.opts.logPath, () => this.clock.now());
+    this.log = log;
+    const drained = Promise.all([log.attach('stdout', child.stdout!), log.attach('stderr', child.stderr!)]);
+    const leader = child.pid!;
+    child.once('exit', (code, signal) => void this.onExit({ leader, code, signal, drained }));
+  }
+
+  private async onExit(e: { leader: number; code: number | null; signal: NodeJS.Signals | null; drained: Promise<unknown> }): Promise<void> {
+    const finishedAt = this.clock.now();
+    const signo = e.signal ? (osConstants.signals[e.signal] ?? 0) : 0;
+    const exitCode = e.code ?? 128 + signo;
+    // The main process is gone: nothing of the container may outlive it.
+    await this.killAll(e.leader);
+    // A process that escaped the group could hold the pipes open forever; don't wait on it.
+    await Promise.race([e.drained, delay(1000)]);
+    this.child?.stdout?.destroy();
+    this.child?.stderr?.destroy();
+    this.log?.close();
+    this.exitInfo = { exitCode, signal: e.signal, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: this.startedAt!, finishedAt };
+    this.stateValue = 'exited';
+    this.emit('exit', this.exitInfo);
+    this.resolveExited(this.exitInfo);
+  }
+
+  /** Resolves when the container has exited and none of its processes remain. */
+  wait(): Promise<ContainerExit> {
+    return this.exited;
+  }
+
+  /** SIGTERM to every process of the container, SIGKILL to what remains after `gracePeriodMs`. */
+  async stop(opts: { gracePeriodMs: number }): Promise<ContainerExit | undefined> {
+    if (this.stateValue === 'created') return undefined;
+    if (this.stateValue === 'exited') return this.exitInfo;
+    const leader = this.child!.pid!;
+    signalAll(containerProcesses(leader, this.execLeaders), 'SIGTERM');
+    const timer = this.clock.setTimeout(() => void this.killAll(leader), Math.max(0, opts.gracePeriodMs));
+    try {
+      return await this.exited;
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
+  }
+
+  /** The container's live processes (group, session, descendants, exec sessions). */
+  processes(): number[] {
+    const leader = this.child?.pid;
+    if (leader === undefined) return [];
+    return containerProcesses(leader, this.execLeaders);
+  }
+
+  /** Starts a process in the container's environment (kubectl exec); it dies with the container. */
+  spawnInContainer(argv: string[], opts: { stdin?: boolean; env?: Record<string, string> } = {}): ChildProcess {
+    const [file, ...args] = argv;
+    if (!file) throw new SkiffError('ExecError', 'no command specified');
+    if (this.stateValue !== 'running') throw new SkiffError('ContainerNotRunning', `container ${this.name} is not running`);
+    const child = spawn(file, args, {
+      cwd: this.opts.cwd,
+      env: { ...this.opts.env, ...opts.env },
+      detached: true,
+      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    if (child.pid !== undefined) {
+      const pid = child.pid;
+      this.execLeaders.add(pid);
+      child.once('exit', () => this.execLeaders.delete(pid));
+    }
+    return child;
+  }
+
+  /** Runs a command in the container and collects its output (exec probes). */
+  exec(argv: string[], opts: { timeoutMs: number }): Promise<ExecResult> {
+    return new Promise((resolve) => {
+      let child: ChildProcess;
+      try {
+        child = this.spawnInContainer(argv);
+      } catch (err) {
+        resolve({ exitCode: 126, stdout: '', stderr: err instanceof Error ? err.message : String(err), timedOut: false });
+        return;
+      }
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout = (stdout + d).slice(0, OUTPUT_LIMIT)));
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(0, OUTPUT_LIMIT)));
+      const timer = this.clock.setTimeout(() => {
+        timedOut = true;
+        if (child.pid !== undefined) signalAll(containerProcesses(child.pid), 'SIGKILL');
+      }, opts.timeoutMs);
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        this.clock.clearTimeout(timer);
+        resolve({ exitCode: err.code === 'ENOENT' ? 127 : 126, stdout, stderr: startError(argv[0]!, err).message, timedOut: false });
+      });
+      child.once('close', (code, signal) => {
+        this.clock.clearTimeout(timer);
+        const signo = signal ? (osConstants.signals[signal] ?? 0) : 0;
+        resolve({ exitCode: code ?? 128 + signo, stdout, stderr, timedOut });
+      });
+    });
+  }
+
+  /** SIGKILL to every process of the container until /proc shows none (zombies count as gone). */
+  private async killAll(leader: number): Promise<void> {
+    for (;;) {
+      const pids = containerProcesses(leader, this.execLeaders).filter(isProcessLive);
+      if (pids.length === 0) return;
+      signalAll(pids, 'SIGKILL');
+      await delay(POLL_MS);
+    }
+  }
+}
+
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function startError(file: string, err: NodeJS.ErrnoException): SkiffError {
+  if (err.code === 'ENOENT') return new SkiffError('StartError', `exec: "${file}": executable file not found in $PATH`);
+  if (err.code === 'EACCES') return new SkiffError('StartError', `exec: "${file}": permission denied`);
+  return new SkiffError('StartError', `exec: "${file}": ${err.message}`);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
