@@ -1,0 +1,142 @@
+import type { Clock } from '../../util/clock.js';
+import { newScheduler, type RealServer, type Scheduler, type SchedulerName, type SchedulerOptions } from '../schedulers/index.js';
+import { categorizeEndpoints, externalPolicyLocal, internalPolicyLocal } from '../topology.js';
+import {
+  endpointString, type AddressRole, type Endpoint, type EndpointStats, type ServicePortInfo, type ServicePortName,
+} from '../types.js';
+import { AffinityTable } from './affinity.js';
+
+/** Live counters of one endpoint of one service port (ipvsadm --stats). */
+export class EndpointCounters {
+  activeConnections = 0;
+  totalConnections = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  /** False once a sync removed the endpoint; the counters live on until its connections end. */
+  present = true;
+  constructor(readonly key: string, readonly ip: string, readonly port: number, public weight: number) {}
+}
+
+export interface ChooseRequest {
+  role: AddressRole;
+  clientIP: string;
+  clientPort: number;
+  destIP: string;
+  /** Endpoints that already failed to dial for this connection. */
+  exclude?: ReadonlySet<string>;
+}
+
+export interface BalancerOptions {
+  clock: Clock;
+  scheduler: SchedulerName;
+  schedulerOptions?: SchedulerOptions;
+}
+
+/** One service port's load balancer: endpoint categories, scheduler, affinity and counters. */
+export class ServiceBalancer {
+  private info!: ServicePortInfo;
+  private cluster: EndpointCounters[] = [];
+  private local: EndpointCounters[] = [];
+  private hasAny = false;
+  private readonly counters = new Map<string, EndpointCounters>();
+  private readonly scheduler: Scheduler;
+  private readonly affinity: AffinityTable;
+
+  constructor(readonly name: ServicePortName, private readonly opts: BalancerOptions) {
+    this.scheduler = newScheduler(opts.scheduler, opts.schedulerOptions);
+    this.affinity = new AffinityTable(opts.clock, 0);
+  }
+
+  get service(): ServicePortInfo {
+    return this.info;
+  }
+
+  update(info: ServicePortInfo, endpoints: readonly Endpoint[]): void {
+    this.info = info;
+    this.affinity.setTimeout(info.sessionAffinity.timeoutSeconds * 1000);
+    const cat = categorizeEndpoints(endpoints, info);
+    this.hasAny = cat.hasAnyEndpoints;
+    for (const c of this.counters.values()) c.present = false;
+    const track = (eps: Endpoint[]) =>
+      eps
+        .map((ep) => {
+          const key = endpointString(ep);
+          const weight = ep.weight ?? 1;
+          let c = this.counters.get(key);
+          if (!c) this.counters.set(key, (c = new EndpointCounters(key, ep.ip, ep.port, weight)));
+          c.weight = weight;
+          c.present = true;
+          return c;
+        })
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)); // stable order for rr/dh/sh
+    this.cluster = track(cat.clusterEndpoints);
+    this.local = track(cat.localEndpoints);
+    for (const [key, c] of this.counters) if (!c.present && c.activeConnections === 0) this.counters.delete(key);
+    this.affinity.retain(new Set([...this.cluster, ...this.local].map((c) => c.key)));
+  }
+
+  /** Whether the Service has usable endpoints anywhere (otherwise traffic is rejected). */
+  get hasEndpoints(): boolean {
+    return this.hasAny;
+  }
+
+  /** Endpoints that traffic arriving on an address of this role may use. */
+  candidates(role: AddressRole): EndpointCounters[] {
+    const local = role === 'ClusterIP' ? internalPolicyLocal(this.info) : externalPolicyLocal(this.info);
+    return local ? this.local : this.cluster;
+  }
+
+  isCandidate(key: string): boolean {
+    const c = this.counters.get(key);
+    return c !== undefined && c.present;
+  }
+
+  /** Unique local ready endpoint IPs, as kube-proxy's health check counts them. */
+  localReadyIPs(): string[] {
+    return this.local.map((c) => c.ip);
+  }
+
+  choose(req: ChooseRequest): EndpointCounters | undefined {
+    const all = this.candidates(req.role);
+    const usable = req.exclude?.size ? all.filter((c) => !req.exclude!.has(c.key)) : all;
+    if (usable.length === 0) return undefined;
+    const pinning = this.info.sessionAffinity.type === 'ClientIP';
+    if (pinning) {
+      const pinned = this.affinity.lookup(req.clientIP);
+      const hit = pinned === undefined ? undefined : usable.find((c) => c.key === pinned);
+      if (hit) {
+        this.affinity.record(req.clientIP, hit.key);
+        return hit;
+      }
+    }
+    const servers: RealServer[] = usable.map((c) => ({
+      key: c.key, ip: c.ip, port: c.port, weight: c.weight, activeConns: c.activeConnections, inactiveConns: 0,
+    }));
+    const picked = this.scheduler.pick(servers, req);
+    const chosen = picked && usable.find((c) => c.key === picked.key);
+    if (chosen && pinning) this.affinity.record(req.clientIP, chosen.key);
+    return chosen;
+  }
+
+  /** A dial to the pinned endpoint failed: let the next attempt choose afresh (as the userspace proxier did). */
+  dialFailed(clientIP: string): void {
+    this.affinity.forget(clientIP);
+  }
+
+  connectionOpened(c: EndpointCounters): void {
+    c.activeConnections++;
+    c.totalConnections++;
+  }
+
+  connectionClosed(c: EndpointCounters): void {
+    c.activeConnections--;
+    if (!c.present && c.activeConnections === 0 && this.counters.get(c.key) === c) this.counters.delete(c.key);
+  }
+
+  stats(): EndpointStats[] {
+    return [...this.counters.values()].map((c) => ({
+      servicePortName: this.name, protocol: this.info.protocol, ip: c.ip, port: c.port,
+      activeConnections: c.activeConnections, totalConnections: c.totalConnections, bytesIn: c.bytesIn, bytesOut: c.bytesOut,
+    }));
+  }
+}

@@ -1,0 +1,2 @@
+export { UserspaceDatapath, type UserspaceDatapathOptions } from './datapath.js';
+export { healthCheckBody } from './healthcheck.js';

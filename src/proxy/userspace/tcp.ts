@@ -1,0 +1,113 @@
+import net from 'node:net';
+import type { EndpointCounters } from './balancer.js';
+import type { ConnectionRegistry, ListenerTarget, ProxyListener } from './listener.js';
+
+/** Per-attempt dial timeouts, as the userspace proxier's endpointDialTimeouts. */
+const dialTimeouts = [250, 500, 1000, 2000];
+
+/** Closes a client at once; RST tells it "nothing here" as fast as iptables' REJECT does. */
+function reject(sock: net.Socket): void {
+  if (sock.destroyed) return;
+  try {
+    sock.resetAndDestroy();
+  } catch {
+    sock.destroy();
+  }
+}
+
+/** A TCP proxy port: accepts, picks an endpoint, dials (retrying others), then splices bytes both ways. */
+export class TcpListener implements ProxyListener {
+  readonly protocol = 'TCP' as const;
+  private readonly server: net.Server;
+
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    public target: ListenerTarget,
+    private readonly connections: ConnectionRegistry,
+  ) {
+    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (c) => this.accept(c));
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen({ host: this.address, port: this.port, exclusive: true }, () => {
+        this.server.off('error', onError);
+        this.server.on('error', () => {}); // accept errors (EMFILE) must not crash the proxy
+        resolve();
+      });
+    });
+  }
+
+  close(): void {
+    this.server.close();
+  }
+
+  private accept(client: net.Socket): void {
+    client.on('error', () => {}); // every path below ends the pair; errors need no further report
+    const { balancer, role } = this.target;
+    const clientIP = client.remoteAddress;
+    if (!clientIP || !balancer.hasEndpoints) return reject(client);
+    const req = { role, clientIP, clientPort: client.remotePort ?? 0, destIP: client.localAddress ?? this.address };
+    const exclude = new Set<string>();
+    let clientGone = false;
+    client.once('close', () => (clientGone = true));
+
+    const attempt = (n: number): void => {
+      const ep = balancer.choose({ ...req, exclude });
+      if (!ep || clientGone) return reject(client);
+      const upstream = net.connect({ host: ep.ip, port: ep.port, noDelay: true, allowHalfOpen: true });
+      upstream.setTimeout(dialTimeouts[n]);
+      const abandon = () => upstream.destroy();
+      client.once('close', abandon);
+      const fail = () => {
+        client.off('close', abandon);
+        upstream.destroy();
+        exclude.add(ep.key);
+        balancer.dialFailed(clientIP);
+        if (n + 1 < dialTimeouts.length) attempt(n + 1);
+        else reject(client);
+      };
+      upstream.once('error', fail);
+      upstream.once('timeout', fail);
+      upstream.once('connect', () => {
+        upstream.off('error', fail);
+        upstream.off('timeout', fail);
+        client.off('close', abandon);
+        upstream.setTimeout(0);
+        if (clientGone) return upstream.destroy();
+        this.splice(client, upstream, ep);
+      });
+    };
+    attempt(0);
+  }
+
+  private splice(client: net.Socket, upstream: net.Socket, ep: EndpointCounters): void {
+    const { balancer } = this.target;
+    balancer.connectionOpened(ep);
+    const conn = {
+      destroy: () => {
+        client.destroy();
+        upstream.destroy();
+      },
+    };
+    this.connections.add(conn);
+    let open = 2;
+    const closed = () => {
+      if (--open > 0) return;
+      this.connections.delete(conn);
+      balancer.connectionClosed(ep);
+    };
+    // A reset on one side is passed on as a reset, so neither peer mistakes it for a clean end.
+    client.on('error', () => reject(upstream));
+    upstream.on('error', () => reject(client));
+    client.once('close', closed);
+    upstream.once('close', closed);
+    client.on('data', (b: Buffer) => (ep.bytesIn += b.length));
+    upstream.on('data', (b: Buffer) => (ep.bytesOut += b.length));
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+}
