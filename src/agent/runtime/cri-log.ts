@@ -49,10 +49,12 @@ export class CriLogWriter {
         pending += chunk;
         let nl: number;
         while ((nl = pending.indexOf('\n')) >= 0) {
-          this.writeLine(stream, pending.slice(0, nl), false);
+          let line = pending.slice(0, nl);
           pending = pending.slice(nl + 1);
+          for (; line.length > MAX_LOG_LINE; line = line.slice(MAX_LOG_LINE)) this.writeLine(stream, line.slice(0, MAX_LOG_LINE), true);
+          this.writeLine(stream, line, false);
         }
-        while (pending.length >= MAX_LOG_LINE) {
+        while (pending.length > MAX_LOG_LINE) {
           this.writeLine(stream, pending.slice(0, MAX_LOG_LINE), true);
           pending = pending.slice(MAX_LOG_LINE);
         }
