@@ -1,6 +1,8 @@
-import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import type { ObjectMeta as ReadonlyObjectMeta } from 'kubernetes-types/meta/v1.js';
 
-export type { ObjectMeta };
+/** kubernetes-types marks server-set fields readonly; the server (and controllers) write them. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type ObjectMeta = Mutable<ReadonlyObjectMeta>;
 
 /** Any Kubernetes object as stored and served: typed fields are checked by each kind's validation. */
 export interface KubeObject {

@@ -1,0 +1,152 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { resources } from '../api/resources.js';
+import type { ResourceStrategy } from '../api/strategy.js';
+import { unauthorized } from '../api/status.js';
+import type { Store } from '../storage/store.js';
+import { realClock, type Clock } from '../util/clock.js';
+import type { ApiFunctions, HandlerContext } from './handlers/context.js';
+import { dispatchResource } from './handlers/dispatch.js';
+import { sendError } from './http.js';
+import { serveNonResource, type DiscoveryDocuments } from './non-resource.js';
+import type { ResourceHooks } from './registry/hooks.js';
+import { RestStorage } from './registry/rest-storage.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
+
+export interface ApiServerOptions {
+  store: Store;
+  clock?: Clock;
+  tls: { certPem: string; keyPem: string };
+  /** Bearer tokens accepted (admin, node agents). */
+  tokens: string[];
+  fns: ApiFunctions;
+  discovery: DiscoveryDocuments;
+  /** ResourceStrategy per `group/Kind` (core: `/Kind`). */
+  strategies: Record<string, ResourceStrategy>;
+  /** Admission hooks per `resource.group` (core: `resource.`). */
+  hooks?: Record<string, ResourceHooks>;
+  /** Streams served by node agents (log, exec, attach, portforward). */
+  connect?: HandlerContext['connect'];
+  log?: (msg: string) => void;
+}
+
+const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz']);
+
+/** kube-apiserver: HTTPS, bearer-token authentication, discovery, OpenAPI and the resource REST API. */
+export class ApiServer {
+  readonly storages = new Map<string, RestStorage>();
+  private readonly server: Server;
+  private readonly ctx: HandlerContext;
+  private readonly tokens: Buffer[];
+  private isReady = false;
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly opts: ApiServerOptions) {
+    const clock = opts.clock ?? realClock;
+    this.log = opts.log ?? (() => {});
+    this.tokens = opts.tokens.map((t) => Buffer.from(t));
+    const namespaces = () => this.storages.get('/v1/namespaces')!;
+    for (const info of resources) {
+      const storage = new RestStorage({
+        info,
+        store: opts.store,
+        clock,
+        strategy: opts.strategies[`${info.group}/${info.kind}`],
+        hooks: opts.hooks?.[`${info.resource}.${info.group}`],
+        namespaceState: info.namespaced
+          ? async (ns) => {
+              try {
+                const obj = await namespaces().get(undefined, ns);
+                return obj.metadata.deletionTimestamp ? 'Terminating' : 'Active';
+              } catch {
+                return 'Missing';
+              }
+            }
+          : undefined,
+      });
+      this.storages.set(`${info.group}/${info.version}/${info.resource}`, storage);
+    }
+    this.ctx = {
+      clock,
+      fns: opts.fns,
+      storage: (g, v, r) => this.storages.get(`${g}/${v}/${r}`),
+      connect: opts.connect,
+    };
+    this.server = createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
+    // kubectl streams (watch, logs -f) are long-lived: no request timeout
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 60_000;
+  }
+
+  storage(group: string, version: string, resource: string): RestStorage | undefined {
+    return this.storages.get(`${group}/${version}/${resource}`);
+  }
+
+  setReady(ready: boolean): void {
+    this.isReady = ready;
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = this.server.address();
+    return typeof addr === 'object' && addr ? addr.port : port;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private authenticated(req: IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    if (!m) return false;
+    const given = Buffer.from(m[1]!.trim());
+    return this.tokens.some((t) => t.length === given.length && timingSafeEqual(t, given));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    let info: RequestInfo | undefined;
+    try {
+      const url = new URL(req.url ?? '/', 'https://skiff');
+      if (!publicPaths.has(url.pathname) && !this.authenticated(req)) throw unauthorized();
+      if (serveNonResource(this.opts.discovery, req, res, url, () => this.isReady)) return;
+      info = parseRequestInfo(req.method ?? 'GET', url);
+      if (!info.isResourceRequest) {
+        res.writeHead(404, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 }));
+        return;
+      }
+      await dispatchResource(this.ctx, req, res, info, url);
+    } catch (err) {
+      if (!(err as { status?: unknown }).status) this.log(`error serving ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+      sendError(res, err);
+    } finally {
+      if (info?.verb !== 'watch') this.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`);
+    }
+  }
+
+  /** WebSocket / SPDY upgrades (exec, attach, portforward) go to the node streams. */
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'https://skiff');
+      if (!this.authenticated(req)) throw unauthorized();
+      const info = parseRequestInfo(req.method ?? 'GET', url);
+      if (info.verb !== 'connect' || !this.opts.connect) throw unauthorized();
+      await this.opts.connect(req, undefined, info, head);
+    } catch (err) {
+      const status = (err as { status?: { code?: number } }).status;
+      socket.end(`HTTP/1.1 ${status?.code ?? 500} Error\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify(status ?? {})}`);
+    }
+  }
+}

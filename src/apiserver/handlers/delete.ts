@@ -1,0 +1,56 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { badRequest } from '../../api/status.js';
+import type { KubeObject } from '../../api/types.js';
+import { decodeBody, readBody, sendJSON } from '../http.js';
+import type { RequestInfo } from '../request-info.js';
+import { deleteObject, type DeleteOptions } from '../registry/delete.js';
+import type { RestStorage } from '../registry/rest-storage.js';
+import type { HandlerContext } from './context.js';
+
+async function deleteOptionsOf(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
+  const body = await readBody(req);
+  const opts: DeleteOptions = body.length ? ((decodeBody(body, 'application/json') ?? {}) as DeleteOptions) : {};
+  const grace = q.get('gracePeriodSeconds');
+  if (grace !== null) opts.gracePeriodSeconds = Number(grace);
+  const policy = q.get('propagationPolicy');
+  if (policy) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+  if (opts.propagationPolicy && !['Background', 'Foreground', 'Orphan'].includes(opts.propagationPolicy))
+    throw badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
+  const dry = [...q.getAll('dryRun'), ...(((opts as { dryRun?: string[] }).dryRun as string[] | undefined) ?? [])];
+  opts.dryRun = dry.includes('All');
+  return opts;
+}
+
+/** The body of a completed delete: pods return the object, most kinds a Success Status (as in Kubernetes). */
+function deletedBody(storage: RestStorage, obj: KubeObject): unknown {
+  if (storage.info.kind === 'Pod' || storage.info.kind === 'Service' || storage.info.kind === 'Namespace') return obj;
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: obj.metadata.name, group: storage.info.group || undefined, kind: storage.info.resource, uid: obj.metadata.uid },
+  };
+}
+
+export async function handleDelete(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+  const opts = await deleteOptionsOf(req, url.searchParams);
+  const result = await deleteObject(storage, info.namespace, info.name!, opts, ctx.clock.now());
+  sendJSON(res, 200, result.deleted ? deletedBody(storage, result.object) : result.object);
+}
+
+export async function handleDeleteCollection(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+  const q = url.searchParams;
+  const opts = await deleteOptionsOf(req, q);
+  const filter = ctx.fns.selectorFilter(storage.info, q.get('labelSelector'), q.get('fieldSelector'));
+  const list = await storage.list(info.namespace, { filter });
+  const items: KubeObject[] = [];
+  for (const item of list.items) {
+    try {
+      items.push((await deleteObject(storage, item.metadata.namespace, item.metadata.name!, opts, ctx.clock.now())).object);
+    } catch (err) {
+      if ((err as { status?: { reason?: string } }).status?.reason !== 'NotFound') throw err;
+    }
+  }
+  sendJSON(res, 200, { ...list, items });
+}

@@ -1,0 +1,63 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { badRequest, invalid } from '../../api/status.js';
+import type { KubeObject } from '../../api/types.js';
+import { decodeBody, readBody, sendJSON } from '../http.js';
+import type { RequestInfo } from '../request-info.js';
+import type { RestStorage } from '../registry/rest-storage.js';
+import type { HandlerContext } from './context.js';
+
+/** Scale's status.selector: the label selector as a string, like metav1.FormatLabelSelector. */
+function selectorString(obj: KubeObject): string {
+  const sel = (obj.spec as { selector?: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } } | undefined)?.selector;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(sel?.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b))) parts.push(`${k}=${v}`);
+  for (const e of sel?.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort().join(',');
+    if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.join(',');
+}
+
+export function toScale(obj: KubeObject): KubeObject {
+  const md = obj.metadata;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name: md.name, namespace: md.namespace, uid: md.uid, resourceVersion: md.resourceVersion, creationTimestamp: md.creationTimestamp },
+    spec: { replicas: (obj.spec as { replicas?: number }).replicas ?? 1 },
+    status: { replicas: (obj.status as { replicas?: number } | undefined)?.replicas ?? 0, selector: selectorString(obj) },
+  };
+}
+
+/** GET/PUT/PATCH .../scale (autoscaling/v1 Scale over spec.replicas). */
+export async function handleScale(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+  if (info.verb === 'get') {
+    sendJSON(res, 200, toScale(await storage.get(info.namespace, info.name!)));
+    return;
+  }
+  if (info.verb !== 'update' && info.verb !== 'patch') throw badRequest(`${info.verb} is not supported on scale`);
+  const body = decodeBody(await readBody(req), 'application/json');
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const dryRun = url.searchParams.getAll('dryRun').includes('All');
+  const updated = await storage.guaranteedUpdate(
+    info.namespace,
+    info.name!,
+    (current) => {
+      let scale = toScale(current);
+      if (info.verb === 'patch') {
+        const type = contentType === 'application/json-patch+json' ? 'json' : contentType === 'application/strategic-merge-patch+json' ? 'strategic' : 'merge';
+        scale = ctx.fns.applyPatch({ ...storage.info, group: 'autoscaling', version: 'v1', kind: 'Scale', resource: 'scale' }, type, scale, body);
+      } else scale = body as KubeObject;
+      const rv = scale.metadata?.resourceVersion;
+      const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
+      if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
+        throw invalid({ group: 'autoscaling', kind: 'Scale' }, info.name!, [{ type: 'FieldValueInvalid', field: 'spec.replicas', value: replicas, detail: 'must be greater than or equal to 0' }]);
+      return { ...current, metadata: { ...current.metadata, resourceVersion: info.verb === 'update' && rv ? rv : current.metadata.resourceVersion }, spec: { ...(current.spec as object), replicas } };
+    },
+    { dryRun },
+  );
+  sendJSON(res, 200, toScale(updated));
+}

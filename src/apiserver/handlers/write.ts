@@ -1,0 +1,135 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { badRequest, isStatusError, unsupportedMediaType } from '../../api/status.js';
+import { parseApiVersion, type KubeObject } from '../../api/types.js';
+import { decodeBody, readBody, sendJSON } from '../http.js';
+import type { RequestInfo } from '../request-info.js';
+import type { RestStorage } from '../registry/rest-storage.js';
+import type { HandlerContext, PatchType } from './context.js';
+import { checkUnknownFields, fieldValidationOf } from './field-validation.js';
+
+function dryRunOf(q: URLSearchParams): boolean {
+  const v = q.getAll('dryRun');
+  for (const x of v) if (x !== 'All') throw badRequest(`Invalid dry run value: ${x}`);
+  return v.length > 0;
+}
+
+function asObject(storage: RestStorage, body: unknown): KubeObject {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('Object \'Kind\' is missing in request body');
+  const obj = body as KubeObject;
+  const info = storage.info;
+  if (obj.apiVersion !== undefined || obj.kind !== undefined) {
+    const gv = parseApiVersion(String(obj.apiVersion ?? ''));
+    if (obj.kind !== undefined && obj.kind !== info.kind)
+      throw badRequest(`the object provided is unrecognized (must be of type ${info.kind}): couldn't get version/kind; json parse error (kind ${obj.kind})`);
+    if (obj.apiVersion !== undefined && (gv.group !== info.group || gv.version !== info.version))
+      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${storage.apiVersion})`);
+  }
+  obj.metadata ??= {};
+  return obj;
+}
+
+export async function handleCreate(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+  const q = url.searchParams;
+  const body = decodeBody(await readBody(req), req.headers['content-type']);
+  const mode = fieldValidationOf(q);
+  const obj = asObject(storage, body);
+  checkUnknownFields(ctx, res, storage.info, obj, mode, 'create');
+  ctx.fns.recordManager(storage.info, undefined, obj, { manager: q.get('fieldManager') ?? managerFromAgent(req), operation: 'Update', now: ctx.clock.now() });
+  const created = await storage.create(info.namespace, obj, { dryRun: dryRunOf(q) });
+  sendJSON(res, 201, created);
+}
+
+export async function handleUpdate(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+  const q = url.searchParams;
+  const body = decodeBody(await readBody(req), req.headers['content-type']);
+  const mode = fieldValidationOf(q);
+  const obj = asObject(storage, body);
+  if (info.subresource !== 'status' && info.subresource !== 'finalize') checkUnknownFields(ctx, res, storage.info, obj, mode, 'update');
+  const manager = q.get('fieldManager') ?? managerFromAgent(req);
+  let old: KubeObject | undefined;
+  try {
+    old = await storage.get(info.namespace, info.name!);
+  } catch (err) {
+    if (!isStatusError(err, 'NotFound')) throw err;
+  }
+  ctx.fns.recordManager(storage.info, old, obj, { manager, operation: 'Update', now: ctx.clock.now(), subresource: info.subresource });
+  const subresource = info.subresource === 'status' || info.subresource === 'finalize' ? info.subresource : undefined;
+  if (info.subresource === 'finalize') {
+    // PUT namespaces/X/finalize: only spec.finalizers moves
+    const result = await storage.guaranteedUpdate(undefined, info.name!, (cur) => ({ ...cur, spec: { ...(cur.spec as object), finalizers: (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] } }), { dryRun: dryRunOf(q) });
+    sendJSON(res, 200, result);
+    return;
+  }
+  const { object, created } = await storage.update(info.namespace, info.name!, obj, { dryRun: dryRunOf(q), subresource: subresource as 'status' | undefined });
+  sendJSON(res, created ? 201 : 200, object);
+}
+
+function patchTypeOf(contentType: string | undefined): PatchType {
+  const ct = (contentType ?? '').split(';')[0]!.trim();
+  switch (ct) {
+    case 'application/json-patch+json':
+      return 'json';
+    case 'application/merge-patch+json':
+      return 'merge';
+    case 'application/strategic-merge-patch+json':
+      return 'strategic';
+    case 'application/apply-patch+yaml':
+    case 'application/apply-patch+cbor':
+      return 'apply';
+  }
+  throw unsupportedMediaType(ct);
+}
+
+export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+  const q = url.searchParams;
+  const type = patchTypeOf(req.headers['content-type']);
+  const body = decodeBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
+  const mode = fieldValidationOf(q);
+  const dryRun = dryRunOf(q);
+  const manager = q.get('fieldManager') ?? (type === 'apply' ? '' : managerFromAgent(req));
+  const sub = info.subresource === 'status' ? ('status' as const) : undefined;
+  const now = ctx.clock.now();
+  if (type === 'apply') {
+    if (!manager) throw badRequest('PATCH, application/apply-patch+yaml requests must have a fieldManager');
+    const applied = asObject(storage, body);
+    checkUnknownFields(ctx, res, storage.info, applied, mode, 'patch');
+    const force = q.get('force') === 'true';
+    try {
+      const result = await storage.guaranteedUpdate(info.namespace, info.name!, (live) => ctx.fns.serverSideApply(storage.info, live, applied, { manager, force, now }), { dryRun, subresource: sub });
+      sendJSON(res, 200, result);
+    } catch (err) {
+      if (!isStatusError(err, 'NotFound') || sub) throw err;
+      const fresh = ctx.fns.serverSideApply(storage.info, undefined, { ...applied, metadata: { ...applied.metadata, name: info.name } }, { manager, force, now });
+      sendJSON(res, 201, await storage.create(info.namespace, fresh, { dryRun }));
+    }
+    return;
+  }
+  if (type !== 'json' && (body === null || typeof body !== 'object' || Array.isArray(body))) throw badRequest('the body of the request was in an unknown format');
+  const result = await storage.guaranteedUpdate(
+    info.namespace,
+    info.name!,
+    (current) => {
+      const patched = ctx.fns.applyPatch(storage.info, type, current, body);
+      if (!sub) checkUnknownFields(ctx, res, storage.info, patched, mode, 'patch');
+      // a patch without resourceVersion must not trip optimistic concurrency
+      if (!hasResourceVersion(body)) patched.metadata.resourceVersion = current.metadata.resourceVersion;
+      ctx.fns.recordManager(storage.info, current, patched, { manager, operation: 'Update', now, subresource: sub });
+      return patched;
+    },
+    { dryRun, subresource: sub },
+  );
+  sendJSON(res, 200, result);
+}
+
+function hasResourceVersion(patch: unknown): boolean {
+  if (Array.isArray(patch)) return patch.some((op) => typeof op?.path === 'string' && op.path === '/metadata/resourceVersion');
+  const md = (patch as { metadata?: { resourceVersion?: unknown } })?.metadata;
+  return md?.resourceVersion !== undefined && md.resourceVersion !== null;
+}
+
+/** The default field manager is the User-Agent's program name, as kube-apiserver derives it. */
+function managerFromAgent(req: IncomingMessage): string {
+  const ua = req.headers['user-agent'] ?? 'unknown';
+  return ua.split('/')[0]!.slice(0, 128) || 'unknown';
+}
+

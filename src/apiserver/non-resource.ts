@@ -1,0 +1,112 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StatusError } from '../api/status.js';
+import { sendJSON } from './http.js';
+
+/** Documents served outside the resource tree: discovery and OpenAPI (from src/apiserver/discovery + openapi). */
+export interface DiscoveryDocuments {
+  aggregated(core: boolean): unknown;
+  apiVersions(): unknown;
+  apiGroupList(): unknown;
+  apiGroup(group: string): unknown | undefined;
+  apiResourceList(group: string, version: string): unknown | undefined;
+  openapiV3Index(): unknown;
+  openapiV3Doc(path: string): unknown | undefined;
+  openapiV2(): unknown | undefined;
+}
+
+export const aggregatedContentType = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+function wantsAggregated(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+  for (const clause of (accept ?? '').split(',')) {
+    if (!clause.includes('as=APIGroupDiscoveryList') || !clause.includes('g=apidiscovery.k8s.io')) continue;
+    if (clause.includes('v=v2beta1')) return 'v2beta1';
+    if (clause.includes('v=v2')) return 'v2';
+  }
+  return undefined;
+}
+
+export interface VersionInfo {
+  major: string;
+  minor: string;
+  gitVersion: string;
+}
+
+export function versionInfo(): Record<string, string> {
+  return {
+    major: '1',
+    minor: '32',
+    gitVersion: 'v1.32.4+skiff',
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2026-11-28T00:00:00Z',
+    goVersion: 'go1.23.8',
+    compiler: 'gc',
+    platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+  };
+}
+
+function notFoundPage(): StatusError {
+  return new StatusError({ reason: 'NotFound', code: 404, message: 'the server could not find the requested resource', details: {} });
+}
+
+/** Returns true when the path was a non-resource path and has been answered. */
+export function serveNonResource(docs: DiscoveryDocuments, req: IncomingMessage, res: ServerResponse, url: URL, ready: () => boolean): boolean {
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (path === '/version') {
+    sendJSON(res, 200, versionInfo());
+    return true;
+  }
+  if (path === '/healthz' || path === '/livez' || path === '/readyz' || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
+    const ok = path.startsWith('/livez') || ready();
+    res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.end(ok ? 'ok' : '[-]poststarthook/skiff-bootstrap failed: not finished\nreadyz check failed');
+    return true;
+  }
+  if (path === '/api' || path === '/apis') {
+    const agg = wantsAggregated(req.headers.accept);
+    if (agg) {
+      const body = docs.aggregated(path === '/api') as Record<string, unknown>;
+      const ct = agg === 'v2' ? aggregatedContentType : aggregatedContentType.replace('v=v2', 'v=v2beta1');
+      sendJSON(res, 200, agg === 'v2' ? body : { ...body, apiVersion: 'apidiscovery.k8s.io/v2beta1' }, ct);
+    } else sendJSON(res, 200, path === '/api' ? docs.apiVersions() : docs.apiGroupList());
+    return true;
+  }
+  let m = /^\/api\/(v1)$/.exec(path) ?? /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+  if (m) {
+    const [group, version] = m.length === 2 ? ['', m[1]!] : [m[1]!, m[2]!];
+    const doc = docs.apiResourceList(group, version);
+    if (!doc) throw notFoundPage();
+    sendJSON(res, 200, doc);
+    return true;
+  }
+  m = /^\/apis\/([^/]+)$/.exec(path);
+  if (m) {
+    const doc = docs.apiGroup(m[1]!);
+    if (!doc) throw notFoundPage();
+    sendJSON(res, 200, doc);
+    return true;
+  }
+  if (path === '/openapi/v3') {
+    sendJSON(res, 200, docs.openapiV3Index());
+    return true;
+  }
+  if (path.startsWith('/openapi/v3/')) {
+    const doc = docs.openapiV3Doc(path.slice('/openapi/v3/'.length));
+    if (!doc) throw notFoundPage();
+    res.setHeader('Cache-Control', url.searchParams.has('hash') ? 'public, immutable' : 'no-cache, private');
+    sendJSON(res, 200, doc);
+    return true;
+  }
+  if (path === '/openapi/v2' || path === '/swagger.json') {
+    // kubectl asks for protobuf here; it handles a 406/404 by computing patches from compiled-in types
+    const doc = (req.headers.accept ?? '').includes('protobuf') ? undefined : docs.openapiV2();
+    if (!doc) throw notFoundPage();
+    sendJSON(res, 200, doc);
+    return true;
+  }
+  if (path === '/') {
+    sendJSON(res, 200, { paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/openapi/v2', '/openapi/v3', '/readyz', '/version'] });
+    return true;
+  }
+  return false;
+}

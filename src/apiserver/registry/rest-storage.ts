@@ -1,0 +1,257 @@
+import type { ResourceInfo } from '../../api/resources.js';
+import { alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound, staleConflict, type GroupResource } from '../../api/status.js';
+import type { ResourceStrategy } from '../../api/strategy.js';
+import { apiVersionOf, type KubeList, type KubeObject } from '../../api/types.js';
+import { isStorageError, type Store } from '../../storage/store.js';
+import type { Clock } from '../../util/clock.js';
+import { decodeObject, encodeObject } from './codec.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import type { ResourceHooks } from './hooks.js';
+import { listPrefix, objectKey } from './keys.js';
+import { generateName, prepareForCreate, prepareForUpdate, sameObject } from './prepare.js';
+
+export interface RestStorageOptions {
+  info: ResourceInfo;
+  store: Store;
+  clock: Clock;
+  strategy?: ResourceStrategy;
+  hooks?: ResourceHooks;
+  /** Answers whether a namespace can take new objects; absent for cluster-scoped storages. */
+  namespaceState?: (namespace: string) => Promise<'Active' | 'Terminating' | 'Missing'>;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
+export interface ListOptions {
+  filter?: (obj: KubeObject) => boolean;
+  limit?: number;
+  continue?: string;
+  /** true when a selector filters: then remainingItemCount is not known */
+  filtered?: boolean;
+}
+
+export interface UpdateOptions extends WriteOptions {
+  subresource?: 'status' | 'finalize';
+  /** PUT may create for kinds that allow it (endpoints, leases, events). */
+  allowCreate?: boolean;
+  /** Set by the deletion flow only: lets deletionTimestamp and finalizers change. */
+  deleting?: boolean;
+  /** Server-internal writes that bypass update validation (pods/binding). */
+  skipValidation?: boolean;
+}
+
+const createOnUpdate = new Set(['endpoints', 'leases', 'events', 'endpointslices']);
+
+/** The generic REST storage of one resource over the revisioned store (apiserver's registry/generic). */
+export class RestStorage {
+  readonly info: ResourceInfo;
+  readonly gr: GroupResource;
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly strategy: ResourceStrategy;
+  private readonly hooks: ResourceHooks;
+  private readonly namespaceState?: RestStorageOptions['namespaceState'];
+
+  constructor(opts: RestStorageOptions) {
+    this.info = opts.info;
+    this.gr = { group: opts.info.group, resource: opts.info.resource };
+    this.store = opts.store;
+    this.clock = opts.clock;
+    this.strategy = opts.strategy ?? {};
+    this.hooks = opts.hooks ?? {};
+    this.namespaceState = opts.namespaceState;
+  }
+
+  get apiVersion(): string {
+    return apiVersionOf(this.info);
+  }
+
+  key(namespace: string | undefined, name: string): string {
+    return objectKey(this.info, namespace, name);
+  }
+
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    const kv = await this.store.get(this.key(namespace, name));
+    if (!kv) throw notFound(this.gr, name);
+    return decodeObject(kv);
+  }
+
+  async list(namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList> {
+    const token = opts.continue ? decodeContinue(opts.continue) : undefined;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const items: KubeObject[] = [];
+    let revision = token?.rv ?? 0;
+    let startAfter = token?.start;
+    let more = false;
+    let remaining: number | undefined;
+    let lastKey: string | undefined;
+    try {
+      for (;;) {
+        const page = await this.store.list(listPrefix(this.info, namespace), { revision: revision || undefined, limit: limit ? limit - items.length : 0, startAfter });
+        revision = page.revision;
+        for (const kv of page.items) {
+          lastKey = kv.key;
+          const obj = decodeObject(kv);
+          if (!opts.filter || opts.filter(obj)) items.push(obj);
+        }
+        more = page.more;
+        remaining = page.remaining;
+        if (!limit || !page.more || items.length >= limit) break;
+        startAfter = lastKey;
+      }
+    } catch (err) {
+      if (isStorageError(err, 'Compacted')) throw expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
+      throw err;
+    }
+    for (const item of items) {
+      item.apiVersion = this.apiVersion;
+      item.kind = this.info.kind;
+    }
+    const metadata: KubeList['metadata'] = { resourceVersion: String(revision) };
+    if (limit && more && lastKey) {
+      metadata.continue = encodeContinue({ rv: revision, start: lastKey });
+      if (!opts.filtered && remaining !== undefined) metadata.remainingItemCount = remaining;
+    }
+    return { apiVersion: this.apiVersion, kind: `${this.info.kind}List`, metadata, items };
+  }
+
+  private async checkNamespace(namespace: string | undefined, name: string): Promise<void> {
+    if (!this.info.namespaced || !this.namespaceState) return;
+    const state = await this.namespaceState(namespace ?? '');
+    if (state === 'Missing') throw notFound({ group: '', resource: 'namespaces' }, namespace ?? '');
+    if (state === 'Terminating') throw forbidden(this.gr, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+  }
+
+  private validate(obj: KubeObject, old?: KubeObject): void {
+    const errs = old ? (this.strategy.validateUpdate?.(obj, old) ?? []) : (this.strategy.validate?.(obj) ?? []);
+    if (errs.length) throw invalid({ group: this.info.group, kind: this.info.kind }, obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
+  }
+
+  async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    const obj = structuredClone(input);
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.info.kind;
+    obj.metadata ??= {};
+    if (this.info.namespaced) {
+      if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace)
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      obj.metadata.namespace = namespace ?? obj.metadata.namespace;
+    }
+    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = generateName(obj.metadata.generateName);
+    prepareForCreate(this.info, obj, this.clock.now());
+    this.strategy.applyDefaults?.(obj);
+    this.validate(obj);
+    const name = obj.metadata.name!;
+    await this.checkNamespace(obj.metadata.namespace, name);
+    await this.hooks.beforeCreate?.(obj, { dryRun: !!opts.dryRun });
+    try {
+      if (opts.dryRun) {
+        if (await this.store.get(this.key(obj.metadata.namespace, name))) throw alreadyExists(this.gr, name);
+        return obj;
+      }
+      const kv = await this.store.create(this.key(obj.metadata.namespace, name), encodeObject(obj));
+      return decodeObject(kv);
+    } catch (err) {
+      this.hooks.rollback?.(obj, undefined);
+      if (isStorageError(err, 'KeyExists')) throw alreadyExists(this.gr, name);
+      throw err;
+    } finally {
+      if (opts.dryRun) this.hooks.rollback?.(obj, undefined);
+    }
+  }
+
+  /** PUT semantics: a given resourceVersion must match; status and spec move through their own paths. */
+  async update(namespace: string | undefined, name: string, input: KubeObject, opts: UpdateOptions = {}): Promise<{ object: KubeObject; created: boolean }> {
+    if (input.metadata?.name && input.metadata.name !== name)
+      throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+    const key = this.key(namespace, name);
+    const kv = await this.store.get(key);
+    if (!kv) {
+      if (!opts.subresource && (opts.allowCreate ?? createOnUpdate.has(this.info.resource))) {
+        return { object: await this.create(namespace, { ...input, metadata: { ...input.metadata, name } }, opts), created: true };
+      }
+      throw notFound(this.gr, name);
+    }
+    const current = decodeObject(kv);
+    const rv = input.metadata?.resourceVersion;
+    if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(this.gr, name);
+    if (input.metadata?.uid && input.metadata.uid !== current.metadata.uid)
+      throw conflict(this.gr, name, `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
+    return { object: await this.writeUpdate(current, structuredClone(input), kv.modRevision, opts), created: false };
+  }
+
+  /** Read-modify-write with retries on conflict: PATCH and internal updates. */
+  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (current: KubeObject) => Promise<KubeObject> | KubeObject, opts: UpdateOptions = {}): Promise<KubeObject> {
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.store.get(this.key(namespace, name));
+      if (!kv) throw notFound(this.gr, name);
+      const current = decodeObject(kv);
+      const next = await mutate(structuredClone(current));
+      const rv = next.metadata?.resourceVersion;
+      if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(this.gr, name);
+      try {
+        return await this.writeUpdate(current, next, kv.modRevision, opts);
+      } catch (err) {
+        if (attempt < 10 && isStorageError(err, 'Conflict')) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async writeUpdate(current: KubeObject, input: KubeObject, modRevision: number, opts: UpdateOptions): Promise<KubeObject> {
+    input.apiVersion = this.apiVersion;
+    input.kind = this.info.kind;
+    input.metadata ??= {};
+    const next = prepareForUpdate(this.info, input, current, { subresource: opts.subresource, deleting: opts.deleting });
+    if (opts.subresource !== 'status') this.strategy.applyDefaults?.(next);
+    if (!opts.skipValidation) this.validate(next, current);
+    if (sameObject(next, current)) return current;
+    await this.hooks.beforeUpdate?.(next, current, { dryRun: !!opts.dryRun });
+    try {
+      if (opts.dryRun) return next;
+      const key = this.key(current.metadata.namespace, current.metadata.name!);
+      // the last finalizer removed from an object being deleted completes its deletion
+      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length && !this.hasSpecFinalizers(next)) {
+        const gone = await this.store.delete(key, modRevision);
+        this.hooks.afterDelete?.(next);
+        return { ...decodeObject(gone), metadata: { ...next.metadata, resourceVersion: String(gone.modRevision) } };
+      }
+      return decodeObject(await this.store.update(key, encodeObject(next), modRevision));
+    } catch (err) {
+      this.hooks.rollback?.(next, current);
+      if (isStorageError(err, 'Conflict')) throw err;
+      if (isStorageError(err, 'NotFound')) throw notFound(this.gr, current.metadata.name!);
+      throw err;
+    } finally {
+      if (opts.dryRun) this.hooks.rollback?.(next, current);
+    }
+  }
+
+  /** Namespaces keep spec.finalizers (the `kubernetes` finalizer) besides metadata.finalizers. */
+  hasSpecFinalizers(obj: KubeObject): boolean {
+    return this.info.kind === 'Namespace' && (((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0);
+  }
+
+  /** Removes the object from storage now (the end of every deletion path). */
+  async remove(current: KubeObject, dryRun: boolean): Promise<KubeObject> {
+    if (dryRun) return current;
+    try {
+      const kv = await this.store.delete(this.key(current.metadata.namespace, current.metadata.name!), Number(current.metadata.resourceVersion));
+      this.hooks.afterDelete?.(current);
+      return decodeObject(kv);
+    } catch (err) {
+      if (isStorageError(err, 'NotFound')) throw notFound(this.gr, current.metadata.name!);
+      throw err;
+    }
+  }
+
+  get storeForWatch(): Store {
+    return this.store;
+  }
+
+  get prefixOf(): (namespace: string | undefined) => string {
+    return (ns) => listPrefix(this.info, ns);
+  }
+}

@@ -1,0 +1,55 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { createLogger } from './logger.js';
+import { runServer, serverDefaults, type ServerOptions } from './server.js';
+
+function intArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port number');
+  return n;
+}
+
+const program = new Command();
+program.name('skiff').description('A Kubernetes-compatible cluster that starts in a second: pods are processes, Services carry real traffic.').version('0.1.0');
+program.exitOverride();
+
+program
+  .command('server')
+  .description('Run the control plane (API server, controllers) and, by default, a node agent, until SIGINT/SIGTERM')
+  .option('-d, --data-dir <dir>', 'folder for state, certificates and the datastore', serverDefaults.dataDir)
+  .option('--https-listen-port <port>', 'HTTPS listen port of the API server', intArg, serverDefaults.httpsListenPort)
+  .option('--bind-address <ip>', 'address the API server binds', serverDefaults.bindAddress)
+  .option('-o, --write-kubeconfig <file>', 'write the admin kubeconfig to this file (default: merge a "skiff" context into ~/.kube/config)')
+  .option('--datastore-endpoint <url>', 'sqlite://PATH (default: embedded SQLite in the data dir), memory://, or http://HOST:PORT for etcd')
+  .option('--service-cidr <cidr>', 'IPv4 range for Service cluster IPs', serverDefaults.serviceCidr)
+  .option('--cluster-cidr <cidr>', 'IPv4 range for pod IPs', serverDefaults.clusterCidr)
+  .option('--cluster-dns <ip>', 'cluster DNS Service IP (default: the service range\'s .10)')
+  .option('--cluster-domain <domain>', 'cluster domain', serverDefaults.clusterDomain)
+  .option('--service-node-port-range <range>', 'port range for NodePort Services', serverDefaults.serviceNodePortRange)
+  .option('-t, --token <token>', 'shared secret for agents and the admin user (default: generated and kept in the data dir)')
+  .option('--debug', 'log every request', false)
+  .action(async (flags: Omit<ServerOptions, 'verbose'> & { debug: boolean }) => {
+    const log = createLogger({ verbose: flags.debug });
+    const running = await runServer({ ...flags, verbose: flags.debug }, log);
+    process.stdout.write(`To use kubectl: ${running.kubectlHint}\nskiff is ready\n`);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal}: shutting down`);
+      const force = setTimeout(() => process.exit(1), 10_000);
+      force.unref();
+      await running.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const code = (err as { exitCode?: number; code?: string }).exitCode;
+  if ((err as { code?: string }).code?.startsWith('commander.')) process.exit(code ?? 1);
+  process.stderr.write(`skiff: ${(err as Error).message}\n`);
+  process.exit(1);
+}

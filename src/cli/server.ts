@@ -1,0 +1,99 @@
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ApiServer } from '../apiserver/api-server.js';
+import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { createApiWiring } from '../apiserver/wiring.js';
+import { nthIP, parseCIDR } from '../util/net.js';
+import { loadOrCreateCredentials } from './credentials.js';
+import { openDatastore } from './datastore.js';
+import { mergeIntoDefaultKubeconfig, writeKubeconfig } from './kubeconfig.js';
+import { startControllers } from './controllers.js';
+import type { Logger } from './logger.js';
+
+/** `skiff server` flags, named as k3s names them. */
+export interface ServerOptions {
+  dataDir: string;
+  httpsListenPort: number;
+  bindAddress: string;
+  writeKubeconfig?: string;
+  datastoreEndpoint?: string;
+  serviceCidr: string;
+  clusterCidr: string;
+  clusterDns?: string;
+  clusterDomain: string;
+  serviceNodePortRange: string;
+  token?: string;
+  verbose: boolean;
+}
+
+export const serverDefaults = {
+  dataDir: join(homedir(), '.skiff'),
+  httpsListenPort: 6443,
+  bindAddress: '127.0.0.1',
+  // k3s uses 10.42/16 and 10.43/16; loopback mode keeps every address inside 127.0.0.0/8
+  clusterCidr: '127.42.0.0/16',
+  serviceCidr: '127.43.0.0/16',
+  clusterDomain: 'cluster.local',
+  serviceNodePortRange: '30000-32767',
+};
+
+export interface RunningServer {
+  port: number;
+  kubeconfigPath: string;
+  /** How to point kubectl at this cluster, for the one line `skiff server` prints. */
+  kubectlHint: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the control plane: datastore, API server, bootstrap objects, controllers. */
+export async function runServer(opts: ServerOptions, log: Logger): Promise<RunningServer> {
+  const dataDir = resolve(opts.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const serviceNet = parseCIDR(opts.serviceCidr);
+  if (!serviceNet) throw new Error(`--service-cidr: invalid CIDR "${opts.serviceCidr}"`);
+  const kubernetesServiceIP = nthIP(serviceNet, 1);
+  const clusterDns = opts.clusterDns ?? nthIP(serviceNet, 10);
+  const { store, description } = await openDatastore(opts.datastoreEndpoint, dataDir);
+  log.debug(`datastore: ${description}`);
+  const advertise = opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress;
+  const creds = await loadOrCreateCredentials({
+    dataDir,
+    token: opts.token,
+    ips: [...new Set(['127.0.0.1', advertise, kubernetesServiceIP])],
+    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${opts.clusterDomain}`],
+  });
+  const wiring = createApiWiring({ serviceCIDR: opts.serviceCidr, nodePortRange: opts.serviceNodePortRange, reservedServiceIPs: [kubernetesServiceIP] });
+  const api = new ApiServer({
+    store,
+    tls: creds.serving,
+    tokens: [creds.token],
+    fns: wiring.fns,
+    discovery: wiring.discovery,
+    strategies: wiring.strategies,
+    hooks: wiring.hooks,
+    log: (m) => log.debug(m),
+  });
+  await wiring.restore(api);
+  const port = await api.listen(opts.httpsListenPort, opts.bindAddress);
+  const server = `https://${advertise}:${port}`;
+  const entry = { name: 'skiff', server, caPem: creds.ca.certPem, token: creds.token };
+  const kubeconfigPath = opts.writeKubeconfig ? resolve(opts.writeKubeconfig) : join(homedir(), '.kube', 'config');
+  if (opts.writeKubeconfig) await writeKubeconfig(kubeconfigPath, entry);
+  else await mergeIntoDefaultKubeconfig(entry, kubeconfigPath);
+  await writeKubeconfig(join(dataDir, 'server', 'cred', 'admin.kubeconfig'), entry);
+  await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: advertise, securePort: port });
+  const controllers = await startControllers({ server, token: creds.token, caPem: creds.ca.certPem, log, clusterDns });
+  api.setReady(true);
+  const kubectlHint = opts.writeKubeconfig ? `kubectl --kubeconfig ${kubeconfigPath} get pods -A` : `kubectl --context skiff get pods -A   (context "skiff" merged into ${kubeconfigPath})`;
+  return {
+    port,
+    kubeconfigPath,
+    kubectlHint,
+    async stop() {
+      await controllers.stop();
+      await api.close();
+      await store.close();
+    },
+  };
+}
