@@ -68,6 +68,8 @@ test('pending pod: ContainerCreating, no IP, no node; SchedulingGated', () => {
   assert.deepEqual(podPrinter.cells(gated, now).slice(1), ['0/1', 'SchedulingGated', '0', '4s', '<none>', '<none>', '<none>', '<none>']);
   const nominated = pod({}, { phase: 'Pending', nominatedNodeName: 'node-2' });
   assert.equal(podPrinter.cells(nominated, now)[7], 'node-2');
+  const onlyPodIP = pod({ nodeName: 'node-1' }, { phase: 'Running', podIP: '127.1.0.5', containerStatuses: [running()] });
+  assert.equal(podPrinter.cells(onlyPodIP, now)[5], '127.1.0.5');
 });
 
 test('init containers: Init:x/y, Init:<reason>, Init:ExitCode, Init:Signal', () => {

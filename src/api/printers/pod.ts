@@ -159,7 +159,8 @@ export const podPrinter: RowPrinter = {
   cells(obj: KubeObject, now: number): unknown[] {
     const pod = obj as unknown as Pod;
     const s = summarize(pod, now);
-    const podIP = pod.status?.podIPs?.[0]?.ip || '<none>';
+    // v1->internal conversion makes podIP authoritative for podIPs[0]
+    const podIP = pod.status?.podIP || pod.status?.podIPs?.[0]?.ip || '<none>';
     const nodeName = pod.spec?.nodeName || '<none>';
     const nominated = pod.status?.nominatedNodeName || '<none>';
     return [

@@ -66,6 +66,9 @@ test('External-IP per type: <pending>, sorted ingress then externalIPs, NodePort
 test('dual-stack Cluster-IP shows clusterIPs[0]', () => {
   const cells = servicePrinter.cells(svc('ds', { type: 'ClusterIP', clusterIPs: ['fd00::5', '10.96.0.5'], ports: [{ port: 80, protocol: 'SCTP' }] }), now);
   assert.deepEqual(cells.slice(1, 5), ['ClusterIP', 'fd00::5', '<none>', '80/SCTP']);
+  assert.equal(servicePrinter.cells(svc('old', { clusterIP: '10.96.0.7', ports: [{ port: 80 }] }), now)[2], '10.96.0.7');
+  // type and protocol are defaulted on decode
+  assert.deepEqual(servicePrinter.cells(svc('old', { clusterIP: '10.96.0.7', ports: [{ port: 80 }] }), now).slice(1, 5), ['ClusterIP', '10.96.0.7', '<none>', '80/TCP']);
 });
 
 function endpoints(name: string, subsets?: unknown[]): KubeObject {

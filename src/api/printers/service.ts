@@ -52,7 +52,8 @@ export const servicePrinter: TablePrinter = {
   ],
   cells(obj: KubeObject, now: number): unknown[] {
     const svc = obj as unknown as Service;
-    const clusterIPs = svc.spec?.clusterIPs ?? [];
+    // Kubernetes normalises clusterIP into clusterIPs on write; accept an object that only has clusterIP.
+    const clusterIPs = svc.spec?.clusterIPs?.length ? svc.spec.clusterIPs : svc.spec?.clusterIP ? [svc.spec.clusterIP] : [];
     const ports = makePortString(svc.spec?.ports);
     return [
       svc.metadata?.name ?? '',
