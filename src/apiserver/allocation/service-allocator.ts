@@ -1,0 +1,331 @@
+/**
+ * ClusterIP and NodePort allocation for Services (pkg/registry/core/service/storage/alloc.go).
+ *
+ * Order, as in Kubernetes (BeginCreate runs before BeforeCreate): decode + applyDefaults, then
+ * allocateCreate/allocateUpdate (which fills clusterIP(s), nodePorts and healthCheckNodePort and
+ * returns a transaction), then strategy validation, then the storage write; finally `commit()`
+ * on success (performs deferred releases) or `revert()` on any later failure (frees what was taken).
+ */
+import type { Service } from 'kubernetes-types/core/v1.js';
+import { dropTypeDependentFields, needsClusterIP, needsHealthCheck, needsNodePort, shouldAllocateNodePorts } from '../../api/kinds/service.js';
+import { validateServiceClusterIPsRelatedFields } from '../../api/kinds/service-validation.js';
+import type { FieldError } from '../../api/status.js';
+import { internalError, invalid, StatusError } from '../../api/status.js';
+import { invalid as invalidField } from '../../api/validation/field.js';
+import { errorMessage } from '../../util/errors.js';
+import { IPAllocator } from './ipallocator.js';
+import type { PortRange } from './portallocator.js';
+import { PortAllocator } from './portallocator.js';
+
+export interface ServiceAllocatorOptions {
+  serviceCIDR: string;
+  /** `30000-32767` (the default) or a parsed range. */
+  nodePortRange?: string | PortRange;
+  random?: () => number;
+}
+
+export interface AllocationTransaction {
+  /** The write succeeded: perform the releases that were deferred until now. */
+  commit(): void;
+  /** The write failed: give back everything this call took. */
+  revert(): void;
+}
+
+const serviceKind = { group: '', kind: 'Service' };
+
+function invalidService(svc: Service, errs: FieldError[]): StatusError {
+  return invalid(serviceKind, svc.metadata?.name ?? '', errs);
+}
+
+class Transaction implements AllocationTransaction {
+  private readonly takenIPs: string[] = [];
+  private readonly takenPorts: number[] = [];
+  private readonly releaseIPs: string[] = [];
+  private readonly releasePorts: number[] = [];
+
+  constructor(
+    private readonly ips: IPAllocator,
+    private readonly ports: PortAllocator,
+  ) {}
+
+  allocateIP(ip: string): void {
+    this.ips.allocate(ip);
+    this.takenIPs.push(ip);
+  }
+  nextIP(): string {
+    const ip = this.ips.allocateNext();
+    this.takenIPs.push(ip);
+    return ip;
+  }
+  allocatePort(p: number): void {
+    this.ports.allocate(p);
+    this.takenPorts.push(p);
+  }
+  nextPort(): number {
+    const p = this.ports.allocateNext();
+    this.takenPorts.push(p);
+    return p;
+  }
+  deferReleaseIP(ip: string): void {
+    this.releaseIPs.push(ip);
+  }
+  deferReleasePort(p: number): void {
+    this.releasePorts.push(p);
+  }
+  commit(): void {
+    for (const ip of this.releaseIPs.splice(0)) this.ips.release(ip);
+    for (const p of this.releasePorts.splice(0)) this.ports.release(p);
+    this.takenIPs.length = 0;
+    this.takenPorts.length = 0;
+  }
+  revert(): void {
+    for (const ip of this.takenIPs.splice(0)) this.ips.release(ip);
+    for (const p of this.takenPorts.splice(0)) this.ports.release(p);
+    this.releaseIPs.length = 0;
+    this.releasePorts.length = 0;
+  }
+}
+
+function nodePortsOf(svc: Service): number[] {
+  return (svc.spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n !== 0);
+}
+
+function realClusterIPs(svc: Service): string[] {
+  return (svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])).filter((ip) => ip && ip !== 'None');
+}
+
+/** normalizeClusterIPs: keep clusterIP and clusterIPs in step for clients that only know one of them. */
+function normalizeClusterIPs(svc: Service, old?: Service): void {
+  const spec = (svc.spec ??= {});
+  if (!old) {
+    if (spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
+    return;
+  }
+  const o = old.spec ?? {};
+  const same = JSON.stringify(o.clusterIPs ?? []) === JSON.stringify(spec.clusterIPs ?? []);
+  if ((o.clusterIPs ?? []).length > 0 && !spec.clusterIPs?.length && (o.clusterIP ?? '') === (spec.clusterIP ?? '')) spec.clusterIPs = o.clusterIPs;
+  if ((o.clusterIP ?? '') !== (spec.clusterIP ?? '')) {
+    if (o.clusterIP && !spec.clusterIP && same) delete spec.clusterIPs;
+    if (spec.clusterIP && same) spec.clusterIPs = [spec.clusterIP];
+  }
+}
+
+/** patchAllocatedValues: a PUT that omits allocated values keeps them (idempotent apply/replace). */
+function patchAllocatedValues(svc: Service, old: Service): void {
+  const spec = (svc.spec ??= {});
+  const o = old.spec ?? {};
+  if (needsClusterIP(old) && needsClusterIP(svc)) {
+    if (!spec.clusterIP && o.clusterIP) spec.clusterIP = o.clusterIP;
+    if (!spec.clusterIPs?.length && o.clusterIPs?.length) spec.clusterIPs = [...o.clusterIPs];
+  }
+  if (needsNodePort(old) && needsNodePort(svc)) {
+    const inNew = new Set(nodePortsOf(svc));
+    const used = new Set(nodePortsOf(old).filter((n) => inNew.has(n)));
+    const byName = new Map((o.ports ?? []).map((p) => [p.name ?? '', p.nodePort ?? 0]));
+    for (const p of spec.ports ?? []) {
+      if (p.nodePort) continue;
+      const v = byName.get(p.name ?? '') ?? 0;
+      if (v && !used.has(v)) p.nodePort = v;
+    }
+  }
+  if (needsHealthCheck(old) && needsHealthCheck(svc) && !spec.healthCheckNodePort && o.healthCheckNodePort) {
+    spec.healthCheckNodePort = o.healthCheckNodePort;
+  }
+}
+
+export class ServiceAllocator {
+  readonly ips: IPAllocator;
+  readonly ports: PortAllocator;
+
+  constructor(opts: ServiceAllocatorOptions) {
+    this.ips = new IPAllocator({ cidr: opts.serviceCIDR, random: opts.random });
+    this.ports = new PortAllocator({ range: opts.nodePortRange, random: opts.random });
+  }
+
+  /** The `kubernetes` Service's address: the first IP of the service CIDR. */
+  get kubernetesServiceIP(): string {
+    return this.ips.kubernetesServiceIP;
+  }
+
+  /** Fills and reserves clusterIP(s), nodePorts and healthCheckNodePort of a Service being created. */
+  allocateCreate(svc: Service): AllocationTransaction {
+    normalizeClusterIPs(svc);
+    this.preValidate(svc);
+    const txn = new Transaction(this.ips, this.ports);
+    try {
+      if (needsClusterIP(svc)) this.allocClusterIPs(svc, txn);
+      if (needsNodePort(svc)) this.initNodePorts(svc, txn);
+      if (needsHealthCheck(svc)) this.allocHealthCheckNodePort(svc, txn);
+    } catch (err) {
+      txn.revert();
+      throw err;
+    }
+    return txn;
+  }
+
+  /** The same for an update; releases of values no longer used wait for `commit()`. */
+  allocateUpdate(svc: Service, old: Service): AllocationTransaction {
+    patchAllocatedValues(svc, old);
+    normalizeClusterIPs(svc, old);
+    dropTypeDependentFields(svc, old);
+    this.preValidate(svc, old);
+    const txn = new Transaction(this.ips, this.ports);
+    try {
+      if (!needsClusterIP(old) && needsClusterIP(svc)) this.allocClusterIPs(svc, txn);
+      else if (needsClusterIP(old) && !needsClusterIP(svc)) for (const ip of realClusterIPs(old)) txn.deferReleaseIP(ip);
+      if (needsNodePort(svc)) this.updateNodePorts(svc, old, txn);
+      else for (const p of nodePortsOf(old)) txn.deferReleasePort(p);
+      const hadHC = needsHealthCheck(old);
+      const hasHC = needsHealthCheck(svc);
+      if (!hadHC && hasHC) this.allocHealthCheckNodePort(svc, txn);
+      else if (hadHC && !hasHC && old.spec?.healthCheckNodePort) txn.deferReleasePort(old.spec.healthCheckNodePort);
+    } catch (err) {
+      txn.revert();
+      throw err;
+    }
+    return txn;
+  }
+
+  /** A Service was deleted: free its addresses and ports. */
+  releaseService(svc: Service): void {
+    for (const ip of realClusterIPs(svc)) this.ips.release(ip);
+    for (const p of nodePortsOf(svc)) this.ports.release(p);
+    if (svc.spec?.healthCheckNodePort) this.ports.release(svc.spec.healthCheckNodePort);
+  }
+
+  /** Rebuilds the bitmaps from stored Services at start-up; returns what could not be re-reserved. */
+  restore(services: Service[]): string[] {
+    const problems: string[] = [];
+    const take = (what: string, fn: () => void): void => {
+      try {
+        fn();
+      } catch (err) {
+        problems.push(`${what}: ${errorMessage(err)}`);
+      }
+    };
+    for (const svc of services) {
+      const id = `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
+      for (const ip of realClusterIPs(svc)) take(`${id} clusterIP ${ip}`, () => this.ips.allocate(ip));
+      for (const p of new Set(nodePortsOf(svc))) take(`${id} nodePort ${p}`, () => this.ports.allocate(p));
+      const hc = svc.spec?.healthCheckNodePort;
+      if (hc) take(`${id} healthCheckNodePort ${hc}`, () => this.ports.allocate(hc));
+    }
+    return problems;
+  }
+
+  private preValidate(svc: Service, old?: Service): void {
+    const errs = validateServiceClusterIPsRelatedFields(svc, old);
+    const spec = svc.spec ?? {};
+    if (needsClusterIP(svc)) {
+      if (spec.ipFamilyPolicy === 'RequireDualStack') errs.push(invalidField('spec.ipFamilyPolicy', spec.ipFamilyPolicy, 'this cluster is not configured for dual-stack services'));
+      if (spec.ipFamilyPolicy !== 'RequireDualStack' && (spec.ipFamilies ?? []).length > 1) spec.ipFamilies = spec.ipFamilies!.slice(0, 1);
+      (spec.ipFamilies ?? []).forEach((f, i) => {
+        if (f !== this.ips.family) errs.push(invalidField(`spec.ipFamilies[${i}]`, f, 'not configured on this cluster'));
+      });
+    }
+    if (errs.length) throw invalidService(svc, errs);
+  }
+
+  private allocClusterIPs(svc: Service, txn: Transaction): void {
+    const spec = (svc.spec ??= {});
+    if (spec.clusterIPs?.[0] === 'None') {
+      spec.clusterIP = 'None';
+      return;
+    }
+    if (!spec.clusterIPs?.length) {
+      let ip: string;
+      try {
+        ip = txn.nextIP();
+      } catch (err) {
+        throw internalError(`failed to allocate a serviceIP: ${errorMessage(err)}`);
+      }
+      spec.clusterIP = ip;
+      spec.clusterIPs = [ip];
+      return;
+    }
+    for (const ip of spec.clusterIPs) {
+      try {
+        txn.allocateIP(ip);
+      } catch (err) {
+        throw invalidService(svc, [invalidField('spec.clusterIPs', spec.clusterIPs, `failed to allocated ip:${ip} with error:${errorMessage(err)}`)]);
+      }
+    }
+    spec.clusterIP = spec.clusterIPs[0];
+  }
+
+  /** initNodePorts: ports sharing a port number (53/TCP, 53/UDP) share one nodePort. */
+  private initNodePorts(svc: Service, txn: Transaction): void {
+    const ports = svc.spec?.ports ?? [];
+    const byPort = new Map<number, number>();
+    ports.forEach((sp, i) => {
+      if (!sp.nodePort && !shouldAllocateNodePorts(svc)) return;
+      const allocated = byPort.get(sp.port) ?? 0;
+      if (allocated === 0) {
+        const requested = ports.find((p) => p.port === sp.port && p.nodePort)?.nodePort ?? 0;
+        if (requested) {
+          this.takePort(svc, txn, requested, i);
+          sp.nodePort = requested;
+          byPort.set(sp.port, requested);
+        } else {
+          sp.nodePort = this.nextPort(txn);
+          byPort.set(sp.port, sp.nodePort);
+        }
+      } else if ((sp.nodePort ?? 0) !== allocated) {
+        if (!sp.nodePort) sp.nodePort = allocated;
+        else this.takePort(svc, txn, sp.nodePort, i);
+      }
+    });
+  }
+
+  private updateNodePorts(svc: Service, old: Service, txn: Transaction): void {
+    const oldPorts = new Set(nodePortsOf(old));
+    const taken = new Set<number>();
+    (svc.spec?.ports ?? []).forEach((sp, i) => {
+      if (!sp.nodePort && !shouldAllocateNodePorts(svc)) return;
+      if (sp.nodePort) {
+        if (!oldPorts.has(sp.nodePort) && !taken.has(sp.nodePort)) {
+          this.takePort(svc, txn, sp.nodePort, i);
+          taken.add(sp.nodePort);
+        }
+      } else {
+        sp.nodePort = this.nextPort(txn);
+      }
+    });
+    const now = new Set(nodePortsOf(svc));
+    for (const p of oldPorts) if (!now.has(p)) txn.deferReleasePort(p);
+  }
+
+  private takePort(svc: Service, txn: Transaction, port: number, i: number): void {
+    try {
+      txn.allocatePort(port);
+    } catch (err) {
+      throw invalidService(svc, [invalidField(`spec.ports[${i}].nodePort`, port, errorMessage(err))]);
+    }
+  }
+
+  private nextPort(txn: Transaction): number {
+    try {
+      return txn.nextPort();
+    } catch (err) {
+      throw internalError(`failed to allocate a nodePort: ${errorMessage(err)}`);
+    }
+  }
+
+  private allocHealthCheckNodePort(svc: Service, txn: Transaction): void {
+    const spec = svc.spec!;
+    const hc = spec.healthCheckNodePort ?? 0;
+    if (hc) {
+      try {
+        txn.allocatePort(hc);
+      } catch (err) {
+        throw internalError(`failed to allocate requested HealthCheck NodePort ${hc}: ${errorMessage(err)}`);
+      }
+      return;
+    }
+    try {
+      spec.healthCheckNodePort = txn.nextPort();
+    } catch (err) {
+      throw internalError(`failed to allocate a HealthCheck NodePort 0: ${errorMessage(err)}`);
+    }
+  }
+}
