@@ -35,7 +35,7 @@ test('a dependent whose only owner is gone is deleted in background', () => {
 
 test('all owners must be gone: one solid owner keeps the dependent, dangling refs are removed', () => {
   const dependent = obj('p', { owners: [ref('a'), ref('b'), ref('c')] });
-  assert.deepEqual(planDependent({ dependent, owners: new Map([['a', absent], ['b', present], ['c', waiting]]), dependents: noDeps }), { action: 'removeOwnerReferences', uids: ['a', 'c'] });
+  assert.deepEqual(planDependent({ dependent, owners: new Map<string, OwnerState>([['a', absent], ['b', present], ['c', waiting]]), dependents: noDeps }), { action: 'removeOwnerReferences', uids: ['a', 'c'] });
   assert.deepEqual(planDependent({ dependent, owners: new Map([['a', present], ['b', present], ['c', present]]), dependents: noDeps }), { action: 'none' });
 });
 
