@@ -130,7 +130,9 @@ export class ImageCatalog {
         return this.finish(ref, 'builtin:nginx-fallback', this.echoSpec({ SKIFF_ECHO_MODE: 'nginx-welcome', SKIFF_DEFAULT_PORTS: '80' }));
       }
       const prepare = `${shellQuote(this.nodePath)} ${this.scriptArgs('nginx').map(shellQuote).join(' ')} prepare`;
-      const script = `set -e; conf=$(${prepare}); if [ "$1" = nginx ]; then shift; exec ${shellQuote(this.nginxPath)} -e stderr -c "$conf" "$@"; fi; exec "$@"`;
+      const script =
+        `set -e; conf=$(${prepare}); fifo="$(dirname "$conf")/access.log"; rm -f "$fifo"; mkfifo "$fifo"; cat "$fifo" & ` +
+        `if [ "$1" = nginx ]; then shift; exec ${shellQuote(this.nginxPath)} -e stderr -c "$conf" "$@"; fi; exec "$@"`;
       return this.finish(ref, 'builtin:nginx', {
         entrypoint: ['/bin/sh', '-c', script, 'docker-entrypoint.sh'],
         cmd: ['nginx', '-g', 'daemon off;'],

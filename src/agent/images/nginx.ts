@@ -80,7 +80,8 @@ events { worker_connections 1024; }
 http {
 ${types}
   default_type application/octet-stream;
-  access_log /dev/stdout;
+  # a FIFO the entrypoint copies to stdout: the container's stdout is a socket nginx cannot open()
+  access_log ${path.join(o.stateDir, 'access.log')};
   sendfile on;
   keepalive_timeout 65;
   client_body_temp_path ${temp('client_body')};
