@@ -17,6 +17,8 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** Decodes a JSON (or YAML) request body into one object. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  if ((contentType ?? '').includes('protobuf'))
+    throw new StatusErrorClass({ reason: 'UnsupportedMediaType', code: 415, message: `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml` });
   const text = body.toString('utf8');
   if (!text.trim()) throw badRequest('Object \'Kind\' is missing in \'\'');
   const ct = (contentType ?? '').split(';')[0]!.trim();

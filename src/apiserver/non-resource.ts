@@ -10,8 +10,14 @@ export interface DiscoveryDocuments {
   apiGroup(group: string): unknown | undefined;
   apiResourceList(group: string, version: string): unknown | undefined;
   openapiV3Index(): unknown;
-  openapiV3Doc(path: string): unknown | undefined;
-  openapiV2(): unknown | undefined;
+  /** Pre-serialised: OpenAPI documents are megabytes, built once. */
+  openapiV3Doc(path: string): { json: string; hash: string } | undefined;
+  openapiV2(accept: string | undefined): { json: string } | undefined;
+}
+
+function sendRaw(res: ServerResponse, json: string, cacheControl: string): void {
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json), 'Cache-Control': cacheControl });
+  res.end(json);
 }
 
 export const aggregatedContentType = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
@@ -93,15 +99,14 @@ export function serveNonResource(docs: DiscoveryDocuments, req: IncomingMessage,
   if (path.startsWith('/openapi/v3/')) {
     const doc = docs.openapiV3Doc(path.slice('/openapi/v3/'.length));
     if (!doc) throw notFoundPage();
-    res.setHeader('Cache-Control', url.searchParams.has('hash') ? 'public, immutable' : 'no-cache, private');
-    sendJSON(res, 200, doc);
+    sendRaw(res, doc.json, url.searchParams.get('hash') === doc.hash ? 'public, immutable' : 'no-cache, private');
     return true;
   }
   if (path === '/openapi/v2' || path === '/swagger.json') {
-    // kubectl asks for protobuf here; it handles a 406/404 by computing patches from compiled-in types
-    const doc = (req.headers.accept ?? '').includes('protobuf') ? undefined : docs.openapiV2();
+    // kubectl asks for protobuf here; it handles a 404 by computing patches from compiled-in types
+    const doc = docs.openapiV2(req.headers.accept);
     if (!doc) throw notFoundPage();
-    sendJSON(res, 200, doc);
+    sendRaw(res, doc.json, 'no-cache, private');
     return true;
   }
   if (path === '/') {

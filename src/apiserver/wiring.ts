@@ -8,6 +8,8 @@ import type { ResourceStrategy } from '../api/strategy.js';
 import type { KubeObject } from '../api/types.js';
 import type { ApiServer } from './api-server.js';
 import * as discovery from './discovery.js';
+import * as openapi from './openapi/index.js';
+import { unknownFields } from './openapi/strict.js';
 import type { ApiFunctions } from './handlers/context.js';
 import type { DiscoveryDocuments } from './non-resource.js';
 import type { ResourceHooks } from './registry/hooks.js';
@@ -60,7 +62,7 @@ export function createApiWiring(_opts: ApiWiringOptions): ApiWiring {
       return live ? applyMergePatch<KubeObject>(live, applied) : applied;
     },
     recordManager() {},
-    unknownFields: () => [],
+    unknownFields: (info, obj) => unknownFields(obj, info),
   };
   const docs: DiscoveryDocuments = {
     aggregated: (core) => discovery.aggregatedDiscovery(core),
@@ -68,9 +70,9 @@ export function createApiWiring(_opts: ApiWiringOptions): ApiWiring {
     apiGroupList: () => discovery.apiGroupList(),
     apiGroup: (g) => discovery.apiGroup(g),
     apiResourceList: (g, v) => discovery.apiResourceList(g, v),
-    openapiV3Index: () => ({ paths: {} }),
-    openapiV3Doc: () => undefined,
-    openapiV2: () => undefined,
+    openapiV3Index: () => openapi.openapiV3Index(),
+    openapiV3Doc: (p) => openapi.openapiV3Doc(p),
+    openapiV2: (accept) => (openapi.openapiV2Acceptable(accept) ? openapi.openapiV2() : undefined),
   };
   return { fns, discovery: docs, strategies: {}, hooks: {}, restore: async () => {} };
 }
