@@ -1,0 +1,43 @@
+import { resources, type ResourceInfo } from '../../api/resources.js';
+import { isStatusError } from '../../api/status.js';
+import type { RestClient } from '../../client/rest.js';
+import { errorMessage } from '../../util/errors.js';
+import { emptyTotals, gvrLabel, type ContentTotals } from './conditions.js';
+
+/** Every namespaced resource that can be listed and deleted. */
+export function namespacedResources(): ResourceInfo[] {
+  return resources.filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
+}
+
+/**
+ * Deletes everything in a namespace, resource by resource, then counts what is still there
+ * (objects waiting on grace periods or finalizers). Deletion uses Background propagation.
+ */
+export async function deleteAllContent(opts: { client: RestClient; namespace: string; resources?: ResourceInfo[]; signal?: AbortSignal }): Promise<ContentTotals> {
+  const { client, namespace, signal } = opts;
+  const totals = emptyTotals();
+  for (const info of opts.resources ?? namespacedResources()) {
+    try {
+      const before = await client.list(info, { namespace, signal });
+      for (const item of before.items) {
+        if (item.metadata.deletionTimestamp) continue;
+        try {
+          await client.delete(info, { namespace, name: item.metadata.name!, propagationPolicy: 'Background', preconditions: { uid: item.metadata.uid }, signal });
+        } catch (err) {
+          // Gone already, or replaced by a namesake the next pass will delete.
+          if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
+        }
+      }
+      const after = before.items.length > 0 ? await client.list(info, { namespace, signal }) : before;
+      if (after.items.length === 0) continue;
+      totals.remaining.set(gvrLabel(info), after.items.length);
+      for (const item of after.items) {
+        for (const f of item.metadata.finalizers ?? []) totals.finalizers.set(f, (totals.finalizers.get(f) ?? 0) + 1);
+      }
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      totals.deleteErrors.push(`${gvrLabel(info)}: ${errorMessage(err)}`);
+    }
+  }
+  return totals;
+}
