@@ -17,6 +17,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { resources } from '../src/api/resources.js';
+import { listMeta } from './openapi-list-meta.js';
 import { metallbSchemas } from './openapi-metallb.js';
 
 type Schema = Record<string, unknown>;
@@ -114,62 +115,6 @@ function placeClass(cls: string, parentDir: string): { dir: string; version: str
   }
   return { dir: parentDir, version, name }; // newer than kubernetes-types 1.30: assume the parent's package
 }
-
-// ---- list and patch metadata that the packages do not carry --------------------------------------------
-
-const listMeta: Record<string, Record<string, Schema>> = {
-  'core.v1.PodSpec': {
-    containers: { 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
-    initContainers: { 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
-    ephemeralContainers: { 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
-    volumes: { 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge,retainKeys', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
-    imagePullSecrets: { 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
-    hostAliases: { 'x-kubernetes-patch-merge-key': 'ip', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['ip'] },
-    topologySpreadConstraints: { 'x-kubernetes-patch-merge-key': 'topologyKey', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['topologyKey', 'whenUnsatisfiable'] },
-    tolerations: { 'x-kubernetes-list-type': 'atomic' },
-  },
-  'core.v1.Container': {
-    ports: { 'x-kubernetes-patch-merge-key': 'containerPort', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['containerPort', 'protocol'] },
-    env: { 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
-    volumeMounts: { 'x-kubernetes-patch-merge-key': 'mountPath', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['mountPath'] },
-    volumeDevices: { 'x-kubernetes-patch-merge-key': 'devicePath', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['devicePath'] },
-    envFrom: { 'x-kubernetes-list-type': 'atomic' },
-    command: { 'x-kubernetes-list-type': 'atomic' },
-    args: { 'x-kubernetes-list-type': 'atomic' },
-  },
-  'core.v1.ServiceSpec': {
-    ports: { 'x-kubernetes-patch-merge-key': 'port', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['port', 'protocol'] },
-    clusterIPs: { 'x-kubernetes-list-type': 'atomic' },
-    ipFamilies: { 'x-kubernetes-list-type': 'atomic' },
-    externalIPs: { 'x-kubernetes-list-type': 'atomic' },
-    loadBalancerSourceRanges: { 'x-kubernetes-list-type': 'atomic' },
-    selector: { 'x-kubernetes-map-type': 'atomic' },
-  },
-  'core.v1.ServiceStatus': { conditions: { 'x-kubernetes-patch-merge-key': 'type', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] } },
-  'core.v1.LoadBalancerStatus': { ingress: { 'x-kubernetes-list-type': 'atomic' } },
-  'core.v1.PodStatus': {
-    conditions: { 'x-kubernetes-patch-merge-key': 'type', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] },
-    podIPs: { 'x-kubernetes-patch-merge-key': 'ip', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['ip'] },
-    containerStatuses: { 'x-kubernetes-list-type': 'atomic' },
-  },
-  'core.v1.NodeStatus': {
-    addresses: { 'x-kubernetes-patch-merge-key': 'type', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] },
-    conditions: { 'x-kubernetes-patch-merge-key': 'type', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] },
-  },
-  'core.v1.NodeSpec': { podCIDRs: { 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'set' }, taints: { 'x-kubernetes-list-type': 'atomic' } },
-  'core.v1.Endpoints': { subsets: { 'x-kubernetes-list-type': 'atomic' } },
-  'apps.v1.DeploymentStatus': { conditions: { 'x-kubernetes-patch-merge-key': 'type', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] } },
-  'apps.v1.ReplicaSetStatus': { conditions: { 'x-kubernetes-patch-merge-key': 'type', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] } },
-  'discovery.v1.EndpointSlice': { endpoints: { 'x-kubernetes-list-type': 'atomic' }, ports: { 'x-kubernetes-list-type': 'atomic' } },
-  'networking.v1.IngressSpec': { rules: { 'x-kubernetes-list-type': 'atomic' }, tls: { 'x-kubernetes-list-type': 'atomic' } },
-  'networking.v1.HTTPIngressRuleValue': { paths: { 'x-kubernetes-list-type': 'atomic' } },
-  'meta.v1.ObjectMeta': {
-    ownerReferences: { 'x-kubernetes-patch-merge-key': 'uid', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['uid'] },
-    finalizers: { 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'set' },
-    managedFields: { 'x-kubernetes-list-type': 'atomic' },
-  },
-  'meta.v1.LabelSelector': { matchExpressions: { 'x-kubernetes-list-type': 'atomic' } },
-};
 
 // ---- generation ----------------------------------------------------------------------------------------
 

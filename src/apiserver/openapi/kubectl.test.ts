@@ -4,7 +4,7 @@
  * Skipped when no kubectl is installed.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,13 +26,15 @@ import { strictBodyError, unknownFields } from './strict.js';
 
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
-interface Seen { method: string; url: string; accept: string }
+interface Seen { method: string; url: string; accept: string; contentType?: string; body?: string }
 
 function startServer(opts: { legacyDiscovery: boolean }): Promise<{ server: http.Server; port: number; seen: Seen[] }> {
   const seen: Seen[] = [];
+  const stored = new Map<string, unknown>(); // item path → object, so a second apply finds it
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    seen.push({ method: req.method ?? '', url: req.url ?? '', accept: req.headers.accept ?? '' });
+    const entry: Seen = { method: req.method ?? '', url: req.url ?? '', accept: req.headers.accept ?? '', contentType: req.headers['content-type'] };
+    seen.push(entry);
     const send = (code: number, body: unknown, headers: Record<string, string> = {}): void => {
       res.writeHead(code, { 'Content-Type': 'application/json', ...headers });
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
@@ -41,6 +43,7 @@ function startServer(opts: { legacyDiscovery: boolean }): Promise<{ server: http
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
+      entry.body = raw;
       const p = url.pathname;
       if (p === '/version') return send(200, { major: '1', minor: '32', gitVersion: 'v1.32.4' });
       if ((p === '/api' || p === '/apis') && !opts.legacyDiscovery && wantsAggregatedDiscovery(req.headers.accept)) {
@@ -69,8 +72,11 @@ function startServer(opts: { legacyDiscovery: boolean }): Promise<{ server: http
           const err = strictBodyError(gvk, unknown);
           return send(err.httpCode, err.status);
         }
+        stored.set(`${p}/${(obj as { metadata?: { name?: string } }).metadata?.name}`, obj);
         return send(201, obj);
       }
+      const existing = stored.get(p);
+      if (existing && (req.method === 'GET' || req.method === 'PATCH')) return send(200, existing);
       notFound();
     });
   });
@@ -211,6 +217,19 @@ for (const legacyDiscovery of [false, true]) {
       const r = await kubectl(dir, ['apply', '-f', file]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), 'ipaddresspool.metallb.io/pool created\ndeployment.apps/web created');
+
+      // A second apply with a change patches. With full v3 schemas kubectl 1.32 computes the strategic merge
+      // patch from them and does not ask /openapi/v2 (which it would ask only as protobuf, taking a 404).
+      writeFileSync(file, readFileSync(file, 'utf8').replace('autoAssign: true', 'autoAssign: false').replace('image: nginx', 'image: nginx:1.27'));
+      const again = await kubectl(dir, ['apply', '-f', file]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(again.stdout.trim(), 'ipaddresspool.metallb.io/pool configured\ndeployment.apps/web configured');
+      const v2 = srv.seen.filter((s) => s.url.startsWith('/openapi/v2'));
+      assert.ok(v2.every((s) => !openapiV2Acceptable(s.accept)), `v2 requests: ${JSON.stringify(v2)}`);
+      assert.ok(srv.seen.some((s) => s.method === 'PATCH' && s.url.startsWith('/apis/metallb.io/v1beta1/namespaces/default/ipaddresspools/pool?')));
+      const patch = srv.seen.find((s) => s.method === 'PATCH' && s.url.startsWith('/apis/apps/v1/namespaces/default/deployments/web?'));
+      assert.equal(patch?.contentType, 'application/strategic-merge-patch+json');
+      assert.match(patch?.body ?? '', /"\$setElementOrder\/containers":\[\{"name":"c"\}\]/);
     });
   });
 }
