@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, waitFor } from './ports.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+export const skiffBin = join(root, 'bin', 'skiff.js');
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ClusterOptions {
+  /** --datastore-endpoint (default: embedded SQLite in the temp data dir) */
+  datastoreEndpoint?: string;
+  extraArgs?: string[];
+  /** reuse a data dir (restart tests) */
+  dataDir?: string;
+}
+
+/** A real `skiff server` process on a free port with its own data dir, driven by the real kubectl. */
+export class TestCluster {
+  private child?: ChildProcess;
+  private output = '';
+  port = 0;
+  readonly kubeconfig: string;
+  readonly home: string;
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly opts: ClusterOptions,
+    private readonly ownsDataDir: boolean,
+  ) {
+    this.kubeconfig = join(dataDir, 'kubeconfig.yaml');
+    this.home = join(dataDir, 'home');
+  }
+
+  static async start(opts: ClusterOptions = {}): Promise<TestCluster> {
+    const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'skiff-e2e-')));
+    const cluster = new TestCluster(dataDir, opts, !opts.dataDir);
+    await cluster.boot();
+    return cluster;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get logs(): string {
+    return this.output;
+  }
+
+  private async boot(): Promise<void> {
+    this.port ||= await freePort();
+    this.output = '';
+    const args = [skiffBin, 'server', '--data-dir', this.dataDir, '--https-listen-port', String(this.port), '--write-kubeconfig', this.kubeconfig, '--debug'];
+    if (this.opts.datastoreEndpoint) args.push('--datastore-endpoint', this.opts.datastoreEndpoint);
+    args.push(...(this.opts.extraArgs ?? []));
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`skiff server exited (${code}) before ready:\n${this.output}`))));
+    await Promise.race([waitFor('skiff is ready', () => this.output.includes('skiff is ready') || undefined, 30_000), exited]);
+  }
+
+  /** Runs the real kubectl against this cluster (own HOME so discovery caches never mix). */
+  kubectl(args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CommandResult> {
+    return run('kubectl', args, { input: opts.input, timeoutMs: opts.timeoutMs, env: { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.home, ...opts.env } });
+  }
+
+  /** kubectl that must succeed; returns stdout. */
+  async k(...args: string[]): Promise<string> {
+    const r = await this.kubectl(args);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  }
+
+  async token(): Promise<string> {
+    return (await readFile(join(this.dataDir, 'server', 'token'), 'utf8')).trim();
+  }
+
+  /** Graceful stop (SIGTERM), waiting for exit. */
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  /** SIGKILL: the crash case. */
+  async kill9(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.boot();
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(sig);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await gone;
+    clearTimeout(timer);
+  }
+
+  /** Stop and remove everything this cluster made. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CommandResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
