@@ -20,20 +20,26 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-/** A port free on `ip` right now (the kernel picks it). */
-export async function freePort(ip: string, protocol: 'TCP' | 'UDP' = 'TCP'): Promise<number> {
-  if (protocol === 'UDP') {
-    const s = dgram.createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, ip, r));
-    const port = s.address().port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
+/** Distinct ports free on `ip` right now: all are held at once so the kernel cannot hand one out twice. */
+export async function freePorts(ip: string, n: number, protocol: 'TCP' | 'UDP' = 'TCP'): Promise<number[]> {
+  const held: Array<{ port: number; close(): Promise<void> }> = [];
+  for (let i = 0; i < n; i++) {
+    if (protocol === 'UDP') {
+      const s = dgram.createSocket('udp4');
+      await new Promise<void>((r) => s.bind(0, ip, r));
+      held.push({ port: s.address().port, close: () => new Promise((r) => s.close(() => r())) });
+    } else {
+      const srv = net.createServer();
+      await new Promise<void>((r) => srv.listen(0, ip, r));
+      held.push({ port: (srv.address() as net.AddressInfo).port, close: () => new Promise((r) => srv.close(() => r())) });
+    }
   }
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, ip, r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
+  await Promise.all(held.map((h) => h.close()));
+  return held.map((h) => h.port);
+}
+
+export async function freePort(ip: string, protocol: 'TCP' | 'UDP' = 'TCP'): Promise<number> {
+  return (await freePorts(ip, 1, protocol))[0];
 }
 
 export interface Backend {

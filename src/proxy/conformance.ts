@@ -4,7 +4,7 @@ import net from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { FakeClock, type Clock } from '../util/clock.js';
 import {
-  addressBlock, canBind, converse, expectRejected, freePort, startBackend, udpExchange, whoami, type Backend,
+  addressBlock, canBind, converse, expectRejected, freePort, freePorts, startBackend, udpExchange, whoami, type Backend,
 } from './conformance-backends.js';
 import type { SchedulerName } from './schedulers/index.js';
 import type { Datapath, Endpoint, Protocol, ServicePortInfo, ServicePortName } from './types.js';
@@ -155,6 +155,26 @@ export function runDatapathConformance(name: string, factory: Factory, options: 
       c.socket.destroy();
     });
 
+    test('removing a Service closes its listeners', async (t) => {
+      const f = await fixture(t);
+      const b = await f.backend(11);
+      await f.sync([[SPN, serviceInfo({ clusterIP: f.vip, port: f.port, externalIPs: [f.addr(150)] }), [endpointOf(b)]]]);
+      assert.equal(await whoami(f.addr(150), f.port), b.id);
+      const r = await f.sync([]);
+      assert.deepEqual(r.bindErrors, []);
+      assert.ok(await canBind(f.vip, f.port, 'TCP'), 'ClusterIP port released');
+      assert.ok(await canBind(f.addr(150), f.port, 'TCP'), 'external IP port released');
+    });
+
+    test('an endpoint that refuses is skipped for another', async (t) => {
+      const f = await fixture(t);
+      const live = await f.backend(11);
+      const dead = await f.backend(12);
+      await dead.close();
+      await f.sync([[SPN, serviceInfo({ clusterIP: f.vip, port: f.port }), [endpointOf(live), endpointOf(dead)]]]);
+      for (let i = 0; i < 20; i++) assert.equal(await whoami(f.vip, f.port), live.id);
+    });
+
     test('a NodePort answers on every node IP', async (t) => {
       const f = await fixture(t);
       const b = await f.backend(11);
@@ -177,7 +197,7 @@ export function runDatapathConformance(name: string, factory: Factory, options: 
       const f = await fixture(t);
       const [local, remote] = [await f.backend(11), await f.backend(12)];
       const nodeIP = f.addr(101);
-      const [nodePort, healthCheckNodePort] = [await freePort(nodeIP), await freePort(nodeIP)];
+      const [nodePort, healthCheckNodePort] = await freePorts(nodeIP, 2);
       const svc = serviceInfo({ clusterIP: f.vip, port: f.port, nodePort, healthCheckNodePort, externalTrafficPolicy: 'Local' });
       const eps = [endpointOf(local), endpointOf(remote, { isLocal: false, nodeName: 'node-b' })];
       await f.sync([[SPN, svc, eps]], [nodeIP]);
@@ -238,7 +258,7 @@ export function runDatapathConformance(name: string, factory: Factory, options: 
       const f = await fixture(t);
       const [b, u] = [await f.backend(11), await f.backend(12, 'UDP')];
       const nodeIP = f.addr(101);
-      const [nodePort, hc, udpPort] = [await freePort(nodeIP), await freePort(nodeIP), await freePort(f.vip, 'UDP')];
+      const [[nodePort, hc], udpPort] = [await freePorts(nodeIP, 2), await freePort(f.vip, 'UDP')];
       const tcp = serviceInfo({ clusterIP: f.vip, port: f.port, nodePort, healthCheckNodePort: hc, externalTrafficPolicy: 'Local', loadBalancerIPs: [f.addr(160)] });
       await f.sync([[SPN, tcp, [endpointOf(b)]], ['default/udp:', serviceInfo({ clusterIP: f.vip, port: udpPort, protocol: 'UDP' }), [endpointOf(u)]]], [nodeIP]);
       const held = await converse(f.vip, f.port);
