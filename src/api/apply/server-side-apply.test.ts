@@ -196,3 +196,52 @@ test('bad requests', () => {
   assert.throws(() => parseApplyBody('- a\n- b'), (e) => isStatusError(e, 'BadRequest'));
   assert.throws(() => parseApplyBody('a: [b'), (e) => isStatusError(e, 'BadRequest'));
 });
+
+test('service ports: applied items without protocol match live items defaulted to TCP', () => {
+  const applied = parseApplyBody('{"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"default"},"spec":{"ports":[{"name":"http","port":80,"targetPort":"http"}],"selector":{"app":"web"}}}');
+  const created = serverSideApply({ live: undefined, applied, kind: svc, apiVersion: 'v1', manager: 'kubectl', now: T1 }).object as Any;
+  created.spec.ports[0].protocol = 'TCP';
+  created.spec.clusterIP = '127.10.0.5';
+  created.spec.type = 'ClusterIP';
+  const again = serverSideApply({ live: created, applied, kind: svc, apiVersion: 'v1', manager: 'kubectl', now: T2 });
+  assert.equal(again.changed, false);
+  const o = again.object as Any;
+  assert.deepEqual(o.spec.ports, [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+  assert.equal(o.spec.clusterIP, '127.10.0.5');
+  assert.equal(o.metadata.managedFields[0].time, T2);
+  // Selector is an atomic map: changing it replaces it whole.
+  const sel = parseApplyBody('{"apiVersion":"v1","kind":"Service","metadata":{"name":"web"},"spec":{"ports":[{"name":"http","port":80,"targetPort":"http"}],"selector":{"tier":"x"}}}');
+  assert.deepEqual((serverSideApply({ live: created, applied: sel, kind: svc, apiVersion: 'v1', manager: 'kubectl', now: T2 }).object as Any).spec.selector, { tier: 'x' });
+});
+
+test('items co-owned by another manager survive the applier dropping them', () => {
+  const withSide = appliedDeployment() as Any;
+  withSide.spec.template.spec.containers.push({ name: 'side', image: 'busybox' });
+  const live = stored(serverSideApply({ live: undefined, applied: withSide, kind: deploy, apiVersion: 'apps/v1', manager: 'kubectl', now: T1 }).object);
+  const edited = structuredClone(live) as Any;
+  edited.spec.template.spec.containers[1].image = 'busybox:2';
+  const afterEdit = updateManagedFields({ old: live, new: edited, kind: deploy, apiVersion: 'apps/v1', manager: 'kubectl-edit', time: T2 });
+  const o = serverSideApply({ live: afterEdit, applied: appliedDeployment(), kind: deploy, apiVersion: 'apps/v1', manager: 'kubectl', now: T2 }).object as Any;
+  assert.deepEqual(o.spec.template.spec.containers.map((c: Any) => [c.name, c.image]), [['c', 'nginx:1.25'], ['side', 'busybox:2']]);
+});
+
+test('status subresource apply touches only status', () => {
+  const live = stored(serverSideApply({ live: undefined, applied: appliedDeployment(), kind: deploy, apiVersion: 'apps/v1', manager: 'kubectl', now: T1 }).object);
+  const applied = parseApplyBody('apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 9\nstatus:\n  readyReplicas: 2\n');
+  const o = serverSideApply({ live, applied, kind: deploy, apiVersion: 'apps/v1', manager: 'ctrl', subresource: 'status', now: T2 }).object as Any;
+  assert.equal(o.spec.replicas, 2);
+  assert.deepEqual(o.status, { replicas: 2, readyReplicas: 2 });
+  const entry = o.metadata.managedFields.find((m: Any) => m.manager === 'ctrl');
+  assert.equal(entry.subresource, 'status');
+  assert.deepEqual(entry.fieldsV1, { 'f:status': { 'f:readyReplicas': {} } });
+});
+
+test('finalizers are a set: items owned per value', () => {
+  const cm = { group: '', kind: 'ConfigMap' };
+  const a = serverSideApply({ live: undefined, applied: parseApplyBody('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  finalizers: [x]\n'), kind: cm, apiVersion: 'v1', manager: 'a', now: T1 }).object;
+  const b = serverSideApply({ live: a, applied: parseApplyBody('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  finalizers: [y]\n'), kind: cm, apiVersion: 'v1', manager: 'b', now: T1 }).object;
+  assert.deepEqual(b.metadata.finalizers, ['x', 'y']);
+  const c = serverSideApply({ live: b, applied: parseApplyBody('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n'), kind: cm, apiVersion: 'v1', manager: 'a', now: T1 }).object;
+  assert.deepEqual(c.metadata.finalizers, ['y']);
+  assert.deepEqual(c.metadata.managedFields?.map((m) => m.manager), ['b']);
+});

@@ -116,7 +116,10 @@ export function serverSideApply(opts: ServerSideApplyOptions): ApplyResult {
   if (previous) {
     const stillOwned = others.reduce((acc, m) => acc.union(m.fields), newSet);
     const drop = previous.fields.difference(newSet).list().filter((p) => !stillOwned.hasPrefixOf(p));
-    merged = removePaths(merged, drop, kind);
+    // A list item that stays keeps its key fields.
+    const dropSet = new FieldSet(drop);
+    const keep = (p: FieldPath) => isKeyField(p) && !dropSet.has(p.slice(0, -1));
+    merged = removePaths(merged, drop.filter((p) => !keep(p)), kind);
   }
 
   const cmp = compare(liveView, merged, kind);
@@ -135,6 +138,14 @@ export function serverSideApply(opts: ServerSideApplyOptions): ApplyResult {
   const object = assemble({ base: live, applied, view: merged, kind, subresource });
   setManagedFields(object, managers);
   return { object, changed: !(cmp.added.empty() && cmp.modified.empty() && cmp.removed.empty()) };
+}
+
+/** Whether the path names a key field of a keyed list item (`...k:{"name":"c"}, f:name`). */
+function isKeyField(p: FieldPath): boolean {
+  const item = p[p.length - 2];
+  const last = p[p.length - 1];
+  if (!item?.startsWith('k:') || !last?.startsWith('f:')) return false;
+  return Object.hasOwn(JSON.parse(item.slice(2)) as object, last.slice(2));
 }
 
 /** Rebuilds a full object from a tracked view plus the untracked parts of the live (or applied) object. */
