@@ -229,6 +229,15 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
       assert.deepEqual(await collect(preAborted), []);
     }));
 
+    it('closing the store ends open watches', withStore(async (store) => {
+      const ac = new AbortController();
+      const watcher = store.watch('/closing/', { afterRevision: await store.currentRevision(), signal: ac.signal });
+      const pending = watcher.events[Symbol.asyncIterator]().next();
+      await store.close();
+      assert.equal((await withDeadline(pending, 'iterator did not end at close')).done, true);
+      await assert.rejects(store.get('/closing/a'), (err) => isStorageError(err, 'Closed'));
+    }));
+
     it('concurrent read-modify-write loops with retries each land exactly once', withStore(async (store) => {
       await store.create('/cas/counter', enc('0'));
       const from = await store.currentRevision();

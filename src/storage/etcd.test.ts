@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runStoreConformance } from './conformance.js';
 import { EtcdStore } from './etcd.js';
 import { textDecoder, textEncoder } from './store.js';
@@ -65,6 +67,26 @@ if (unavailable) {
         await cw();
         await cr();
       }
+    });
+
+    it('lets the node process exit after watches end and the store closes', async () => {
+      const script = fileURLToPath(new URL('../../test/support/etcd-exit-check.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx', script, etcd!.endpoint], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<'hung'>((resolve) => {
+        timer = setTimeout(() => resolve('hung'), 20_000);
+      });
+      const result = await Promise.race([exited, hung]);
+      clearTimeout(timer);
+      if (result === 'hung') {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      assert.equal(out.trim(), 'closed');
+      assert.equal(result, 0, 'process did not exit on its own after close (leaked etcd handles)');
     });
 
     it('maps an unreachable etcd to Unavailable', async () => {

@@ -1,4 +1,4 @@
-import { Etcd3, type IKeyValue, type Watcher as EtcdWatcher } from 'etcd3';
+import { Etcd3, type IKeyValue } from 'etcd3';
 import {
   StorageError,
   type KeyValue,
@@ -27,7 +27,8 @@ const CANCEL_DEADLINE_MS = 2_000;
 export class EtcdStore implements Store {
   private readonly client: Etcd3;
   private readonly prefix: string;
-  private readonly watchers = new Map<EtcdWatcher, EventQueue>();
+  /** Open watches: stop() cancels the etcd watcher once and resolves when etcd confirms. */
+  private readonly watches = new Set<{ queue: EventQueue; stop: () => Promise<void> }>();
   /** Compact revision last learned (from our compactions or from probing); it only grows. */
   private knownCompact = 0;
   private closed = false;
@@ -113,8 +114,8 @@ export class EtcdStore implements Store {
     if (options.afterRevision < this.knownCompact) {
       throw new StorageError('Compacted', `watch from revision ${options.afterRevision} is older than compact revision ${this.knownCompact}`);
     }
-    let stop = (): void => {};
-    const queue = new EventQueue({ signal: options.signal, onEnd: () => stop() });
+    let stop = (): Promise<void> => Promise.resolve();
+    const queue = new EventQueue({ signal: options.signal, onEnd: () => void stop() });
     if (queue.closed) return { events: queue };
     const start = this.key(prefix);
     const watcher = this.client
@@ -123,16 +124,19 @@ export class EtcdStore implements Store {
       .startRevision(String(options.afterRevision + 1))
       .withPreviousKV()
       .watcher();
-    this.watchers.set(watcher, queue);
     let live = true;
-    stop = () => {
-      this.watchers.delete(watcher);
-      // A watcher etcd already canceled must not be canceled again: detach would wait forever.
-      if (live) {
+    const entry = {
+      queue,
+      stop: async (): Promise<void> => {
+        this.watches.delete(entry);
+        // A watcher etcd already canceled must not be canceled again: detach would wait forever.
+        if (!live) return;
         live = false;
-        void watcher.cancel().catch(() => {});
-      }
+        await watcher.cancel().catch(() => {});
+      },
     };
+    this.watches.add(entry);
+    stop = entry.stop;
     watcher.on('put', (kv, prev) => queue.push(this.putEvent(kv, prev)));
     watcher.on('delete', (kv, prev) => queue.push(this.deleteEvent(kv, prev)));
     watcher.on('error', (err: Error) => {
@@ -181,8 +185,9 @@ export class EtcdStore implements Store {
     if (this.closed) return;
     this.closed = true;
     // Cancel every etcd watcher before closing the channel, or its reconnect timer keeps node alive.
-    const cancels = [...this.watchers.keys()].map((w) => w.cancel().catch(() => {}));
-    for (const queue of [...this.watchers.values()]) queue.end();
+    const open = [...this.watches];
+    const cancels = open.map((w) => w.stop());
+    for (const w of open) w.queue.end();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(cancels),

@@ -46,7 +46,10 @@ export interface WatchOptions {
 }
 
 export interface Watcher {
-  /** Events in revision order. The iterator ends when the signal aborts or the store closes. */
+  /**
+   * Events in revision order. The iterator ends when the signal aborts or the store closes, and
+   * rejects with a StorageError ('Compacted', 'Unavailable') when the watch cannot go on.
+   */
   events: AsyncIterable<StoreEvent>;
 }
 
@@ -59,7 +62,11 @@ export interface Store {
   update(key: string, value: Uint8Array, expectedModRevision: number): Promise<KeyValue>;
   /** Delete if present (and, when given, its modRevision equals expected). Returns the deleted kv with the delete revision. */
   delete(key: string, expectedModRevision?: number): Promise<KeyValue>;
-  /** Watch a prefix from a revision. Throws 'Compacted' when afterRevision is older than history. */
+  /**
+   * Watch a prefix from a revision. Throws 'Compacted' when afterRevision is older than history; a
+   * driver that learns of the compaction only from its server (etcd) rejects the iterator's first
+   * pull with the same error instead, so callers must handle both.
+   */
   watch(prefix: string, options: WatchOptions): Watcher;
   currentRevision(): Promise<number>;
   /** Drop history at or below revision. */
