@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ResourceInfo } from '../../api/resources.js';
 import { badRequest } from '../../api/status.js';
+import { strictBodyError, strictPatchError, strictWarnings } from '../openapi/strict.js';
 import { addWarning } from '../http.js';
 import type { HandlerContext } from './context.js';
 
@@ -14,15 +15,14 @@ export function fieldValidationOf(q: URLSearchParams): FieldValidation {
   return v;
 }
 
-/** Unknown fields: 400 under Strict (decoding error), a Warning header under Warn. */
-export function checkUnknownFields(ctx: HandlerContext, res: ServerResponse, info: ResourceInfo, body: unknown, mode: FieldValidation, verb: 'create' | 'update' | 'patch'): void {
+/**
+ * Unknown fields: under Strict a 400 decoding error (create/update) or a 422 naming the patch,
+ * under Warn one Warning header each.
+ */
+export function checkUnknownFields(ctx: HandlerContext, res: ServerResponse, info: ResourceInfo, obj: unknown, mode: FieldValidation, patchText?: string): void {
   if (mode === 'Ignore') return;
-  const unknown = ctx.fns.unknownFields(info, body);
+  const unknown = ctx.fns.unknownFields(info, obj);
   if (!unknown.length) return;
-  const list = unknown.map((f) => `unknown field "${f.replace(/^\./, '')}"`);
-  if (mode === 'Strict') {
-    const what = verb === 'patch' ? 'strict decoding error' : `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: strict decoding error`;
-    throw badRequest(`${what}: ${list.join(', ')}`);
-  }
-  for (const w of list) addWarning(res, w);
+  if (mode === 'Strict') throw patchText !== undefined ? strictPatchError(patchText, unknown) : strictBodyError(info, unknown);
+  for (const w of strictWarnings(unknown)) addWarning(res, w);
 }

@@ -33,7 +33,7 @@ export async function handleCreate(ctx: HandlerContext, req: IncomingMessage, re
   const body = decodeBody(await readBody(req), req.headers['content-type']);
   const mode = fieldValidationOf(q);
   const obj = asObject(storage, body);
-  checkUnknownFields(ctx, res, storage.info, obj, mode, 'create');
+  checkUnknownFields(ctx, res, storage.info, obj, mode);
   ctx.fns.recordManager(storage.info, undefined, obj, { manager: q.get('fieldManager') ?? managerFromAgent(req), operation: 'Update', now: ctx.clock.now() });
   const created = await storage.create(info.namespace, obj, { dryRun: dryRunOf(q) });
   sendJSON(res, 201, created);
@@ -44,7 +44,7 @@ export async function handleUpdate(ctx: HandlerContext, req: IncomingMessage, re
   const body = decodeBody(await readBody(req), req.headers['content-type']);
   const mode = fieldValidationOf(q);
   const obj = asObject(storage, body);
-  if (info.subresource !== 'status' && info.subresource !== 'finalize') checkUnknownFields(ctx, res, storage.info, obj, mode, 'update');
+  if (info.subresource !== 'status' && info.subresource !== 'finalize') checkUnknownFields(ctx, res, storage.info, obj, mode);
   const manager = q.get('fieldManager') ?? managerFromAgent(req);
   let old: KubeObject | undefined;
   try {
@@ -83,7 +83,8 @@ function patchTypeOf(contentType: string | undefined): PatchType {
 export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
   const q = url.searchParams;
   const type = patchTypeOf(req.headers['content-type']);
-  const body = decodeBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
+  const raw = await readBody(req);
+  const body = decodeBody(raw, type === 'apply' ? 'application/yaml' : 'application/json');
   const mode = fieldValidationOf(q);
   const dryRun = dryRunOf(q);
   const manager = q.get('fieldManager') ?? (type === 'apply' ? '' : managerFromAgent(req));
@@ -92,7 +93,7 @@ export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res
   if (type === 'apply') {
     if (!manager) throw badRequest('PATCH, application/apply-patch+yaml requests must have a fieldManager');
     const applied = asObject(storage, body);
-    checkUnknownFields(ctx, res, storage.info, applied, mode, 'patch');
+    checkUnknownFields(ctx, res, storage.info, applied, mode);
     const force = q.get('force') === 'true';
     try {
       const result = await storage.guaranteedUpdate(info.namespace, info.name!, (live) => ctx.fns.serverSideApply(storage.info, live, applied, { manager, force, now }), { dryRun, subresource: sub });
@@ -110,7 +111,7 @@ export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res
     info.name!,
     (current) => {
       const patched = ctx.fns.applyPatch(storage.info, type, current, body);
-      if (!sub) checkUnknownFields(ctx, res, storage.info, patched, mode, 'patch');
+      if (!sub) checkUnknownFields(ctx, res, storage.info, patched, mode, raw.toString('utf8'));
       // a patch without resourceVersion must not trip optimistic concurrency
       if (!hasResourceVersion(body)) patched.metadata.resourceVersion = current.metadata.resourceVersion;
       ctx.fns.recordManager(storage.info, current, patched, { manager, operation: 'Update', now, subresource: sub });
