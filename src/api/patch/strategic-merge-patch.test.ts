@@ -150,3 +150,33 @@ test('unknown kinds: every list replaced, maps merged', () => {
   const out = smp<Any>({ spec: { addresses: ['a'], m: { x: 1 } } }, { spec: { addresses: ['b'], m: { y: 2 } } }, { group: 'metallb.io', kind: 'IPAddressPool' });
   assert.deepEqual(out.spec, { addresses: ['b'], m: { x: 1, y: 2 } });
 });
+
+test('kubectl apply removing a container and a field (3-way patch shapes)', () => {
+  const live = liveDeployment();
+  live.spec.template.spec.containers.push({ name: 'side', image: 'busybox' });
+  const out = smp<Any>(live, JSON.parse('{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"c"}],"containers":[{"$patch":"delete","name":"side"},{"name":"c","ports":null,"env":[{"name":"A","value":"1"}]}]}}}}'), deploy);
+  assert.deepEqual(out.spec.template.spec.containers, [{ name: 'c', image: 'nginx:1.25', imagePullPolicy: 'IfNotPresent', env: [{ name: 'A', value: '1' }] }]);
+});
+
+test('nested $setElementOrder inside a list item; $retainKeys inside a volume', () => {
+  const live = {
+    spec: {
+      containers: [{ name: 'c', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }],
+      volumes: [{ name: 'v', emptyDir: {} }],
+    },
+  };
+  const out = smp<Any>(live, {
+    spec: {
+      containers: [{ name: 'c', '$setElementOrder/env': [{ name: 'B' }, { name: 'A' }], env: [{ name: 'B', value: '3' }] }],
+      volumes: [{ name: 'v', $retainKeys: ['configMap', 'name'], configMap: { name: 'cm' } }],
+    },
+  }, pod);
+  assert.deepEqual(out.spec.containers[0].env, [{ name: 'B', value: '3' }, { name: 'A', value: '1' }]);
+  assert.deepEqual(out.spec.volumes, [{ name: 'v', configMap: { name: 'cm' } }]);
+});
+
+test('type changes and new subtrees take the patch value without directives', () => {
+  const out = smp<Any>({ spec: { a: 'x', containers: [{ name: 'c' }] } }, { spec: { a: { b: 1 }, initContainers: [{ name: 'i', env: [{ name: 'E', value: null }] }] } }, pod);
+  assert.deepEqual(out.spec.a, { b: 1 });
+  assert.deepEqual(out.spec.initContainers, [{ name: 'i', env: [{ name: 'E' }] }]);
+});
