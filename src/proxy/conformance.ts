@@ -35,7 +35,7 @@ export function endpointOf(b: Backend, over: Partial<Endpoint> = {}): Endpoint {
   return { ip: b.ip, port: b.port, ready: true, serving: true, terminating: false, nodeName: 'node-a', isLocal: true, ...over };
 }
 
-const SPN: ServicePortName = 'default/echo:';
+const SPN: ServicePortName = 'default/echo';
 
 /** Every datapath must pass this suite; it uses real sockets on 127.77.0.0/16 and ephemeral ports. */
 export function runDatapathConformance(name: string, factory: Factory, options: ConformanceOptions = {}): void {
@@ -148,7 +148,7 @@ export function runDatapathConformance(name: string, factory: Factory, options: 
       await f.sync([one]);
       const c = await converse(f.vip, f.port);
       const vip2 = f.addr(2);
-      const r = await f.sync([one, ['default/other:', serviceInfo({ clusterIP: vip2, port: f.port }), [endpointOf(b)]]]);
+      const r = await f.sync([one, ['default/other', serviceInfo({ clusterIP: vip2, port: f.port }), [endpointOf(b)]]]);
       assert.deepEqual(r.bindErrors, []);
       assert.equal(await c.echo('x'), 'x');
       assert.equal(await whoami(vip2, f.port), b.id);
@@ -260,7 +260,7 @@ export function runDatapathConformance(name: string, factory: Factory, options: 
       const nodeIP = f.addr(101);
       const [[nodePort, hc], udpPort] = [await freePorts(nodeIP, 2), await freePort(f.vip, 'UDP')];
       const tcp = serviceInfo({ clusterIP: f.vip, port: f.port, nodePort, healthCheckNodePort: hc, externalTrafficPolicy: 'Local', loadBalancerIPs: [f.addr(160)] });
-      await f.sync([[SPN, tcp, [endpointOf(b)]], ['default/udp:', serviceInfo({ clusterIP: f.vip, port: udpPort, protocol: 'UDP' }), [endpointOf(u)]]], [nodeIP]);
+      await f.sync([[SPN, tcp, [endpointOf(b)]], ['default/udp', serviceInfo({ clusterIP: f.vip, port: udpPort, protocol: 'UDP' }), [endpointOf(u)]]], [nodeIP]);
       const held = await converse(f.vip, f.port);
       await udpExchange(f.vip, udpPort, 'x');
       await f.dp.close();

@@ -78,3 +78,11 @@ test('local serving-terminating fallback only when no local endpoint is ready', 
     svc({ nodePort: 30080, externalTrafficPolicy: 'Local' }));
   assert.deepEqual(ips(withReady.localEndpoints), ['10.0.0.3']);
 });
+
+test('servicePortName round-trips as kube-proxy prints it', async () => {
+  const { servicePortName, parseServicePortName } = await import('./types.js');
+  assert.equal(servicePortName('default', 'kubernetes', 'https'), 'default/kubernetes:https');
+  assert.equal(servicePortName('default', 'web'), 'default/web');
+  assert.deepEqual(parseServicePortName('kube-system/kube-dns:dns'), { namespace: 'kube-system', name: 'kube-dns', port: 'dns' });
+  assert.deepEqual(parseServicePortName('default/web'), { namespace: 'default', name: 'web', port: '' });
+});

@@ -4,14 +4,14 @@
  * Shapes follow pkg/proxy (ServicePortName, BaseServicePortInfo, Endpoint).
  */
 
-/** `ns/name:port` — the port part is the Service port's name, empty for an unnamed single port (`ns/name:`). */
+/** `ns/name:port` as pkg/proxy ServicePortName.String(): `ns/name` alone when the port is unnamed. */
 export type ServicePortName = string;
 
 export type Protocol = 'TCP' | 'UDP';
 export type TrafficPolicy = 'Cluster' | 'Local';
 
 export function servicePortName(namespace: string, name: string, port = ''): ServicePortName {
-  return `${namespace}/${name}:${port}`;
+  return port ? `${namespace}/${name}:${port}` : `${namespace}/${name}`;
 }
 
 /** Splits `ns/name:port` back into its parts. */
