@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { KubeObject } from '../api/types.js';
 import type { Clock } from '../util/clock.js';
 import { SharedInformer } from './informer.js';
@@ -35,7 +36,13 @@ export class InformerFactory {
   }
 
   /** Starts every informer not yet running; they stop when `signal` aborts. */
-  start(signal: AbortSignal): void {
+  start(parent: AbortSignal): void {
+    // One signal of our own for all informers: they are many, and each listens for the abort.
+    const child = new AbortController();
+    setMaxListeners(0, child.signal);
+    if (parent.aborted) child.abort();
+    else parent.addEventListener('abort', () => child.abort(), { once: true });
+    const signal = child.signal;
     for (const [key, inf] of this.informers) {
       if (this.started.has(key)) continue;
       this.started.add(key);
@@ -45,8 +52,17 @@ export class InformerFactory {
 
   /** True once every started informer has synced; false if `signal` aborts first. */
   async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
-    const results = await Promise.all([...this.informers.values()].map((inf) => inf.waitForSync(signal)));
-    return results.every(Boolean);
+    const child = new AbortController();
+    setMaxListeners(0, child.signal);
+    const stop = () => child.abort();
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+    try {
+      const results = await Promise.all([...this.informers.values()].map((inf) => inf.waitForSync(child.signal)));
+      return results.every(Boolean);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
   }
 
   /** Resolves when every started informer has stopped (after its signal aborted). */

@@ -106,9 +106,15 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   /** Runs until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
+  async run(parent: AbortSignal): Promise<void> {
     if (this.running) throw new Error('informer is already running');
     this.running = true;
+    // A signal of our own: many informers share the caller's, and each request adds a listener.
+    const child = new AbortController();
+    const stop = () => child.abort();
+    if (parent.aborted) stop();
+    else parent.addEventListener('abort', stop, { once: true });
+    const signal = child.signal;
     const { initialMs, maxMs } = this.opts.backoff ?? { initialMs: 800, maxMs: 30_000 };
     let backoff = initialMs;
     try {
@@ -130,6 +136,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
         }
       }
     } finally {
+      parent.removeEventListener('abort', stop);
       this.running = false;
     }
   }
