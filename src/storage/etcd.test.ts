@@ -24,7 +24,7 @@ if (unavailable) {
   });
   // Each store gets its own key prefix in the one etcd, so tests cannot see each other's keys.
   const factory = async () => {
-    const store = new EtcdStore({ endpoints: [etcd!.endpoint], prefix: `/t${++stores}` });
+    const store = new EtcdStore({ endpoints: [etcd!.endpoint], prefix: `/t${++stores}.` });
     return { store, cleanup: () => store.close() };
   };
   runStoreConformance('etcd', factory);

@@ -13,7 +13,10 @@ import { EventQueue } from './event-queue.js';
 
 export interface EtcdStoreOptions {
   endpoints: string[];
-  /** Prepended to every key, so several stores can share one etcd. */
+  /**
+   * Prepended to every key, so several stores can share one etcd. Raw byte prefix: it must not
+   * itself be a prefix of another store's (use '/skiff-a' and '/skiff-b', not '/s1' and '/s10').
+   */
   prefix?: string;
 }
 
