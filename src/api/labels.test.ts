@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLabelSelector, matches, selectorToString, fromLabelSelector, fromSet, formatLabelSelector, isQualifiedName, SelectorParseError } from './labels.js';
+import { parseLabelSelector, matches, selectorToString, fromLabelSelector, fromSet, formatLabelSelector, SelectorParseError } from './labels.js';
 
 const m = (sel: string, labels: Record<string, string>) => matches(parseLabelSelector(sel), labels);
 
@@ -78,11 +78,4 @@ test('metav1.LabelSelector conversion', () => {
   assert.throws(() => fromLabelSelector({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] }), /values set can't be empty/);
   assert.equal(formatLabelSelector({}), '<none>');
   assert.equal(formatLabelSelector({ matchLabels: { app: 'web' } }), 'app=web');
-});
-
-test('qualified names', () => {
-  assert.deepEqual(isQualifiedName('example.com/MyName'), []);
-  assert.deepEqual(isQualifiedName('/a'), ['prefix part must be non-empty']);
-  assert.equal(isQualifiedName('a/b/c').length, 1);
-  assert.deepEqual(isQualifiedName('x'.repeat(64)), ['name part must be no more than 63 characters']);
 });

@@ -3,6 +3,7 @@
  * Parse errors carry Kubernetes' exact text; the API server wraps them in a 400 BadRequest.
  */
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import { isQualifiedName, isValidLabelValue } from './validation/names.js';
 
 export type SelectorOperator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
 
@@ -25,60 +26,6 @@ export class SelectorParseError extends Error {
     super(message);
     this.name = 'SelectorParseError';
   }
-}
-
-// ---- validation of keys and values (k8s.io/apimachinery/pkg/util/validation) ----
-
-const qnameFmt = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const qnameRe = new RegExp(`^${qnameFmt}$`);
-const labelValueFmt = `(${qnameFmt})?`;
-const labelValueRe = new RegExp(`^${labelValueFmt}$`);
-const dns1123SubdomainFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
-const dns1123SubdomainRe = new RegExp(`^${dns1123SubdomainFmt}$`);
-
-function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
-  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
-}
-
-const qnameErr = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-
-/** validation.IsDNS1123Subdomain */
-export function isDNS1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 253) errs.push('must be no more than 253 characters');
-  if (!dns1123SubdomainRe.test(value))
-    errs.push(regexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character", dns1123SubdomainFmt, 'example.com'));
-  return errs;
-}
-
-/** validation.IsQualifiedName: label and annotation keys. */
-export function isQualifiedName(value: string): string[] {
-  const errs: string[] = [];
-  const parts = value.split('/');
-  let name: string;
-  if (parts.length === 1) name = parts[0];
-  else if (parts.length === 2) {
-    const prefix = parts[0];
-    name = parts[1];
-    if (prefix.length === 0) errs.push('prefix part must be non-empty');
-    else errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
-  } else {
-    return [`a qualified name ${regexError(qnameErr, qnameFmt, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
-  }
-  if (name.length === 0) errs.push('name part must be non-empty');
-  else if (name.length > 63) errs.push('name part must be no more than 63 characters');
-  if (!qnameRe.test(name)) errs.push(`name part ${regexError(qnameErr, qnameFmt, 'MyName', 'my.name', '123-abc')}`);
-  return errs;
-}
-
-/** validation.IsValidLabelValue */
-export function isValidLabelValue(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push('must be no more than 63 characters');
-  if (!labelValueRe.test(value))
-    errs.push(regexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", labelValueFmt, 'MyValue', 'my_value', '12345'));
-  return errs;
 }
 
 // ---- lexer ----
