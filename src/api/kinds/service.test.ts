@@ -102,7 +102,6 @@ test('external IPs and policies', () => {
 
 test('clusterIP immutability on update', () => {
   const old = svc({ clusterIP: '10.96.0.10', ports: [{ port: 80 }] });
-  old.metadata.resourceVersion = '1';
   const headless = structuredClone(old);
   headless.spec!.clusterIP = 'None';
   headless.spec!.clusterIPs = ['None'];
