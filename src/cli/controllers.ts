@@ -1,14 +1,42 @@
+import { RestClient } from '../client/rest.js';
+import { InformerFactory } from '../client/informer-factory.js';
+import { GarbageCollector } from '../controllers/garbagecollector/garbagecollector.js';
+import { runControllers, type ControllerDescriptor, type ControllerSettings } from '../controllers/manager.js';
+import { NamespaceController } from '../controllers/namespace/controller.js';
+import { realClock } from '../util/clock.js';
 import type { Logger } from './logger.js';
 
 export interface ControllerOptions {
   server: string;
   token: string;
   caPem: string;
-  clusterDns: string;
+  settings: ControllerSettings;
   log: Logger;
+  /** Names of controllers not to run. */
+  disabled?: string[];
+}
+
+/** The controllers skiff runs in the server process (kube-controller-manager + kube-scheduler). */
+export function controllerDescriptors(): ControllerDescriptor[] {
+  return [
+    { name: 'garbage-collector', init: (ctx) => new GarbageCollector({ factory: ctx.informers, clock: ctx.clock, log: ctx.log }) },
+    { name: 'namespace', init: (ctx) => new NamespaceController({ factory: ctx.informers, clock: ctx.clock, log: ctx.log }) },
+    // further controllers register here
+  ];
 }
 
 /** Starts the in-process controller manager against the API server, through the client only. */
-export async function startControllers(_opts: ControllerOptions): Promise<{ stop(): Promise<void> }> {
-  return { stop: async () => {} };
+export async function startControllers(opts: ControllerOptions): Promise<{ stop(): Promise<void> }> {
+  const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caPem, userAgent: 'skiff-controller-manager/v1.32.4' });
+  const log = (m: string) => opts.log.debug(m);
+  const informers = new InformerFactory({ client, clock: realClock, log });
+  const abort = new AbortController();
+  const descriptors = controllerDescriptors().filter((d) => !opts.disabled?.includes(d.name));
+  const running = await runControllers({ client, informers, clock: realClock, log, settings: opts.settings }, descriptors, abort.signal);
+  return {
+    async stop() {
+      abort.abort();
+      await running;
+    },
+  };
 }

@@ -83,7 +83,13 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   else await mergeIntoDefaultKubeconfig(entry, kubeconfigPath);
   await writeKubeconfig(join(dataDir, 'server', 'cred', 'admin.kubeconfig'), entry);
   await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: advertise, securePort: port });
-  const controllers = await startControllers({ server, token: creds.token, caPem: creds.ca.certPem, log, clusterDns });
+  const controllers = await startControllers({
+    server,
+    token: creds.token,
+    caPem: creds.ca.certPem,
+    log,
+    settings: { clusterDns, serviceCIDR: opts.serviceCidr, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000 },
+  });
   api.setReady(true);
   const kubectlHint = opts.writeKubeconfig ? `kubectl --kubeconfig ${kubeconfigPath} get pods -A` : `kubectl --context skiff get pods -A   (context "skiff" merged into ${kubeconfigPath})`;
   return {

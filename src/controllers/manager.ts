@@ -1,0 +1,53 @@
+import { EventRecorder } from '../client/events.js';
+import type { InformerFactory } from '../client/informer-factory.js';
+import type { RestClient } from '../client/rest.js';
+import type { Clock } from '../util/clock.js';
+
+/** What every controller is built from (kube-controller-manager's ControllerContext). */
+export interface ControllerContext {
+  client: RestClient;
+  informers: InformerFactory;
+  clock: Clock;
+  log: (message: string) => void;
+  /** An event recorder for a component name (e.g. `replicaset-controller`). */
+  recorder(component: string): EventRecorder;
+  /** Cluster settings some controllers need. */
+  settings: ControllerSettings;
+}
+
+export interface ControllerSettings {
+  clusterDns: string;
+  serviceCIDR: string;
+  /** Node lifecycle: how long a node may miss its lease before NotReady, and pods are evicted after. */
+  nodeMonitorGracePeriodMs: number;
+  podEvictionTimeoutMs: number;
+}
+
+export interface Runnable {
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/** One controller: its name (for --disable style flags and logs) and how to build it. */
+export interface ControllerDescriptor {
+  name: string;
+  init(ctx: ControllerContext): Runnable;
+}
+
+/**
+ * Builds every controller, starts the shared informers, waits for their caches, then runs the
+ * controllers until the signal aborts.
+ */
+export async function runControllers(ctx: Omit<ControllerContext, 'recorder'>, descriptors: ControllerDescriptor[], signal: AbortSignal): Promise<Promise<void>> {
+  const full: ControllerContext = {
+    ...ctx,
+    recorder: (component) => new EventRecorder({ client: ctx.client, component, clock: ctx.clock, log: ctx.log }),
+  };
+  const controllers = descriptors.map((d) => ({ name: d.name, runnable: d.init(full) }));
+  ctx.informers.start(signal);
+  await ctx.informers.waitForCacheSync(signal);
+  return Promise.all(
+    controllers.map(({ name, runnable }) =>
+      runnable.run(signal).catch((err: unknown) => ctx.log(`controller ${name} stopped with error: ${(err as Error).stack ?? String(err)}`)),
+    ),
+  ).then(() => undefined);
+}
