@@ -13,6 +13,8 @@ export interface ClientConfig {
   /** Skips server certificate verification (kubeconfig `insecure-skip-tls-verify`). */
   insecureSkipTLSVerify?: boolean;
   userAgent?: string;
+  /** Deadline for each non-watch request (default 30s). */
+  timeoutMs?: number;
 }
 
 interface NamedCluster {

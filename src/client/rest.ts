@@ -125,6 +125,18 @@ export class RestClient {
     });
   }
 
+  /** Every page of a list (following `continue`), with the resourceVersion of the last page. */
+  async listAll<T extends KubeObject = KubeObject>(info: ResourceType, opts: Omit<ListOptions, 'continue'> = {}): Promise<KubeList<T>> {
+    const first = await this.list<T>(info, { limit: 500, ...opts });
+    let page = first;
+    while (page.metadata?.continue) {
+      page = await this.list<T>(info, { limit: 500, ...opts, continue: page.metadata.continue });
+      first.items.push(...page.items);
+    }
+    first.metadata = { ...page.metadata, continue: undefined };
+    return first;
+  }
+
   create<T extends KubeObject = KubeObject>(info: ResourceType, obj: T, opts: WriteOptions = {}): Promise<T> {
     const namespace = opts.namespace ?? obj.metadata?.namespace;
     // A subresource create (binding, eviction) posts to the parent object's URL.

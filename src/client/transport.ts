@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { StatusError, type Status } from '../api/status.js';
+import { SkiffError } from '../util/errors.js';
 import type { ClientConfig } from './config.js';
 
 export interface RawRequest {
@@ -100,9 +101,19 @@ export class Transport {
 
   /** A request whose JSON response is returned; non-2xx becomes a StatusError. */
   async json<T>(req: RawRequest): Promise<T> {
-    const res = await this.open(req);
-    const body = await readBody(res);
-    const code = res.statusCode ?? 0;
+    const timeoutMs = this.config.timeoutMs ?? 30_000;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    let body: string;
+    let code: number;
+    try {
+      const res = await this.open({ ...req, signal });
+      body = await readBody(res);
+      code = res.statusCode ?? 0;
+    } catch (err) {
+      if (deadline.aborted && !req.signal?.aborted) throw new SkiffError('RequestTimeout', `${req.method} ${req.path}: no response within ${timeoutMs}ms`, { cause: err });
+      throw err;
+    }
     if (code < 200 || code > 299) throw statusErrorFromBody(code, body);
     return (body ? JSON.parse(body) : {}) as T;
   }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { resources, type ResourceInfo } from '../../api/resources.js';
@@ -56,12 +57,18 @@ export class FakeApiServer {
   compactedBelow = 0;
   /** When set, a handler can fail requests: return a [code, reason, message] to answer with it. */
   failRequest?: (method: string, url: string) => [number, string, string] | undefined;
-  private server = http.createServer((req, res) => void this.handle(req, res));
+  private readonly server: http.Server;
   url = '';
+
+  /** With `tls` it serves HTTPS (certificate and key in PEM), otherwise plain HTTP. */
+  constructor(private readonly opts: { tls?: { cert: string; key: string } } = {}) {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
+  }
 
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }
 
