@@ -245,3 +245,25 @@ test('finalizers are a set: items owned per value', () => {
   assert.deepEqual(c.metadata.finalizers, ['y']);
   assert.deepEqual(c.metadata.managedFields?.map((m) => m.manager), ['b']);
 });
+
+test('kubectl upgrading from client-side apply: unchanged last-applied fields are taken without force', () => {
+  const lastApplied = JSON.stringify(appliedDeployment(3));
+  const created = stored(appliedDeployment(3)) as Any;
+  created.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied };
+  const live = updateManagedFields({ old: undefined, new: created, kind: deploy, apiVersion: 'apps/v1', manager: 'kubectl-client-side-apply', time: T1 });
+  const o = serverSideApply({ live, applied: appliedDeployment(2), kind: deploy, apiVersion: 'apps/v1', manager: 'kubectl', now: T2 }).object as Any;
+  assert.equal(o.spec.replicas, 2);
+  const ann = JSON.parse(o.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+  assert.equal(ann.spec.replicas, 2, 'annotation synced to the applied configuration');
+  assert.match(o.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'], /^\{"apiVersion":"apps\/v1","kind":"Deployment","metadata":\{"labels"/);
+  // Another manager name gets no such help.
+  assert.throws(() => serverSideApply({ live, applied: appliedDeployment(2), kind: deploy, apiVersion: 'apps/v1', manager: 'other', now: T2 }), (e) => isStatusError(e, 'Conflict'));
+  // Once the live value drifted from last-applied (kubectl scale), the conflict is real.
+  const scaled = structuredClone(live) as Any;
+  scaled.spec.replicas = 5;
+  const afterScale = updateManagedFields({ old: live, new: scaled, kind: deploy, apiVersion: 'apps/v1', manager: 'kubectl-scale', time: T2 });
+  assert.throws(
+    () => serverSideApply({ live: afterScale, applied: appliedDeployment(2), kind: deploy, apiVersion: 'apps/v1', manager: 'kubectl', now: T2 }),
+    { message: 'Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas' },
+  );
+});

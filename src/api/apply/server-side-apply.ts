@@ -8,6 +8,7 @@
  * - no cap of 10 Update entries ("ancient-changes"), no "before-first-apply" manager for objects
  *   that predate field management;
  * - an explicit `null` in an applied configuration removes the field and records ownership of it.
+ * As in Kubernetes, the manager `kubectl` gets the client-side-apply upgrade path (last-applied.ts).
  */
 import { parse as parseYaml } from 'yaml';
 import { StatusError, badRequest } from '../status.js';
@@ -15,6 +16,7 @@ import type { KubeObject } from '../types.js';
 import type { KindRef } from '../patch/patch-meta.js';
 import { FieldSet, pathToString, type FieldPath } from './fieldpath.js';
 import { compare, isObj, merge, removePaths, toFieldSet } from './typed.js';
+import { allowedConflictsFromLastApplied, lastAppliedManagerName, syncLastApplied } from './last-applied.js';
 import {
   decodeManagedFields,
   describeManager,
@@ -126,7 +128,12 @@ export function serverSideApply(opts: ServerSideApplyOptions): ApplyResult {
   const changedSet = cmp.added.union(cmp.modified);
   const conflicts: Array<{ manager: ManagerEntry; path: FieldPath }> = [];
   for (const m of others) for (const p of m.fields.intersection(changedSet).list()) conflicts.push({ manager: m, path: p });
-  if (conflicts.length && !opts.force) throw applyConflictError(conflicts);
+  if (conflicts.length && !opts.force) {
+    // kubectl upgrading from client-side apply may take fields its last-applied annotation still describes.
+    const allowed = manager === lastAppliedManagerName ? allowedConflictsFromLastApplied(live, { kind, apiVersion, subresource }) : new FieldSet();
+    const remaining = conflicts.filter((c) => !allowed.has(c.path));
+    if (remaining.length) throw applyConflictError(remaining);
+  }
 
   transferOwnership(managers, myId, cmp);
   const entry: ManagerEntry = previous ?? { ...me, fields: new FieldSet() };
@@ -136,6 +143,7 @@ export function serverSideApply(opts: ServerSideApplyOptions): ApplyResult {
   if (!previous) managers.push(entry);
 
   const object = assemble({ base: live, applied, view: merged, kind, subresource });
+  if (manager === lastAppliedManagerName) syncLastApplied(object, applied);
   setManagedFields(object, managers);
   return { object, changed: !(cmp.added.empty() && cmp.modified.empty() && cmp.removed.empty()) };
 }
