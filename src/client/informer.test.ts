@@ -198,3 +198,23 @@ test('a dropped watch connection re-lists after backoff; factory shares informer
   stopped.abort();
   assert.equal(await factory.waitForCacheSync(stopped.signal), false);
 });
+
+test('selectors and namespace scope reach both LIST and WATCH', async (t) => {
+  const { server, client, ac } = await setup(t);
+  const factory = new InformerFactory({ client });
+  const inf = factory.informerFor(pods, { namespace: 'shop', fieldSelector: 'spec.nodeName=n1', labelSelector: 'app=web' });
+  factory.start(ac.signal);
+  assert.equal(await factory.waitForCacheSync(ac.signal), true);
+  assert.ok(inf.hasSynced());
+  await waitFor(() => server.watcherCount() === 1, 'watch');
+  const [list, watch] = server.requests;
+  for (const r of [list, watch]) {
+    assert.match(r.url, /^\/api\/v1\/namespaces\/shop\/pods\?/);
+    assert.match(r.url, /fieldSelector=spec.nodeName%3Dn1/);
+    assert.match(r.url, /labelSelector=app%3Dweb/);
+  }
+  assert.match(watch.url, /watch=true/);
+  assert.match(watch.url, /timeoutSeconds=\d+/);
+  ac.abort();
+  await factory.stopped();
+});

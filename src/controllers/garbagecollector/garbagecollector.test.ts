@@ -94,3 +94,10 @@ test('orphan: dependents lose the reference and survive, the owner goes', async 
   assert.equal(server.getObject(pods, 'default', 'web-1')!.metadata.ownerReferences, undefined);
   assert.deepEqual(server.getObject(pods, 'default', 'web-2')!.metadata.ownerReferences!.map((r) => r.name), ['cm']);
 });
+
+test('every served kind that can be owned is watched, except Events', async () => {
+  const { collectableResources } = await import('./garbagecollector.js');
+  const names = collectableResources().map((r) => r.resource);
+  for (const r of ['pods', 'replicasets', 'deployments', 'endpointslices', 'services', 'configmaps', 'secrets', 'leases', 'ingresses', 'nodes', 'namespaces']) assert.ok(names.includes(r), r);
+  assert.ok(!names.includes('events'));
+});
