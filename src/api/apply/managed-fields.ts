@@ -102,8 +102,11 @@ export function emptySkeleton(obj: Record<string, unknown>): Record<string, unkn
   const spec = obj.spec;
   if (isObj(spec) && isObj(skel.spec)) {
     const s: Record<string, unknown> = {};
-    if (isObj(spec.template)) s.template = { ...(isObj(spec.template.metadata) ? { metadata: {} } : {}), ...(isObj(spec.template.spec) ? { spec: {} } : {}) };
+    const t = spec.template;
+    // PodSpec.containers has no omitempty: an empty Go object already holds it (as null).
+    if (isObj(t)) s.template = { ...(isObj(t.metadata) ? { metadata: {} } : {}), ...(isObj(t.spec) ? { spec: Array.isArray(t.spec.containers) ? { containers: [] } : {} } : {}) };
     if (isObj(spec.strategy)) s.strategy = {};
+    if (Array.isArray(spec.containers)) s.containers = [];
     skel.spec = s;
   }
   return skel;

@@ -267,3 +267,14 @@ test('kubectl upgrading from client-side apply: unchanged last-applied fields ar
     { message: 'Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas' },
   );
 });
+
+test('update on create of a Deployment: containers list is not itself claimed, its items are', () => {
+  const o = updateManagedFields({ old: undefined, new: stored(appliedDeployment(1)), kind: deploy, apiVersion: 'apps/v1', manager: 'kubectl-create', time: T1 }) as Any;
+  const spec = o.metadata.managedFields[0].fieldsV1['f:spec'];
+  assert.equal('.' in spec['f:template']['f:spec']['f:containers'], false);
+  assert.ok('.' in spec['f:template']['f:spec']['f:containers']['k:{"name":"c"}']);
+  assert.ok('.' in spec['f:template']['f:metadata']['f:labels']);
+  assert.equal('.' in spec['f:template'], false);
+  assert.deepEqual(spec['f:selector'], {});
+  assert.equal('f:status' in o.metadata.managedFields[0].fieldsV1, false, 'status is not tracked on the main resource');
+});
