@@ -5,7 +5,7 @@
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1.js';
 import { resources } from '../resources.js';
 import type { KubeObject } from '../types.js';
-import { FieldSet, fieldElement, fromFieldsV1, toFieldsV1, type FieldPath } from './fieldpath.js';
+import { FieldSet, fromFieldsV1, toFieldsV1 } from './fieldpath.js';
 import { isObj, type Comparison } from './typed.js';
 import type { KindRef } from '../patch/patch-meta.js';
 
@@ -124,4 +124,3 @@ export function transferOwnership(managers: ManagerEntry[], writer: string, cmp:
   }
 }
 
-export const rootField = (name: string): FieldPath => [fieldElement(name)];
