@@ -211,3 +211,22 @@ export function isLinkLocalMulticast(ip: IP): boolean {
 export function isMulticast(ip: IP): boolean {
   return ip.family === 'IPv4' ? inV4(ip.value, 0xe0000000n, 4) : inV6(ip.value, 0xffn << 120n, 8);
 }
+
+/** The smallest list of CIDRs covering [start, end] exactly (ipaddr.Summarize). */
+export function summarizeRange(start: IP, end: IP): CIDR[] {
+  if (start.family !== end.family || start.value > end.value) return [];
+  const bits = bitsOf(start.family);
+  const out: CIDR[] = [];
+  let cur = start.value;
+  while (cur <= end.value) {
+    // Largest block aligned at `cur` that does not pass `end`.
+    let size = 0;
+    while (size < bits && (cur & ((1n << BigInt(size + 1)) - 1n)) === 0n && cur + (1n << BigInt(size + 1)) - 1n <= end.value) size++;
+    const prefix = bits - size;
+    const c: CIDR = { family: start.family, network: cur, prefix, text: '' };
+    c.text = cidrString(c);
+    out.push(c);
+    cur += 1n << BigInt(size);
+  }
+  return out;
+}
