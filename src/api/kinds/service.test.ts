@@ -110,7 +110,11 @@ test('clusterIP immutability on update', () => {
   const unset = structuredClone(old);
   delete unset.spec!.clusterIP;
   delete unset.spec!.clusterIPs;
-  assert.deepEqual(messages(validateServiceUpdate(unset, old)), ['spec.clusterIPs[0]: Invalid value: []string{}: primary clusterIP can not be unset']);
+  // A PUT that omits the allocated IP keeps it (patchAllocatedValues), as in Kubernetes.
+  assert.deepEqual(messages(validateServiceUpdate(unset, old)), []);
+  const changed = structuredClone(old);
+  changed.spec!.clusterIP = '10.96.0.11';
+  assert.deepEqual(messages(validateServiceUpdate(changed, old)), ['spec.clusterIPs[0]: Invalid value: []string{"10.96.0.11"}: may not change once set']);
   const lb = svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 30001, clusterIP: '10.96.0.10', ports: [{ port: 80, nodePort: 30002 }] });
   const lb2 = structuredClone(lb);
   lb2.spec!.healthCheckNodePort = 30003;

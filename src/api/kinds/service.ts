@@ -118,6 +118,61 @@ export function dropTypeDependentFields(svc: Service, old: Service): void {
   if (spec.type !== 'LoadBalancer' && svc.status?.loadBalancer) svc.status.loadBalancer = {};
 }
 
+/** normalizeClusterIPs: keep clusterIP and clusterIPs in step for clients that only know one of them. */
+export function normalizeClusterIPs(svc: Service, old?: Service): void {
+  const spec = (svc.spec ??= {});
+  if (!old) {
+    if (spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
+    return;
+  }
+  const o = old.spec ?? {};
+  const same = JSON.stringify(o.clusterIPs ?? []) === JSON.stringify(spec.clusterIPs ?? []);
+  if ((o.clusterIPs ?? []).length > 0 && !spec.clusterIPs?.length && (o.clusterIP ?? '') === (spec.clusterIP ?? '')) spec.clusterIPs = o.clusterIPs;
+  if ((o.clusterIP ?? '') !== (spec.clusterIP ?? '')) {
+    if (o.clusterIP && !spec.clusterIP && same) delete spec.clusterIPs;
+    if (spec.clusterIP && same) spec.clusterIPs = [spec.clusterIP];
+  }
+}
+
+/** patchAllocatedValues: a PUT that omits allocated values keeps them (idempotent apply/replace). */
+export function patchAllocatedValues(svc: Service, old: Service): void {
+  const spec = (svc.spec ??= {});
+  const o = old.spec ?? {};
+  if (needsClusterIP(old) && needsClusterIP(svc)) {
+    if (!spec.clusterIP && o.clusterIP) spec.clusterIP = o.clusterIP;
+    if (!spec.clusterIPs?.length && o.clusterIPs?.length) spec.clusterIPs = [...o.clusterIPs];
+  }
+  if (needsNodePort(old) && needsNodePort(svc)) {
+    const inNew = new Set(servicePortNodePorts(svc));
+    const used = new Set(servicePortNodePorts(old).filter((n) => inNew.has(n)));
+    const byName = new Map((o.ports ?? []).map((p) => [p.name ?? '', p.nodePort ?? 0]));
+    for (const p of spec.ports ?? []) {
+      if (p.nodePort) continue;
+      const v = byName.get(p.name ?? '') ?? 0;
+      if (v && !used.has(v)) p.nodePort = v;
+    }
+  }
+  if (needsHealthCheck(old) && needsHealthCheck(svc) && !spec.healthCheckNodePort && o.healthCheckNodePort) {
+    spec.healthCheckNodePort = o.healthCheckNodePort;
+  }
+}
+
+/** Node ports used by the Service's ports (0 = none). */
+export function servicePortNodePorts(svc: Service): number[] {
+  return (svc.spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n !== 0);
+}
+
+/**
+ * What Kubernetes does to a Service update before validating it (beginUpdate + PrepareForUpdate):
+ * keep allocated values a PUT omitted, keep clusterIP/clusterIPs in step, and wipe the fields the
+ * old type needed when the type changes. Pure; the allocator applies it to the stored object too.
+ */
+export function prepareServiceForUpdate(svc: Service, old: Service): void {
+  patchAllocatedValues(svc, old);
+  normalizeClusterIPs(svc, old);
+  dropTypeDependentFields(svc, old);
+}
+
 export function serviceStrategy(opts: ServiceStrategyOptions = {}): ResourceStrategy {
   return {
     applyDefaults: (obj: KubeObject) => applyServiceDefaults(obj as unknown as Service, opts),

@@ -192,3 +192,17 @@ test('release and restore', () => {
   assert.equal(b.ips.used(), 1);
   assert.equal(b.ports.used(), 1);
 });
+
+test('a committed update that is reverted takes its released ports back', () => {
+  const a = alloc();
+  const old = svc('web', { type: 'NodePort', ports: [{ port: 80 }] });
+  a.allocateCreate(old).commit();
+  const np = old.spec!.ports![0]!.nodePort!;
+  const up = structuredClone(old);
+  up.spec!.type = 'ClusterIP';
+  const txn = a.allocateUpdate(up, old);
+  txn.commit();
+  assert.ok(!a.ports.has(np));
+  txn.revert();
+  assert.ok(a.ports.has(np));
+});

@@ -7,7 +7,7 @@
  * on success (performs deferred releases) or `revert()` on any later failure (frees what was taken).
  */
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { dropTypeDependentFields, needsClusterIP, needsHealthCheck, needsNodePort, shouldAllocateNodePorts } from '../../api/kinds/service.js';
+import { needsClusterIP, needsHealthCheck, needsNodePort, normalizeClusterIPs, prepareServiceForUpdate, servicePortNodePorts, shouldAllocateNodePorts } from '../../api/kinds/service.js';
 import { validateServiceClusterIPsRelatedFields } from '../../api/kinds/service-validation.js';
 import type { FieldError } from '../../api/status.js';
 import { internalError, invalid, StatusError } from '../../api/status.js';
@@ -27,7 +27,7 @@ export interface ServiceAllocatorOptions {
 export interface AllocationTransaction {
   /** The write succeeded: perform the releases that were deferred until now. */
   commit(): void;
-  /** The write failed: give back everything this call took. */
+  /** The write failed: give back everything this call took (and, after a commit, re-take what it released). */
   revert(): void;
 }
 
@@ -42,6 +42,7 @@ class Transaction implements AllocationTransaction {
   private readonly takenPorts: number[] = [];
   private readonly releaseIPs: string[] = [];
   private readonly releasePorts: number[] = [];
+  private committed = false;
 
   constructor(
     private readonly ips: IPAllocator,
@@ -73,64 +74,29 @@ class Transaction implements AllocationTransaction {
     this.releasePorts.push(p);
   }
   commit(): void {
-    for (const ip of this.releaseIPs.splice(0)) this.ips.release(ip);
-    for (const p of this.releasePorts.splice(0)) this.ports.release(p);
-    this.takenIPs.length = 0;
-    this.takenPorts.length = 0;
+    if (this.committed) return;
+    this.committed = true;
+    for (const ip of this.releaseIPs) this.ips.release(ip);
+    for (const p of this.releasePorts) this.ports.release(p);
   }
   revert(): void {
     for (const ip of this.takenIPs.splice(0)) this.ips.release(ip);
     for (const p of this.takenPorts.splice(0)) this.ports.release(p);
+    // After a commit, take back what was released (best effort: someone may have taken it since).
+    if (this.committed) {
+      for (const ip of this.releaseIPs) if (!this.ips.has(ip)) this.ips.allocate(ip);
+      for (const p of this.releasePorts) if (!this.ports.has(p)) this.ports.allocate(p);
+    }
     this.releaseIPs.length = 0;
     this.releasePorts.length = 0;
+    this.committed = false;
   }
 }
 
-function nodePortsOf(svc: Service): number[] {
-  return (svc.spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n !== 0);
-}
+const nodePortsOf = servicePortNodePorts;
 
 function realClusterIPs(svc: Service): string[] {
   return (svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])).filter((ip) => ip && ip !== 'None');
-}
-
-/** normalizeClusterIPs: keep clusterIP and clusterIPs in step for clients that only know one of them. */
-function normalizeClusterIPs(svc: Service, old?: Service): void {
-  const spec = (svc.spec ??= {});
-  if (!old) {
-    if (spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
-    return;
-  }
-  const o = old.spec ?? {};
-  const same = JSON.stringify(o.clusterIPs ?? []) === JSON.stringify(spec.clusterIPs ?? []);
-  if ((o.clusterIPs ?? []).length > 0 && !spec.clusterIPs?.length && (o.clusterIP ?? '') === (spec.clusterIP ?? '')) spec.clusterIPs = o.clusterIPs;
-  if ((o.clusterIP ?? '') !== (spec.clusterIP ?? '')) {
-    if (o.clusterIP && !spec.clusterIP && same) delete spec.clusterIPs;
-    if (spec.clusterIP && same) spec.clusterIPs = [spec.clusterIP];
-  }
-}
-
-/** patchAllocatedValues: a PUT that omits allocated values keeps them (idempotent apply/replace). */
-function patchAllocatedValues(svc: Service, old: Service): void {
-  const spec = (svc.spec ??= {});
-  const o = old.spec ?? {};
-  if (needsClusterIP(old) && needsClusterIP(svc)) {
-    if (!spec.clusterIP && o.clusterIP) spec.clusterIP = o.clusterIP;
-    if (!spec.clusterIPs?.length && o.clusterIPs?.length) spec.clusterIPs = [...o.clusterIPs];
-  }
-  if (needsNodePort(old) && needsNodePort(svc)) {
-    const inNew = new Set(nodePortsOf(svc));
-    const used = new Set(nodePortsOf(old).filter((n) => inNew.has(n)));
-    const byName = new Map((o.ports ?? []).map((p) => [p.name ?? '', p.nodePort ?? 0]));
-    for (const p of spec.ports ?? []) {
-      if (p.nodePort) continue;
-      const v = byName.get(p.name ?? '') ?? 0;
-      if (v && !used.has(v)) p.nodePort = v;
-    }
-  }
-  if (needsHealthCheck(old) && needsHealthCheck(svc) && !spec.healthCheckNodePort && o.healthCheckNodePort) {
-    spec.healthCheckNodePort = o.healthCheckNodePort;
-  }
 }
 
 export class ServiceAllocator {
@@ -165,9 +131,7 @@ export class ServiceAllocator {
 
   /** The same for an update; releases of values no longer used wait for `commit()`. */
   allocateUpdate(svc: Service, old: Service): AllocationTransaction {
-    patchAllocatedValues(svc, old);
-    normalizeClusterIPs(svc, old);
-    dropTypeDependentFields(svc, old);
+    prepareServiceForUpdate(svc, old);
     this.preValidate(svc, old);
     const txn = new Transaction(this.ips, this.ports);
     try {
