@@ -14,7 +14,8 @@ export function applyNamespaceDefaults(ns: Namespace): void {
   // SetDefaults_Namespace: the immutable name label (kubernetes.io/metadata.name).
   if (meta.name) (meta as { labels?: Record<string, string> }).labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
   const spec = ((ns as { spec?: Namespace['spec'] }).spec ??= {});
-  if (!spec.finalizers) spec.finalizers = ['kubernetes'];
+  // Never re-added once deletion has begun: the namespace controller empties it to finish.
+  if (!spec.finalizers && !meta.deletionTimestamp) spec.finalizers = ['kubernetes'];
   const status = ((ns as { status?: Namespace['status'] }).status ??= {});
   status.phase ??= 'Active';
 }

@@ -24,6 +24,7 @@ test('defaults', () => {
     ipFamilyPolicy: 'SingleStack',
     ipFamilies: ['IPv4'],
   });
+  assert.deepEqual(s.status, { loadBalancer: {} });
   const lb = svc({ type: 'LoadBalancer', sessionAffinity: 'ClientIP', ports: [{ port: 80, targetPort: 'http' }] });
   assert.equal(lb.spec!.externalTrafficPolicy, 'Cluster');
   assert.equal(lb.spec!.allocateLoadBalancerNodePorts, true);

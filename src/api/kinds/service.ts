@@ -54,6 +54,9 @@ export function applyServiceDefaults(svc: Service, opts: ServiceStrategyOptions 
     spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: defaultClientIPServiceAffinitySeconds } };
   }
   if (!spec.type) spec.type = 'ClusterIP';
+  // A Service always serves `status: {loadBalancer: {}}` (Go does not omit empty structs).
+  const status = ((svc as { status?: Service['status'] }).status ??= {});
+  status.loadBalancer ??= {};
   for (const p of spec.ports ?? []) defaultServicePort(p);
   if (externallyAccessible(svc) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
   if (spec.internalTrafficPolicy == null && (spec.type === 'NodePort' || spec.type === 'LoadBalancer' || spec.type === 'ClusterIP')) {
@@ -61,7 +64,7 @@ export function applyServiceDefaults(svc: Service, opts: ServiceStrategyOptions 
   }
   if (spec.type === 'LoadBalancer') {
     if (spec.allocateLoadBalancerNodePorts == null) spec.allocateLoadBalancerNodePorts = true;
-    for (const ing of svc.status?.loadBalancer?.ingress ?? []) if (ing.ip && !ing.ipMode) ing.ipMode = 'VIP';
+    for (const ing of status.loadBalancer.ingress ?? []) if (ing.ip && !ing.ipMode) ing.ipMode = 'VIP';
   }
   // ipFamilies/ipFamilyPolicy: initIPFamilyFields (single-stack clusters only).
   if (needsClusterIP(svc)) {

@@ -41,6 +41,12 @@ test('selector must match the template labels', () => {
   assert.deepEqual(messages(validateDeployment(deploy({ selector: {} }))), [
     'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment',
   ]);
+  const bare = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'default' }, spec: { template: {} } } as unknown as Deployment;
+  applyDeploymentDefaults(bare);
+  assert.equal(
+    invalid({ group: 'apps', kind: 'Deployment' }, '', validateDeployment(bare)).status.message,
+    'Deployment.apps "" is invalid: [metadata.name: Required value: name or generateName is required, spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`, spec.template.spec.containers: Required value]',
+  );
   assert.deepEqual(validateDeployment(deploy({ selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['x', 'z'] }] } })), []);
 });
 

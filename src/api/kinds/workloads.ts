@@ -101,7 +101,7 @@ function validateSelectorAndTemplate(selector: LabelSelector | undefined, templa
   if (!template) return [...errs, required('spec.template')];
   // A nil selector selects nothing, so it never matches the template (as LabelSelectorAsSelector(nil) does).
   if (!selector || (!isEmptySelector(selector) && !labelSelectorMatches(selector, template.metadata?.labels))) {
-    errs.push(invalidGo('spec.template.metadata.labels', goStringMap(template.metadata?.labels ?? {}), '`selector` does not match template `labels`'));
+    errs.push(invalidGo('spec.template.metadata.labels', goStringMap(template.metadata?.labels), '`selector` does not match template `labels`'));
   }
   errs.push(...validatePodTemplateSpec(template, 'spec.template'));
   const rp = template.spec?.restartPolicy;
@@ -140,7 +140,8 @@ export function validateReplicaSet(rs: ReplicaSet): FieldError[] {
 /** apps/v1 selectors are immutable. */
 function selectorImmutable(sel: LabelSelector | undefined, old: LabelSelector | undefined): FieldError[] {
   if (JSON.stringify(sel ?? null) === JSON.stringify(old ?? null)) return [];
-  return [invalidGo('spec.selector', sel ? goLabelSelector(sel) : 'null', fieldImmutableErrorMsg)];
+  // A nil pointer prints as the quoted string "null" in these messages.
+  return [invalidGo('spec.selector', sel ? goLabelSelector(sel) : '"null"', fieldImmutableErrorMsg)];
 }
 
 export function deploymentStrategy(): ResourceStrategy {
