@@ -58,6 +58,9 @@ test('other formats', () => {
 test('metadata update immutability', () => {
   assert.deepEqual(msgs(validateObjectMetaUpdate({ name: 'b', namespace: 'd', uid: 'u' }, { name: 'a', namespace: 'd', uid: 'u' })), ['metadata.name: Invalid value: "b": field is immutable']);
   assert.deepEqual(validateObjectMetaUpdate({ name: 'a', labels: { x: 'y' } }, { name: 'a' }), []);
+  assert.deepEqual(msgs(validateObjectMetaUpdate({ name: 'a', finalizers: ['a/x', 'b/y'] }, { name: 'a', deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['a/x'] })), [
+    'metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"b/y"}',
+  ]);
 });
 
 test('label selectors', () => {

@@ -90,8 +90,10 @@ export function validateObjectMetaUpdate(meta: ObjectMeta | undefined, old: Obje
   const errs: FieldError[] = [];
   if (o.deletionTimestamp) {
     const before = new Set(o.finalizers ?? []);
-    for (const f of m.finalizers ?? []) {
-      if (!before.has(f)) errs.push(forbidden(child(path, 'finalizers'), `no new finalizers can be added if the object is being deleted, found new finalizers []string{${JSON.stringify(f)}}`));
+    const extra = [...new Set((m.finalizers ?? []).filter((f) => !before.has(f)))].sort();
+    if (extra.length) {
+      const list = `[]string{${extra.map((f) => JSON.stringify(f)).join(', ')}}`;
+      errs.push(forbidden(child(path, 'finalizers'), `no new finalizers can be added if the object is being deleted, found new finalizers ${list}`));
     }
   }
   if ((m.generation ?? 0) < (o.generation ?? 0)) errs.push(invalid(child(path, 'generation'), m.generation ?? 0, 'must not be decremented'));
