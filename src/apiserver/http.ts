@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAllDocuments } from 'yaml';
+import { decodeKubernetesProtobuf } from './protobuf/decode.js';
 import { badRequest, type StatusError, toStatusError, StatusError as StatusErrorClass } from '../api/status.js';
 
 const maxBody = 3 * 1024 * 1024; // etcd's default request limit, as kube-apiserver enforces
@@ -17,8 +18,13 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** Decodes a JSON (or YAML) request body into one object. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
-  if ((contentType ?? '').includes('protobuf'))
-    throw new StatusErrorClass({ reason: 'UnsupportedMediaType', code: 415, message: `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml` });
+  if ((contentType ?? '').includes('protobuf')) {
+    try {
+      return decodeKubernetesProtobuf(body).object;
+    } catch (err) {
+      throw badRequest((err as Error).message);
+    }
+  }
   const text = body.toString('utf8');
   if (!text.trim()) throw badRequest('Object \'Kind\' is missing in \'\'');
   const ct = (contentType ?? '').split(';')[0]!.trim();

@@ -103,10 +103,22 @@ export function serveNonResource(docs: DiscoveryDocuments, req: IncomingMessage,
     return true;
   }
   if (path === '/openapi/v2' || path === '/swagger.json') {
-    // kubectl asks for protobuf here; it handles a 404 by computing patches from compiled-in types
+    if ((req.headers.accept ?? '').includes('protobuf')) {
+      // kubectl only reads v2 (as gnostic protobuf) to validate kinds v3 does not know: an empty
+      // Document ({swagger: "2.0"}) lets it skip them and report the missing kind as Kubernetes does
+      const empty = Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30]);
+      res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': empty.length });
+      res.end(empty);
+      return true;
+    }
     const doc = docs.openapiV2(req.headers.accept);
     if (!doc) throw notFoundPage();
     sendRaw(res, doc.json, 'no-cache, private');
+    return true;
+  }
+  if (path === '/apis/apiextensions.k8s.io/v1/customresourcedefinitions' && req.method === 'GET') {
+    // kubectl's validator asks for CRDs when a kind is unknown; skiff serves none (MetalLB's kinds are built in)
+    sendJSON(res, 200, { kind: 'CustomResourceDefinitionList', apiVersion: 'apiextensions.k8s.io/v1', metadata: { resourceVersion: '1' }, items: [] });
     return true;
   }
   if (path === '/') {

@@ -1,23 +1,32 @@
+import type { Service } from 'kubernetes-types/core/v1.js';
+import { serverSideApply, updateManagedFields } from '../api/apply/server-side-apply.js';
 import { parseFieldSelector, fieldsOf, matchesFields, validateFieldSelector } from '../api/fields.js';
+import { createStrategies } from '../api/kinds/index.js';
 import { isEverything, matches, parseLabelSelector } from '../api/labels.js';
 import { applyJsonPatch } from '../api/patch/json-patch.js';
 import { applyMergePatch } from '../api/patch/merge-patch.js';
+import { hasStrategicMergeSchema } from '../api/patch/patch-meta.js';
+import { applyStrategicMergePatch } from '../api/patch/strategic-merge-patch.js';
 import { printerFor, toTable } from '../api/printers/index.js';
-import { badRequest } from '../api/status.js';
+import { badRequest, StatusError } from '../api/status.js';
 import type { ResourceStrategy } from '../api/strategy.js';
-import type { KubeObject } from '../api/types.js';
+import { apiVersionOf, type KubeObject } from '../api/types.js';
+import { rfc3339 } from '../util/clock.js';
+import { ipFamilyOf } from '../util/net.js';
+import { ServiceAllocator } from './allocation/service-allocator.js';
+import { serviceAllocationHooks } from './allocation/service-hooks.js';
 import type { ApiServer } from './api-server.js';
 import * as discovery from './discovery.js';
-import * as openapi from './openapi/index.js';
-import { unknownFields } from './openapi/strict.js';
 import type { ApiFunctions } from './handlers/context.js';
 import type { DiscoveryDocuments } from './non-resource.js';
+import * as openapi from './openapi/index.js';
+import { unknownFields } from './openapi/strict.js';
 import type { ResourceHooks } from './registry/hooks.js';
 
 export interface ApiWiringOptions {
   serviceCIDR: string;
   nodePortRange: string;
-  reservedServiceIPs: string[];
+  log?: (msg: string) => void;
 }
 
 export interface ApiWiring {
@@ -29,39 +38,43 @@ export interface ApiWiring {
   restore(api: ApiServer): Promise<void>;
 }
 
-function selectorError(err: unknown): never {
-  throw badRequest((err as Error).message);
+function selectorFilter(info: { group: string; kind: string }, labelSelector: string | null, fieldSelector: string | null) {
+  let labelReq: ReturnType<typeof parseLabelSelector> | undefined;
+  let fieldReq: ReturnType<typeof parseFieldSelector> | undefined;
+  try {
+    if (labelSelector) labelReq = parseLabelSelector(labelSelector);
+    if (fieldSelector) {
+      fieldReq = parseFieldSelector(fieldSelector);
+      validateFieldSelector(fieldReq, info);
+    }
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
+  if (labelReq && isEverything(labelReq)) labelReq = undefined;
+  if (fieldReq && !fieldReq.requirements.length) fieldReq = undefined;
+  if (!labelReq && !fieldReq) return undefined;
+  return (obj: KubeObject) => (!labelReq || matches(labelReq, obj.metadata.labels)) && (!fieldReq || matchesFields(fieldReq, fieldsOf(obj)));
 }
 
 /** Connects the pure API pieces (src/api, OpenAPI, allocators) to the API server's handlers. */
-export function createApiWiring(_opts: ApiWiringOptions): ApiWiring {
+export function createApiWiring(opts: ApiWiringOptions): ApiWiring {
+  const allocator = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR, nodePortRange: opts.nodePortRange });
   const fns: ApiFunctions = {
     toTable: (info, objects, o) => toTable(printerFor(info.group, info.kind), objects, o),
-    selectorFilter(info, labelSelector, fieldSelector) {
-      let labelReq: ReturnType<typeof parseLabelSelector> | undefined;
-      let fieldReq: ReturnType<typeof parseFieldSelector> | undefined;
-      try {
-        if (labelSelector) labelReq = parseLabelSelector(labelSelector);
-        if (fieldSelector) {
-          fieldReq = parseFieldSelector(fieldSelector);
-          validateFieldSelector(fieldReq, info);
-        }
-      } catch (err) {
-        selectorError(err);
-      }
-      if (labelReq && isEverything(labelReq)) labelReq = undefined;
-      if (fieldReq && !fieldReq.requirements.length) fieldReq = undefined;
-      if (!labelReq && !fieldReq) return undefined;
-      return (obj: KubeObject) => (!labelReq || matches(labelReq, obj.metadata.labels)) && (!fieldReq || matchesFields(fieldReq, fieldsOf(obj)));
-    },
-    applyPatch(_info, type, current, patch) {
+    selectorFilter,
+    applyPatch(info, type, current, patch) {
       if (type === 'json') return applyJsonPatch<KubeObject>(current, patch);
-      return applyMergePatch<KubeObject>(current, patch);
+      if (type === 'merge') return applyMergePatch<KubeObject>(current, patch);
+      if (!hasStrategicMergeSchema(info))
+        throw new StatusError({ reason: 'UnsupportedMediaType', code: 415, message: 'strategic merge patch format is not supported' });
+      return applyStrategicMergePatch<KubeObject>(current, patch, info);
     },
-    serverSideApply(_info, live, applied) {
-      return live ? applyMergePatch<KubeObject>(live, applied) : applied;
+    serverSideApply(info, live, applied, o) {
+      return serverSideApply({ live, applied, kind: info, apiVersion: apiVersionOf(info), manager: o.manager, force: o.force, now: rfc3339(o.now) }).object;
     },
-    recordManager() {},
+    recordManager(info, old, next, o) {
+      return updateManagedFields({ old, new: next, kind: info, apiVersion: apiVersionOf(info), manager: o.manager, subresource: o.subresource, time: rfc3339(o.now) });
+    },
     unknownFields: (info, obj) => unknownFields(obj, info),
   };
   const docs: DiscoveryDocuments = {
@@ -74,5 +87,15 @@ export function createApiWiring(_opts: ApiWiringOptions): ApiWiring {
     openapiV3Doc: (p) => openapi.openapiV3Doc(p),
     openapiV2: (accept) => (openapi.openapiV2Acceptable(accept) ? openapi.openapiV2() : undefined),
   };
-  return { fns, discovery: docs, strategies: {}, hooks: {}, restore: async () => {} };
+  const primaryIPFamily = ipFamilyOf(opts.serviceCIDR.split('/')[0]!) ?? 'IPv4';
+  return {
+    fns,
+    discovery: docs,
+    strategies: createStrategies({ primaryIPFamily }),
+    hooks: { 'services.': serviceAllocationHooks(allocator) },
+    async restore(api) {
+      const services = await api.storage('', 'v1', 'services')!.list(undefined);
+      for (const problem of allocator.restore(services.items as unknown as Service[])) opts.log?.(`service allocation repair: ${problem}`);
+    },
+  };
 }

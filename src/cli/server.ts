@@ -63,7 +63,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     ips: [...new Set(['127.0.0.1', advertise, kubernetesServiceIP])],
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${opts.clusterDomain}`],
   });
-  const wiring = createApiWiring({ serviceCIDR: opts.serviceCidr, nodePortRange: opts.serviceNodePortRange, reservedServiceIPs: [kubernetesServiceIP] });
+  const wiring = createApiWiring({ serviceCIDR: opts.serviceCidr, nodePortRange: opts.serviceNodePortRange, log: (m) => log.info(m) });
   const api = new ApiServer({
     store,
     tls: creds.serving,

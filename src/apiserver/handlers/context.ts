@@ -17,8 +17,8 @@ export interface ApiFunctions {
   applyPatch(info: ResourceInfo, type: Exclude<PatchType, 'apply'>, current: KubeObject, patch: unknown): KubeObject;
   /** Server-side apply: merged object with managedFields, or a 409 conflict StatusError. */
   serverSideApply(info: ResourceInfo, live: KubeObject | undefined, applied: KubeObject, opts: { manager: string; force: boolean; now: number }): KubeObject;
-  /** Records an Update/Create entry in managedFields for a non-apply write. */
-  recordManager(info: ResourceInfo, old: KubeObject | undefined, next: KubeObject, opts: { manager: string; operation: 'Update'; now: number; subresource?: string }): void;
+  /** The object with an Update entry in managedFields for a non-apply write. */
+  recordManager(info: ResourceInfo, old: KubeObject | undefined, next: KubeObject, opts: { manager: string; now: number; subresource?: string }): KubeObject;
   /** Paths of fields the schema does not know (for fieldValidation). */
   unknownFields(info: ResourceInfo, obj: unknown): string[];
 }

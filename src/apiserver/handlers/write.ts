@@ -34,8 +34,8 @@ export async function handleCreate(ctx: HandlerContext, req: IncomingMessage, re
   const mode = fieldValidationOf(q);
   const obj = asObject(storage, body);
   checkUnknownFields(ctx, res, storage.info, obj, mode);
-  ctx.fns.recordManager(storage.info, undefined, obj, { manager: q.get('fieldManager') ?? managerFromAgent(req), operation: 'Update', now: ctx.clock.now() });
-  const created = await storage.create(info.namespace, obj, { dryRun: dryRunOf(q) });
+  const manager = q.get('fieldManager') ?? managerFromAgent(req);
+  const created = await storage.create(info.namespace, obj, { dryRun: dryRunOf(q), finalize: recorder(ctx, storage, manager) });
   sendJSON(res, 201, created);
 }
 
@@ -46,13 +46,6 @@ export async function handleUpdate(ctx: HandlerContext, req: IncomingMessage, re
   const obj = asObject(storage, body);
   if (info.subresource !== 'status' && info.subresource !== 'finalize') checkUnknownFields(ctx, res, storage.info, obj, mode);
   const manager = q.get('fieldManager') ?? managerFromAgent(req);
-  let old: KubeObject | undefined;
-  try {
-    old = await storage.get(info.namespace, info.name!);
-  } catch (err) {
-    if (!isStatusError(err, 'NotFound')) throw err;
-  }
-  ctx.fns.recordManager(storage.info, old, obj, { manager, operation: 'Update', now: ctx.clock.now(), subresource: info.subresource });
   const subresource = info.subresource === 'status' || info.subresource === 'finalize' ? info.subresource : undefined;
   if (info.subresource === 'finalize') {
     // PUT namespaces/X/finalize: only spec.finalizers moves
@@ -60,7 +53,7 @@ export async function handleUpdate(ctx: HandlerContext, req: IncomingMessage, re
     sendJSON(res, 200, result);
     return;
   }
-  const { object, created } = await storage.update(info.namespace, info.name!, obj, { dryRun: dryRunOf(q), subresource: subresource as 'status' | undefined });
+  const { object, created } = await storage.update(info.namespace, info.name!, obj, { dryRun: dryRunOf(q), subresource: subresource as 'status' | undefined, finalize: recorder(ctx, storage, manager, subresource) });
   sendJSON(res, created ? 201 : 200, object);
 }
 
@@ -114,10 +107,9 @@ export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res
       if (!sub) checkUnknownFields(ctx, res, storage.info, patched, mode, raw.toString('utf8'));
       // a patch without resourceVersion must not trip optimistic concurrency
       if (!hasResourceVersion(body)) patched.metadata.resourceVersion = current.metadata.resourceVersion;
-      ctx.fns.recordManager(storage.info, current, patched, { manager, operation: 'Update', now, subresource: sub });
       return patched;
     },
-    { dryRun, subresource: sub },
+    { dryRun, subresource: sub, finalize: recorder(ctx, storage, manager, sub) },
   );
   sendJSON(res, 200, result);
 }
@@ -126,6 +118,10 @@ function hasResourceVersion(patch: unknown): boolean {
   if (Array.isArray(patch)) return patch.some((op) => typeof op?.path === 'string' && op.path === '/metadata/resourceVersion');
   const md = (patch as { metadata?: { resourceVersion?: unknown } })?.metadata;
   return md?.resourceVersion !== undefined && md.resourceVersion !== null;
+}
+
+function recorder(ctx: HandlerContext, storage: RestStorage, manager: string, subresource?: string) {
+  return (obj: KubeObject, old: KubeObject | undefined) => ctx.fns.recordManager(storage.info, old, obj, { manager, now: ctx.clock.now(), subresource });
 }
 
 /** The default field manager is the User-Agent's program name, as kube-apiserver derives it. */

@@ -22,6 +22,8 @@ export interface RestStorageOptions {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Last step before validation, after defaulting (managed-fields bookkeeping). */
+  finalize?: (obj: KubeObject, old: KubeObject | undefined) => KubeObject;
 }
 
 export interface ListOptions {
@@ -130,7 +132,7 @@ export class RestStorage {
   }
 
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    const obj = structuredClone(input);
+    let obj = structuredClone(input);
     obj.apiVersion = this.apiVersion;
     obj.kind = this.info.kind;
     obj.metadata ??= {};
@@ -142,6 +144,7 @@ export class RestStorage {
     if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = generateName(obj.metadata.generateName);
     prepareForCreate(this.info, obj, this.clock.now());
     this.strategy.applyDefaults?.(obj);
+    if (opts.finalize) obj = opts.finalize(obj, undefined);
     this.validate(obj);
     const name = obj.metadata.name!;
     await this.checkNamespace(obj.metadata.namespace, name);
@@ -204,8 +207,9 @@ export class RestStorage {
     input.apiVersion = this.apiVersion;
     input.kind = this.info.kind;
     input.metadata ??= {};
-    const next = prepareForUpdate(this.info, input, current, { subresource: opts.subresource, deleting: opts.deleting });
+    let next = prepareForUpdate(this.info, input, current, { subresource: opts.subresource, deleting: opts.deleting });
     if (opts.subresource !== 'status') this.strategy.applyDefaults?.(next);
+    if (opts.finalize) next = opts.finalize(next, current);
     if (!opts.skipValidation) this.validate(next, current);
     if (sameObject(next, current)) return current;
     await this.hooks.beforeUpdate?.(next, current, { dryRun: !!opts.dryRun });
