@@ -36,7 +36,7 @@ export async function startControllers(opts: ControllerOptions): Promise<{ stop(
   return {
     async stop() {
       abort.abort();
-      await running;
+      await running.done;
     },
   };
 }

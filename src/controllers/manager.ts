@@ -37,7 +37,7 @@ export interface ControllerDescriptor {
  * Builds every controller, starts the shared informers, waits for their caches, then runs the
  * controllers until the signal aborts.
  */
-export async function runControllers(ctx: Omit<ControllerContext, 'recorder'>, descriptors: ControllerDescriptor[], signal: AbortSignal): Promise<Promise<void>> {
+export async function runControllers(ctx: Omit<ControllerContext, 'recorder'>, descriptors: ControllerDescriptor[], signal: AbortSignal): Promise<{ done: Promise<void> }> {
   const full: ControllerContext = {
     ...ctx,
     recorder: (component) => new EventRecorder({ client: ctx.client, component, clock: ctx.clock, log: ctx.log }),
@@ -45,9 +45,11 @@ export async function runControllers(ctx: Omit<ControllerContext, 'recorder'>, d
   const controllers = descriptors.map((d) => ({ name: d.name, runnable: d.init(full) }));
   ctx.informers.start(signal);
   await ctx.informers.waitForCacheSync(signal);
-  return Promise.all(
+  // wrapped: an async function returning a bare promise would wait for it
+  const done = Promise.all(
     controllers.map(({ name, runnable }) =>
       runnable.run(signal).catch((err: unknown) => ctx.log(`controller ${name} stopped with error: ${(err as Error).stack ?? String(err)}`)),
     ),
   ).then(() => undefined);
+  return { done };
 }
