@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { certificateSANs, createCA, createServingCert, type KeyPairPem } from '../util/pki.js';
+import { X509Certificate } from 'node:crypto';
+import type { KeyPairPem } from '../util/pki.js';
+
+/** SANs via node:crypto: restarts then never load the certificate-writing library (~150 ms of imports). */
+function certificateSANs(certPem: string): { dnsNames: string[]; ips: string[] } {
+  const entries = (new X509Certificate(certPem).subjectAltName ?? '').split(', ');
+  return {
+    dnsNames: entries.filter((e) => e.startsWith('DNS:')).map((e) => e.slice(4)),
+    ips: entries.filter((e) => e.startsWith('IP Address:')).map((e) => e.slice(11)),
+  };
+}
 
 export interface ServerCredentials {
   ca: KeyPairPem;
@@ -31,13 +41,16 @@ export async function loadOrCreateCredentials(opts: { dataDir: string; ips: stri
   const dir = join(opts.dataDir, 'server', 'tls');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   let ca = await readPair(dir, 'server-ca');
+  const pki = () => import('../util/pki.js');
   if (!ca) {
+    const { createCA } = await pki();
     ca = await createCA(`skiff-server-ca@${Math.floor(Date.now() / 1000)}`);
     await writePair(dir, 'server-ca', ca);
   }
   let serving = await readPair(dir, 'serving-kube-apiserver');
   const sans = serving ? certificateSANs(serving.certPem) : undefined;
   if (!serving || !opts.ips.every((ip) => sans!.ips.includes(ip)) || !opts.dnsNames.every((d) => sans!.dnsNames.includes(d))) {
+    const { createServingCert } = await pki();
     serving = await createServingCert({ ca, commonName: 'kube-apiserver', ips: opts.ips, dnsNames: opts.dnsNames });
     await writePair(dir, 'serving-kube-apiserver', serving);
   }

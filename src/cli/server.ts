@@ -3,6 +3,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer } from '../apiserver/api-server.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { Compactor } from '../apiserver/compactor.js';
+import { realClock } from '../util/clock.js';
 import { createApiWiring } from '../apiserver/wiring.js';
 import { nthIP, parseCIDR } from '../util/net.js';
 import { loadOrCreateCredentials } from './credentials.js';
@@ -75,6 +77,8 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     log: (m) => log.debug(m),
   });
   await wiring.restore(api);
+  const compactor = new Compactor({ store, clock: realClock, log: (m) => log.debug(m) });
+  compactor.start();
   const port = await api.listen(opts.httpsListenPort, opts.bindAddress);
   const server = `https://${advertise}:${port}`;
   const entry = { name: 'skiff', server, caPem: creds.ca.certPem, token: creds.token };
@@ -98,6 +102,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     kubectlHint,
     async stop() {
       await controllers.stop();
+      compactor.stop();
       await api.close();
       await store.close();
     },
