@@ -1,7 +1,10 @@
 import { RestClient } from '../client/rest.js';
 import { InformerFactory } from '../client/informer-factory.js';
+import { EndpointsController } from '../controllers/endpoints/controller.js';
+import { EndpointSliceController } from '../controllers/endpointslice/controller.js';
 import { GarbageCollector } from '../controllers/garbagecollector/garbagecollector.js';
 import { runControllers, type ControllerDescriptor, type ControllerSettings } from '../controllers/manager.js';
+import { LoadBalancerController } from '../controllers/loadbalancer/controller.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
 import { realClock } from '../util/clock.js';
 import type { Logger } from './logger.js';
@@ -21,6 +24,9 @@ export function controllerDescriptors(): ControllerDescriptor[] {
   return [
     { name: 'garbage-collector', init: (ctx) => new GarbageCollector({ factory: ctx.informers, clock: ctx.clock, log: ctx.log }) },
     { name: 'namespace', init: (ctx) => new NamespaceController({ factory: ctx.informers, clock: ctx.clock, log: ctx.log }) },
+    { name: 'endpointslice', init: (ctx) => new EndpointSliceController({ factory: ctx.informers, clock: ctx.clock, log: ctx.log }) },
+    { name: 'endpoints', init: (ctx) => new EndpointsController({ factory: ctx.informers, clock: ctx.clock, log: ctx.log }) },
+    { name: 'loadbalancer', init: (ctx) => new LoadBalancerController({ factory: ctx.informers, recorder: ctx.recorder('metallb-controller'), clock: ctx.clock, log: ctx.log }) },
     // further controllers register here
   ];
 }

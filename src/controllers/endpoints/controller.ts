@@ -1,0 +1,142 @@
+import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1.js';
+import { findResource } from '../../api/resources.js';
+import { isStatusError } from '../../api/status.js';
+import type { KubeObject } from '../../api/types.js';
+import { Controller } from '../../client/controller.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
+import { deletedObject, type DeletedFinalStateUnknown, type SharedInformer } from '../../client/informer.js';
+import { indexByNamespace, metaNamespaceKey, namespaceIndex, splitMetaNamespaceKey } from '../../client/store.js';
+import { RateLimitingQueue } from '../../client/workqueue.js';
+import { realClock, type Clock } from '../../util/clock.js';
+import { managesEndpointsFor, selectsPod } from '../endpointslice/pods.js';
+import { headlessLabel } from '../endpointslice/reconciler.js';
+import { desiredSubsets, lastChangeTriggerTimeAnnotation, overCapacityAnnotation, subsetsKey } from './subsets.js';
+
+const resources = {
+  services: findResource('', 'v1', 'services')!,
+  pods: findResource('', 'v1', 'pods')!,
+  endpoints: findResource('', 'v1', 'endpoints')!,
+};
+
+type Svc = Service & KubeObject;
+type PodObj = Pod & KubeObject;
+type Ep = Endpoints & KubeObject;
+
+export interface EndpointsControllerOptions {
+  factory: InformerFactory;
+  workers?: number;
+  clock?: Clock;
+  log?: (message: string) => void;
+}
+
+/** RFC 3339 with nanoseconds, as Go's time.RFC3339Nano prints a millisecond time. */
+function rfc3339Nano(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.?0*Z$/, 'Z');
+}
+
+/**
+ * The legacy Endpoints controller: one Endpoints object per Service with a selector, named like the
+ * Service, holding its pods' addresses repacked into subsets.
+ */
+export class EndpointsController {
+  private readonly queue: RateLimitingQueue<string>;
+  private readonly controller: Controller;
+  private readonly services: SharedInformer<Svc>;
+  private readonly pods: SharedInformer<PodObj>;
+  private readonly clock: Clock;
+  /** When the first change not yet written for a Service was seen (last-change-trigger-time). */
+  private readonly triggers = new Map<string, number>();
+
+  constructor(private readonly opts: EndpointsControllerOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
+    this.controller = new Controller({ name: 'endpoints', queue: this.queue, workers: opts.workers ?? 4, log: opts.log, reconcile: (k) => this.reconcile(k) });
+    this.services = opts.factory.informerFor<Svc>(resources.services);
+    this.pods = opts.factory.informerFor<PodObj>(resources.pods);
+    this.services.addIndexers({ [namespaceIndex]: indexByNamespace });
+    this.pods.addIndexers({ [namespaceIndex]: indexByNamespace });
+    const endpoints = opts.factory.informerFor<Ep>(resources.endpoints);
+    const enqueueSvc = (s: Svc | DeletedFinalStateUnknown<Svc>) => this.enqueue(metaNamespaceKey(deletedObject(s)));
+    this.services.addEventHandler({ onAdd: enqueueSvc, onUpdate: (_o, n) => enqueueSvc(n), onDelete: enqueueSvc });
+    this.pods.addEventHandler({
+      onAdd: (p) => this.enqueueForPod(p),
+      onUpdate: (o, n) => {
+        this.enqueueForPod(n);
+        this.enqueueForPod(o);
+      },
+      onDelete: (p) => this.enqueueForPod(deletedObject(p)),
+    });
+    // Someone else edited or deleted an Endpoints object of ours: put it back.
+    endpoints.addEventHandler({
+      onDelete: (e) => {
+        const key = metaNamespaceKey(deletedObject(e));
+        if (this.services.store.get(key)) this.queue.add(key);
+      },
+    });
+  }
+
+  private enqueue(key: string): void {
+    if (!this.triggers.has(key)) this.triggers.set(key, this.clock.now());
+    this.queue.add(key);
+  }
+
+  private enqueueForPod(pod: PodObj): void {
+    for (const svc of this.services.store.byIndex(namespaceIndex, pod.metadata.namespace ?? '')) {
+      if (selectsPod(svc, pod)) this.enqueue(metaNamespaceKey(svc));
+    }
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    this.opts.factory.start(signal);
+    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
+    await this.controller.run(signal);
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitMetaNamespaceKey(key);
+    const client = this.opts.factory.client;
+    const service = this.services.store.getByNamespaceName(namespace, name);
+    const trigger = this.triggers.get(key);
+    this.triggers.delete(key);
+    if (!service) {
+      try {
+        await client.delete(resources.endpoints, { namespace, name });
+      } catch (err) {
+        if (!isStatusError(err, 'NotFound')) throw err;
+      }
+      return;
+    }
+    if (!managesEndpointsFor(service)) return;
+    let current: Ep | undefined;
+    try {
+      current = await client.get<Ep>(resources.endpoints, { namespace, name });
+    } catch (err) {
+      if (!isStatusError(err, 'NotFound')) throw err;
+    }
+    const { subsets, truncated } = desiredSubsets(service, this.pods.store.byIndex(namespaceIndex, namespace));
+    const labels: Record<string, string> = { ...(service.metadata.labels ?? {}) };
+    if (service.spec?.clusterIP === 'None') labels[headlessLabel] = '';
+    else delete labels[headlessLabel];
+    const annotations: Record<string, string> = { ...(current?.metadata.annotations ?? {}) };
+    if (truncated) annotations[overCapacityAnnotation] = 'truncated';
+    else delete annotations[overCapacityAnnotation];
+
+    const same = current !== undefined && subsetsKey(current.subsets) === subsetsKey(subsets)
+      && JSON.stringify(current.metadata.labels ?? {}) === JSON.stringify(labels)
+      && (current.metadata.annotations?.[overCapacityAnnotation] ?? '') === (annotations[overCapacityAnnotation] ?? '');
+    if (same) return;
+    if (trigger !== undefined) annotations[lastChangeTriggerTimeAnnotation] = rfc3339Nano(trigger);
+    const next: Ep = {
+      apiVersion: 'v1', kind: 'Endpoints',
+      metadata: { ...(current?.metadata ?? { name, namespace }), labels, annotations },
+      subsets,
+    };
+    try {
+      if (current) await client.update(resources.endpoints, next, { namespace });
+      else await client.create(resources.endpoints, next, { namespace });
+    } catch (err) {
+      if (trigger !== undefined && !this.triggers.has(key)) this.triggers.set(key, trigger);
+      throw err;
+    }
+  }
+}
