@@ -1,0 +1,76 @@
+/**
+ * remotecommand over WebSocket (`v5.channel.k8s.io`, also `v4.channel.k8s.io`): binary messages whose
+ * first byte is the channel — 0 stdin, 1 stdout, 2 stderr, 3 error (final Status), 4 resize; v5 adds
+ * 255 = close signal `[255, channel]` (the client's stdin EOF is `FF 00`).
+ */
+import { PassThrough, Writable } from 'node:stream';
+import type { WebSocket } from 'ws';
+import { endWritable, outcomeStatus, type CommandOutcome, type RemoteCommandOptions, type RemoteCommandSession, type TerminalSize } from './session.js';
+
+export const WEBSOCKET_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const;
+
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const ERROR = 3;
+const RESIZE = 4;
+const CLOSE = 255;
+
+function channelWriter(ws: WebSocket, channel: number): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (ws.readyState !== ws.OPEN) return cb();
+      ws.send(Buffer.concat([Buffer.from([channel]), chunk]), { binary: true }, () => cb());
+    },
+  });
+}
+
+export function webSocketSession(ws: WebSocket, options: RemoteCommandOptions): RemoteCommandSession {
+  const resizeListeners: Array<(s: TerminalSize) => void> = [];
+  const goneListeners: Array<() => void> = [];
+  let finished = false;
+  const stdin = options.stdin ? new PassThrough() : undefined;
+
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary && !Buffer.isBuffer(data)) return;
+    if (data.length === 0) return;
+    const channel = data[0]!;
+    const payload = data.subarray(1);
+    if (channel === STDIN && stdin && !stdin.writableEnded) {
+      if (payload.length > 0) stdin.write(payload);
+    } else if (channel === RESIZE) {
+      try {
+        const size = JSON.parse(payload.toString()) as { Width?: number; Height?: number };
+        for (const l of resizeListeners) l({ width: size.Width ?? 0, height: size.Height ?? 0 });
+      } catch {
+        // a malformed resize is ignored, as kubelet does
+      }
+    } else if (channel === CLOSE && payload[0] === STDIN) {
+      stdin?.end();
+    }
+  });
+  ws.on('close', () => {
+    if (stdin && !stdin.writableEnded) stdin.end();
+    if (!finished) for (const l of goneListeners) l();
+  });
+  ws.on('error', () => undefined);
+
+  const stdout = options.stdout ? channelWriter(ws, STDOUT) : undefined;
+  const stderr = options.stderr ? channelWriter(ws, STDERR) : undefined;
+  return {
+    options,
+    stdin,
+    stdout,
+    stderr,
+    onResize: (l) => resizeListeners.push(l),
+    onClientGone: (l) => goneListeners.push(l),
+    async finish(outcome: CommandOutcome) {
+      finished = true;
+      await Promise.all([endWritable(stdout), endWritable(stderr)]);
+      if (ws.readyState !== ws.OPEN) return;
+      const status = Buffer.from(JSON.stringify(outcomeStatus(outcome)));
+      await new Promise<void>((resolve) => ws.send(Buffer.concat([Buffer.from([ERROR]), status]), { binary: true }, () => resolve()));
+      ws.close(1000);
+    },
+  };
+}
