@@ -2,6 +2,7 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import { serverSideApply, updateManagedFields } from '../api/apply/server-side-apply.js';
 import { parseFieldSelector, fieldsOf, matchesFields, validateFieldSelector } from '../api/fields.js';
 import { createStrategies } from '../api/kinds/index.js';
+import { poolsOverlap, type IPAddressPool } from '../api/kinds/ipaddresspool.js';
 import { isEverything, matches, parseLabelSelector } from '../api/labels.js';
 import { applyJsonPatch } from '../api/patch/json-patch.js';
 import { applyMergePatch } from '../api/patch/merge-patch.js';
@@ -88,12 +89,27 @@ export function createApiWiring(opts: ApiWiringOptions): ApiWiring {
     openapiV2: (accept) => (openapi.openapiV2Acceptable(accept) ? openapi.openapiV2() : undefined),
   };
   const primaryIPFamily = ipFamilyOf(opts.serviceCIDR.split('/')[0]!) ?? 'IPv4';
+  let server: ApiServer | undefined;
+  // MetalLB's validating webhook: a pool may not overlap any other pool, in any namespace.
+  const checkPoolOverlap = async (obj: KubeObject) => {
+    const others = (await server?.storage('metallb.io', 'v1beta1', 'ipaddresspools')?.list(undefined))?.items ?? [];
+    for (const other of others) {
+      if (other.metadata.uid === obj.metadata.uid && obj.metadata.uid) continue;
+      if (other.metadata.namespace === obj.metadata.namespace && other.metadata.name === obj.metadata.name) continue;
+      const why = poolsOverlap(obj as IPAddressPool, other as IPAddressPool);
+      if (why) throw new StatusError({ reason: 'Forbidden', code: 403, message: `admission webhook "ipaddresspoolvalidationwebhook.metallb.io" denied the request: ${why}` });
+    }
+  };
   return {
     fns,
     discovery: docs,
     strategies: createStrategies({ primaryIPFamily }),
-    hooks: { 'services.': serviceAllocationHooks(allocator) },
+    hooks: {
+      'services.': serviceAllocationHooks(allocator),
+      'ipaddresspools.metallb.io': { beforeCreate: checkPoolOverlap, beforeUpdate: (obj) => checkPoolOverlap(obj) },
+    },
     async restore(api) {
+      server = api;
       const services = await api.storage('', 'v1', 'services')!.list(undefined);
       for (const problem of allocator.restore(services.items as unknown as Service[])) opts.log?.(`service allocation repair: ${problem}`);
     },
