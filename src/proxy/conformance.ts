@@ -217,6 +217,27 @@ export function runDatapathConformance(name: string, factory: Factory, options: 
       assert.ok(ms < 1000);
     });
 
+    test('externalTrafficPolicy Local per node IP: each node IP reaches only its own node\'s endpoints', async (t) => {
+      const f = await fixture(t);
+      const [onA, onB] = [await f.backend(11), await f.backend(12)];
+      const [ipA, ipB] = [f.addr(101), f.addr(102)];
+      const [nodePort, healthCheckNodePort] = await freePorts(ipA, 2);
+      const svc = serviceInfo({ clusterIP: f.vip, port: f.port, nodePort, healthCheckNodePort, externalTrafficPolicy: 'Local' });
+      const eps = [endpointOf(onA, { nodeName: 'node-a' }), endpointOf(onB, { nodeName: 'node-b' })];
+      const nodeNames = new Map([[ipA, 'node-a'], [ipB, 'node-b']]);
+      await f.dp.sync({ services: new Map([[SPN, svc]]), endpoints: new Map([[SPN, eps]]), nodeIPs: [ipA, ipB], nodeNames });
+      for (let i = 0; i < 10; i++) {
+        assert.equal(await whoami(ipA, nodePort), onA.id);
+        assert.equal(await whoami(ipB, nodePort), onB.id);
+      }
+      assert.equal(JSON.parse((await httpGet(ipB, healthCheckNodePort)).body).localEndpoints, 1);
+      await f.dp.sync({ services: new Map([[SPN, svc]]), endpoints: new Map([[SPN, [eps[0]]]]), nodeIPs: [ipA, ipB], nodeNames });
+      assert.equal((await httpGet(ipB, healthCheckNodePort)).status, 503);
+      assert.equal((await httpGet(ipA, healthCheckNodePort)).status, 200);
+      assert.ok((await expectRejected(ipB, nodePort)) < 1000, 'no endpoint on node-b: refused');
+      assert.equal(await whoami(ipA, nodePort), onA.id);
+    });
+
     test('internalTrafficPolicy Local: ClusterIP traffic only to local endpoints', async (t) => {
       const f = await fixture(t);
       const [local, remote] = [await f.backend(11), await f.backend(12)];

@@ -66,6 +66,12 @@ export interface ProxyState {
   endpoints: Map<ServicePortName, Endpoint[]>;
   /** Addresses that accept NodePort (and healthCheckNodePort) traffic on this node. */
   nodeIPs: string[];
+  /**
+   * The node each node IP belongs to, when one proxy serves several nodes (in-process nodes share the
+   * host): externalTrafficPolicy Local traffic to node X's IP goes only to endpoints whose nodeName is
+   * X. Node IPs not listed (and every other address) use Endpoint.isLocal.
+   */
+  nodeNames?: Map<string, string>;
 }
 
 /** Which kind of address a listener serves; decides the traffic policy that applies. */

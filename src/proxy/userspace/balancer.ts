@@ -1,6 +1,6 @@
 import type { Clock } from '../../util/clock.js';
 import { newScheduler, type RealServer, type Scheduler, type SchedulerName, type SchedulerOptions } from '../schedulers/index.js';
-import { categorizeEndpoints, externalPolicyLocal, internalPolicyLocal } from '../topology.js';
+import { categorizeEndpoints, externalPolicyLocal, internalPolicyLocal, usesLocalEndpoints } from '../topology.js';
 import {
   endpointString, type AddressRole, type Endpoint, type EndpointStats, type ServicePortInfo, type ServicePortName,
 } from '../types.js';
@@ -19,6 +19,8 @@ export class EndpointCounters {
 
 export interface ChooseRequest {
   role: AddressRole;
+  /** The node whose IP was dialled (NodePort), for per-node externalTrafficPolicy Local. */
+  nodeName?: string;
   clientIP: string;
   clientPort: number;
   destIP: string;
@@ -37,6 +39,8 @@ export class ServiceBalancer {
   private info!: ServicePortInfo;
   private cluster: EndpointCounters[] = [];
   private local: EndpointCounters[] = [];
+  /** Local endpoints as seen from each node's IP (ProxyState.nodeNames). */
+  private localByNode = new Map<string, EndpointCounters[]>();
   private hasAny = false;
   private readonly counters = new Map<string, EndpointCounters>();
   private readonly scheduler: Scheduler;
@@ -51,7 +55,7 @@ export class ServiceBalancer {
     return this.info;
   }
 
-  update(info: ServicePortInfo, endpoints: readonly Endpoint[]): void {
+  update(info: ServicePortInfo, endpoints: readonly Endpoint[], nodeNames: readonly string[] = []): void {
     this.info = info;
     this.affinity.setTimeout(info.sessionAffinity.timeoutSeconds * 1000);
     const cat = categorizeEndpoints(endpoints, info);
@@ -71,8 +75,15 @@ export class ServiceBalancer {
         .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)); // stable order for rr/dh/sh
     this.cluster = track(cat.clusterEndpoints);
     this.local = track(cat.localEndpoints);
+    this.localByNode.clear();
+    if (usesLocalEndpoints(info)) {
+      for (const node of nodeNames) {
+        const perNode = categorizeEndpoints(endpoints.map((ep) => ({ ...ep, isLocal: ep.nodeName === node })), info);
+        this.localByNode.set(node, track(perNode.localEndpoints));
+      }
+    }
     for (const [key, c] of this.counters) if (!c.present && c.activeConnections === 0) this.counters.delete(key);
-    this.affinity.retain(new Set([...this.cluster, ...this.local].map((c) => c.key)));
+    this.affinity.retain(new Set([...this.cluster, ...this.local, ...[...this.localByNode.values()].flat()].map((c) => c.key)));
   }
 
   /** Whether the Service has usable endpoints anywhere (otherwise traffic is rejected). */
@@ -81,9 +92,10 @@ export class ServiceBalancer {
   }
 
   /** Endpoints that traffic arriving on an address of this role may use. */
-  candidates(role: AddressRole): EndpointCounters[] {
+  candidates(role: AddressRole, nodeName?: string): EndpointCounters[] {
     const local = role === 'ClusterIP' ? internalPolicyLocal(this.info) : externalPolicyLocal(this.info);
-    return local ? this.local : this.cluster;
+    if (!local) return this.cluster;
+    return (nodeName !== undefined ? this.localByNode.get(nodeName) : undefined) ?? this.local;
   }
 
   isCandidate(key: string): boolean {
@@ -92,12 +104,12 @@ export class ServiceBalancer {
   }
 
   /** Unique local ready endpoint IPs, as kube-proxy's health check counts them. */
-  localReadyIPs(): string[] {
-    return this.local.map((c) => c.ip);
+  localReadyIPs(nodeName?: string): string[] {
+    return ((nodeName !== undefined ? this.localByNode.get(nodeName) : undefined) ?? this.local).map((c) => c.ip);
   }
 
   choose(req: ChooseRequest): EndpointCounters | undefined {
-    const all = this.candidates(req.role);
+    const all = this.candidates(req.role, req.nodeName);
     const usable = req.exclude?.size ? all.filter((c) => !req.exclude!.has(c.key)) : all;
     if (usable.length === 0) return undefined;
     const pinning = this.info.sessionAffinity.type === 'ClientIP';

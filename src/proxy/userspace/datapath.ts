@@ -29,6 +29,7 @@ interface Want {
   port: number;
   spn: ServicePortName;
   role: AddressRole;
+  nodeName?: string;
   health?: HealthCheckTarget;
 }
 
@@ -73,7 +74,7 @@ export class UserspaceDatapath implements Datapath {
       const existing = this.open.get(key);
       if (existing) {
         if (existing.kind === 'health') existing.l.target = want.health!;
-        else existing.l.target = { balancer: this.balancers.get(want.spn)!, role: want.role };
+        else existing.l.target = { balancer: this.balancers.get(want.spn)!, role: want.role, nodeName: want.nodeName };
         continue;
       }
       const o = this.create(want);
@@ -93,13 +94,14 @@ export class UserspaceDatapath implements Datapath {
   }
 
   private updateBalancers(state: ProxyState): void {
+    const nodeNames = [...new Set(state.nodeNames?.values() ?? [])];
     for (const [spn, info] of state.services) {
       let b = this.balancers.get(spn);
       if (!b) {
         b = new ServiceBalancer(spn, { clock: this.clock, scheduler: this.opts.scheduler ?? 'random', schedulerOptions: this.opts.schedulerOptions });
         this.balancers.set(spn, b);
       }
-      b.update(info, state.endpoints.get(spn) ?? []);
+      b.update(info, state.endpoints.get(spn) ?? [], nodeNames);
     }
     for (const [spn, b] of this.balancers) {
       if (state.services.has(spn)) continue;
@@ -127,7 +129,9 @@ export class UserspaceDatapath implements Datapath {
     for (const [spn, info] of state.services) {
       const base = { protocol: info.protocol, spn };
       add({ ...base, address: info.clusterIP, port: info.port, role: 'ClusterIP' });
-      if (info.nodePort > 0) for (const ip of state.nodeIPs) add({ ...base, address: ip, port: info.nodePort, role: 'NodePort' });
+      if (info.nodePort > 0) {
+        for (const ip of state.nodeIPs) add({ ...base, address: ip, port: info.nodePort, role: 'NodePort', nodeName: state.nodeNames?.get(ip) });
+      }
       for (const ip of info.externalIPs) add({ ...base, address: ip, port: info.port, role: 'ExternalIP' });
       for (const ip of info.loadBalancerIPs) add({ ...base, address: ip, port: info.port, role: 'LoadBalancer' });
       if (info.healthCheckNodePort > 0) {
@@ -139,11 +143,14 @@ export class UserspaceDatapath implements Datapath {
     }
     for (const hc of healthChecks.values()) {
       const { namespace, name } = parseServicePortName(hc.spn);
-      const health: HealthCheckTarget = {
-        namespace, name,
-        localEndpoints: () => new Set(hc.balancers.flatMap((b) => b.localReadyIPs())).size,
-      };
-      for (const ip of state.nodeIPs) add({ protocol: 'TCP', address: ip, port: hc.port, spn: hc.spn, role: 'HealthCheck', health });
+      for (const ip of state.nodeIPs) {
+        const nodeName = state.nodeNames?.get(ip);
+        const health: HealthCheckTarget = {
+          namespace, name,
+          localEndpoints: () => new Set(hc.balancers.flatMap((b) => b.localReadyIPs(nodeName))).size,
+        };
+        add({ protocol: 'TCP', address: ip, port: hc.port, spn: hc.spn, role: 'HealthCheck', nodeName, health });
+      }
     }
     return wants;
   }
@@ -152,7 +159,7 @@ export class UserspaceDatapath implements Datapath {
     if (want.health) {
       return { kind: 'health', l: new HealthCheckServer(want.address, want.port, want.health, this.opts.proxyHealthy ?? (() => true)) };
     }
-    const target = { balancer: this.balancers.get(want.spn)!, role: want.role };
+    const target = { balancer: this.balancers.get(want.spn)!, role: want.role, nodeName: want.nodeName };
     const l: ProxyListener = want.protocol === 'TCP'
       ? new TcpListener(want.address, want.port, target, this.connections)
       : new UdpListener(want.address, want.port, target, {

@@ -5,6 +5,8 @@ import type { ServiceBalancer } from './balancer.js';
 export interface ListenerTarget {
   balancer: ServiceBalancer;
   role: AddressRole;
+  /** For a node IP: the node whose endpoints count as local there. */
+  nodeName?: string;
 }
 
 export interface ProxyListener {

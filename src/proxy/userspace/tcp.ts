@@ -47,10 +47,10 @@ export class TcpListener implements ProxyListener {
 
   private accept(client: net.Socket): void {
     client.on('error', () => {}); // every path below ends the pair; errors need no further report
-    const { balancer, role } = this.target;
+    const { balancer, role, nodeName } = this.target;
     const clientIP = client.remoteAddress;
     if (!clientIP || !balancer.hasEndpoints) return reject(client);
-    const req = { role, clientIP, clientPort: client.remotePort ?? 0, destIP: client.localAddress ?? this.address };
+    const req = { role, nodeName, clientIP, clientPort: client.remotePort ?? 0, destIP: client.localAddress ?? this.address };
     const exclude = new Set<string>();
     let clientGone = false;
     client.once('close', () => (clientGone = true));

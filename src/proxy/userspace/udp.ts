@@ -72,9 +72,9 @@ export class UdpListener implements ProxyListener {
     const key = `${rinfo.address}:${rinfo.port}`;
     let flow = this.flows.get(key);
     if (!flow) {
-      const { balancer, role } = this.target;
+      const { balancer, role, nodeName } = this.target;
       if (!balancer.hasEndpoints) return; // nothing to answer; a kernel REJECT's ICMP is beyond userspace
-      const ep = balancer.choose({ role, clientIP: rinfo.address, clientPort: rinfo.port, destIP: this.address });
+      const ep = balancer.choose({ role, nodeName, clientIP: rinfo.address, clientPort: rinfo.port, destIP: this.address });
       if (!ep) return;
       flow = this.openFlow(key, rinfo, balancer, ep);
     }
