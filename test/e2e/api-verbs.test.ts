@@ -270,6 +270,20 @@ describe('kubectl verbs', () => {
     assert.equal(await cluster.k('replace', '-f', fresh), 'deployment.apps/web replaced\n');
   });
 
+  it('metadata-only changes bump resourceVersion but not generation', async () => {
+    const before = await json('deploy', 'web');
+    await cluster.k('annotate', 'deploy', 'web', 'touched=yes');
+    const afterObj = await json('deploy', 'web');
+    assert.equal(afterObj.metadata.generation, before.metadata.generation);
+    assert.ok(Number(afterObj.metadata.resourceVersion) > Number(before.metadata.resourceVersion));
+  });
+
+  it('generateName gets a random suffix', async () => {
+    const r = await cluster.kubectl(['create', '-f', '-'], { input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: gen-\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^configmap\/gen-[a-z0-9]{5} created\n$/);
+  });
+
   it('create of an existing object is AlreadyExists', async () => {
     const path = await writeManifest('web.yaml', deployment('web'));
     const r = await cluster.kubectl(['create', '-f', path]);

@@ -114,12 +114,14 @@ describe('seed manifests through kubectl', () => {
   }
 
   it(`${removedApi}: kubectl says the extensions/v1beta1 Ingress kind does not exist`, async () => {
-    const r = await cluster.kubectl(['create', '-f', join(seedDir, removedApi)]);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /no matches for kind "Ingress" in version "extensions\/v1beta1"/);
-    const a = await cluster.kubectl(['apply', '-f', join(seedDir, removedApi)]);
-    assert.notEqual(a.code, 0);
-    assert.match(a.stderr, /no matches for kind "Ingress" in version "extensions\/v1beta1"/);
+    const path = join(seedDir, removedApi);
+    const expected = `error: resource mapping not found for name: "test-ingress" namespace: "" from "${path}": no matches for kind "Ingress" in version "extensions/v1beta1"\nensure CRDs are installed first\n`;
+    for (const verb of ['create', 'apply']) {
+      const r = await cluster.kubectl([verb, '-f', path]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, expected);
+    }
   });
 });
 
@@ -228,6 +230,21 @@ describe('kubectl get svc over the seed Services', () => {
       ips.add(row['CLUSTER-IP']!);
     }
     assert.equal(rows.get('kubernetes')!['CLUSTER-IP'], '127.43.0.1');
+  });
+
+  it('get all lists the Pods (Pending), Services and Deployments in sections', async () => {
+    for (const f of ['000-clusterip.yaml', '001-pod.yaml']) await cluster.k('apply', '-f', join(seedDir, f));
+    const out = await cluster.k('get', 'all');
+    const sections = out.split('\n\n').map((b) => b.split('\n')[0]!.split(/\s{2,}/));
+    assert.deepEqual(sections.map((h) => h.join(' ')), [
+      'NAME READY STATUS RESTARTS AGE',
+      'NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE',
+      'NAME READY UP-TO-DATE AVAILABLE AGE',
+    ]);
+    assert.match(out, /^pod\/pod-nginx\s+0\/1\s+Pending\s+0\s+\d+s$/m);
+    assert.match(out, /^pod\/spring-boot-rest-pod-app\s+0\/1\s+Pending\s+0\s+\d+s$/m);
+    assert.match(out, /^service\/nginx-nodeport\s+NodePort\s+127\.43\.\d+\.\d+\s+<none>\s+80:30008\/TCP\s+\d+s$/m);
+    assert.match(out, /^deployment\.apps\/cluster-nginx-deployment\s+0\/3\s+0\s+0\s+\d+s$/m);
   });
 
   it('allocates distinct node ports to the LoadBalancer Services', async () => {

@@ -41,7 +41,12 @@ export class TestCluster {
   static async start(opts: ClusterOptions = {}): Promise<TestCluster> {
     const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'skiff-e2e-')));
     const cluster = new TestCluster(dataDir, opts, !opts.dataDir);
-    await cluster.boot();
+    try {
+      await cluster.boot();
+    } catch (err) {
+      await cluster.destroy();
+      throw err;
+    }
     return cluster;
   }
 
@@ -64,7 +69,14 @@ export class TestCluster {
     child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`skiff server exited (${code}) before ready:\n${this.output}`))));
-    await Promise.race([waitFor('skiff is ready', () => this.output.includes('skiff is ready') || undefined, 30_000), exited]);
+    try {
+      await Promise.race([waitFor('skiff is ready', () => this.output.includes('skiff is ready') || undefined, 30_000), exited]);
+    } catch (err) {
+      // A server that never became ready must not outlive the test that started it.
+      await this.signal('SIGKILL');
+      const msg = (err as Error).message;
+      throw new Error(msg.includes(this.output) ? msg : `${msg}\n--- skiff output ---\n${this.output}`);
+    }
   }
 
   /** Runs the real kubectl against this cluster (own HOME so discovery caches never mix). */
