@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
 import { TestCluster } from '../support/cluster.js';
+import { waitFor } from '../support/ports.js';
 import { startEtcd, type RunningEtcd } from '../support/etcd.js';
 import { assertCrashSurvived, assertServesAfterRestart, assertSurvived, crashDuringWrites, maxResourceVersion, populate, snapshot } from '../support/flows.js';
 import { inCidr, kindRef, lines, namespaceManifest, parseManifest, parseTable } from '../support/kubectl.js';
@@ -72,6 +74,29 @@ describe('etcd datastore: seed manifests', () => {
       input: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: taken\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n    nodePort: 30008\n',
     });
     assert.equal(r.stderr, 'The Service "taken" is invalid: spec.ports[0].nodePort: Invalid value: 30008: provided port is already allocated\n');
+  });
+
+  it('watch from a list resourceVersion sees ADDED, MODIFIED, DELETED in order', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(cluster.kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const list = await core.listNamespacedConfigMap({ namespace: 'default', labelSelector: 'etcdwatch=yes' });
+    const events: string[] = [];
+    const ctl = await new k8s.Watch(kc).watch(
+      '/api/v1/namespaces/default/configmaps',
+      { labelSelector: 'etcdwatch=yes', resourceVersion: list.metadata!.resourceVersion },
+      (phase, obj: k8s.V1ConfigMap) => events.push(`${phase} ${obj.metadata?.name} ${obj.data?.v ?? ''}`),
+      () => undefined,
+    );
+    try {
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'ew', labels: { etcdwatch: 'yes' } }, data: { v: '1' } } });
+      await core.patchNamespacedConfigMap({ name: 'ew', namespace: 'default', body: { data: { v: '2' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+      await core.deleteNamespacedConfigMap({ name: 'ew', namespace: 'default' });
+      await waitFor(`3 events, got ${JSON.stringify(events)}`, () => events.length >= 3 || undefined);
+      assert.deepEqual(events, ['ADDED ew 1', 'MODIFIED ew 2', 'DELETED ew 2']);
+    } finally {
+      ctl.abort();
+    }
   });
 
   it('namespace deletion removes its objects', async () => {
