@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex, Writable, Readable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 
 /** A running container instance of a pod on this node. */
 export interface RunningContainer {
@@ -26,6 +26,10 @@ export interface RunningContainer {
   attachOutput?(onData: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): () => void;
   /** Whether the container spec asked for a tty (`tty: true`). */
   readonly tty: boolean;
+  /** Whether closing the attached stdin closes the container's stdin (`stdinOnce`). */
+  readonly stdinOnce?: boolean;
+  /** Resolves with the exit code when the container's main process ends. */
+  waitExit?(): Promise<number>;
 }
 
 export interface PodRuntimeAccess {
@@ -64,5 +68,3 @@ export interface StreamCall {
   route: StreamRequest;
   runtime: PodRuntimeAccess;
 }
-
-export type { Readable };

@@ -1,0 +1,26 @@
+/** What a pod worker needs from its kubelet (shared per node). */
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { EventRecorder } from '../../client/events.js';
+import type { Clock } from '../../util/clock.js';
+import type { RestartBackoff } from '../runtime/backoff.js';
+import type { EnvSources } from './env.js';
+import type { ImagePuller } from './image-puller.js';
+import type { PodIPAM } from './ipam.js';
+import type { PodWorker } from './pod-worker.js';
+
+export interface KubeletContext {
+  nodeName: string;
+  nodeIP: string;
+  podsDir: string;
+  clock: Clock;
+  log: (message: string) => void;
+  ipam: PodIPAM;
+  images: ImagePuller;
+  backoff: RestartBackoff;
+  recorder: EventRecorder;
+  envSources(pod: Pod, podIP: string): EnvSources;
+  /** The worker's status may have changed: write it (debounced). */
+  statusChanged(worker: PodWorker): void;
+  /** Final delete of a terminated pod (gracePeriodSeconds=0, uid precondition). */
+  deletePod(pod: Pod): Promise<void>;
+}

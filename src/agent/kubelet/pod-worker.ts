@@ -1,0 +1,303 @@
+/**
+ * A pod worker (kubelet's podWorkers + kuberuntime SyncPod, for one pod): sets up the sandbox (pod
+ * IP, directory), runs init containers in order, then the containers, restarts them per restartPolicy
+ * with back-off, runs their probes, and on deletion stops them gracefully and removes the pod object.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { TimerHandle } from '../../util/clock.js';
+import { rfc3339 } from '../../util/clock.js';
+import { containerArgv } from '../images/command.js';
+import { ContainerProcess, type ContainerExit } from '../runtime/process-runtime.js';
+import { backoffKey, doBackOff } from '../runtime/backoff.js';
+import { ContainerSlot } from './container-slot.js';
+import { computePodStatus } from './status.js';
+import { containerEnv } from './env.js';
+import { startProbes } from './probes.js';
+import type { KubeletContext } from './context.js';
+
+const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export class PodWorker {
+  pod: Pod;
+  readonly uid: string;
+  podIP: string | undefined;
+  readonly dir: string;
+  readonly initSlots: ContainerSlot[];
+  readonly slots: ContainerSlot[];
+  private readonly startTime: number;
+  private timer: TimerHandle | undefined;
+  private syncing = false;
+  private again = false;
+  terminating = false;
+  private terminated: Promise<void> | undefined;
+  /** A pod seen terminal at agent start: report, never run. */
+  private frozen: boolean;
+  lastStatus: PodStatus | undefined;
+
+  constructor(
+    pod: Pod,
+    private readonly ctx: KubeletContext,
+  ) {
+    this.pod = pod;
+    this.uid = pod.metadata!.uid!;
+    this.dir = path.join(ctx.podsDir, `${pod.metadata!.namespace}_${pod.metadata!.name}_${this.uid}`);
+    const prev = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s.restartCount ?? 0]));
+    const hasInit = (pod.spec?.initContainers ?? []).length > 0;
+    this.initSlots = (pod.spec?.initContainers ?? []).map((c) => new ContainerSlot(c, true));
+    this.slots = (pod.spec?.containers ?? []).map((c) => {
+      const s = new ContainerSlot(c, false, prev.get(c.name) ?? 0);
+      if (hasInit) s.record.state = { waiting: { reason: 'PodInitializing' } };
+      return s;
+    });
+    this.startTime = pod.status?.startTime ? Date.parse(pod.status.startTime) : ctx.clock.now();
+    this.frozen = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  }
+
+  get key(): string {
+    return `${this.pod.metadata!.namespace}/${this.pod.metadata!.name}`;
+  }
+
+  /** A new version of the pod from the informer. */
+  update(pod: Pod): void {
+    this.pod = pod;
+    if (pod.metadata?.deletionTimestamp) void this.terminate({ deleteObject: true });
+    else this.requestSync(0);
+  }
+
+  requestSync(delayMs: number): void {
+    if (this.terminating) return;
+    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
+    this.timer = this.ctx.clock.setTimeout(() => {
+      this.timer = undefined;
+      void this.runSync();
+    }, Math.max(0, delayMs));
+  }
+
+  private async runSync(): Promise<void> {
+    if (this.syncing) {
+      this.again = true;
+      return;
+    }
+    this.syncing = true;
+    try {
+      do {
+        this.again = false;
+        await this.sync();
+      } while (this.again && !this.terminating);
+    } catch (err) {
+      this.ctx.log(`pod ${this.key}: sync failed: ${err instanceof Error ? err.stack : String(err)}`);
+      this.requestSync(2000);
+    } finally {
+      this.syncing = false;
+    }
+    this.ctx.statusChanged(this);
+  }
+
+  private async sync(): Promise<void> {
+    if (this.terminating || this.frozen) return;
+    this.ensureSandbox();
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    for (const slot of this.initSlots) {
+      const t = slot.record.state.terminated;
+      if (t && t.exitCode === 0) continue;
+      if (slot.running) return;
+      if (slot.everStarted && policy === 'Never') return; // init failed: the pod fails
+      await this.startOrBackOff(slot);
+      return;
+    }
+    for (const slot of this.slots) {
+      if (slot.running) continue;
+      if (slot.everStarted) {
+        const exit = slot.lastExit;
+        const restart = policy === 'Always' || (policy === 'OnFailure' && (exit?.exitCode ?? 1) !== 0);
+        if (!restart) continue;
+      }
+      await this.startOrBackOff(slot);
+    }
+  }
+
+  private ensureSandbox(): void {
+    if (this.podIP) return;
+    const prior = this.pod.status?.podIP;
+    if (prior && this.ctx.ipam.reserve(this.uid, prior)) this.podIP = prior;
+    else this.podIP = this.ctx.ipam.allocate(this.uid);
+    fs.mkdirSync(this.dir, { recursive: true });
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.ctx.recorder.event(this.pod as never, type, reason, message);
+  }
+
+  /** Restart back-off for a container that ran before (kubelet's doBackOff), else start it. */
+  private async startOrBackOff(slot: ContainerSlot): Promise<void> {
+    if (slot.everStarted && slot.lastExit) {
+      const d = doBackOff(this.ctx.backoff, { pod: podRef(this.pod), container: slot.name, finishedAt: slot.lastExit.finishedAt });
+      if (d.inBackOff) {
+        slot.record.state = { waiting: { reason: 'CrashLoopBackOff', message: d.message! } };
+        this.event('Warning', 'BackOff', `Back-off restarting failed container ${slot.name} in pod ${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`);
+        this.requestSync(d.retryAfterMs!);
+        return;
+      }
+    }
+    await this.startContainer(slot);
+  }
+
+  private async startContainer(slot: ContainerSlot): Promise<void> {
+    const c = slot.spec;
+    const pull = this.ctx.images.pull(c, backoffKey(podRef(this.pod), c.name), (e) => this.event(e.type, e.reason, e.message));
+    if (!pull.ok) {
+      slot.record.state = { waiting: { reason: pull.reason, message: pull.message } };
+      this.requestSync(pull.retryAfterMs);
+      return;
+    }
+    const image = pull.spec;
+    const envResult = containerEnv(this.pod, c, this.ctx.envSources(this.pod, this.podIP!));
+    if ('error' in envResult) {
+      slot.record.state = { waiting: { reason: envResult.reason, message: envResult.error } };
+      this.event('Warning', 'Failed', `Error: ${envResult.error}`);
+      this.requestSync(5000);
+      return;
+    }
+    const containerDir = path.join(this.dir, 'containers', c.name);
+    fs.mkdirSync(containerDir, { recursive: true });
+    const env = { PATH: STANDARD_PATH, HOME: containerDir, ...image.env, ...this.contractEnv(c, containerDir), ...envResult.env };
+    const argv = containerArgv({ image, command: c.command, args: c.args, env });
+    const restartCount = slot.everStarted ? slot.record.restartCount + 1 : slot.record.restartCount;
+    const prevState = slot.everStarted ? slot.record.state.terminated ?? slot.record.lastState.terminated : undefined;
+    const id = randomBytes(32).toString('hex');
+    const proc = new ContainerProcess({
+      name: c.name,
+      argv,
+      env,
+      cwd: c.workingDir || image.workingDir || containerDir,
+      logPath: ContainerSlot.logFile(this.logDir(c.name), restartCount),
+      stdin: c.stdin ?? false,
+      clock: this.ctx.clock,
+    });
+    const instance = ++slot.instance;
+    slot.everStarted = true;
+    slot.record = { ...slot.record, imageID: image.imageID ?? '', containerID: `skiff://${id}`, restartCount, ready: false, started: false, lastState: prevState ? { terminated: prevState } : slot.record.lastState };
+    this.event('Normal', 'Created', `Created container ${c.name}`);
+    try {
+      await proc.start();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const now = this.ctx.clock.now();
+      slot.lastExit = { exitCode: 128, signal: null, reason: 'Error', startedAt: now, finishedAt: now };
+      slot.record.state = { terminated: { exitCode: 128, reason: 'StartError', message, startedAt: rfc3339(0), finishedAt: rfc3339(now), containerID: slot.record.containerID } };
+      this.event('Warning', 'Failed', `Error: ${message}`);
+      this.requestSync(0);
+      return;
+    }
+    slot.proc = proc;
+    this.event('Normal', 'Started', `Started container ${c.name}`);
+    slot.record.state = { running: { startedAt: rfc3339(proc.startedAt!) } };
+    const hasStartup = !!c.startupProbe && !slot.init;
+    slot.record.started = !hasStartup;
+    slot.record.ready = !slot.init && !c.readinessProbe && !hasStartup;
+    proc.once('exit', (e: ContainerExit) => this.onExit(slot, instance, e));
+    if (!slot.init) startProbes({ worker: this, slot, instance, ctx: this.ctx });
+  }
+
+  private onExit(slot: ContainerSlot, instance: number, e: ContainerExit): void {
+    if (slot.instance !== instance) return;
+    slot.stopProbes();
+    slot.lastExit = e;
+    slot.record.state = {
+      terminated: { exitCode: e.exitCode, reason: e.reason, startedAt: rfc3339(e.startedAt), finishedAt: rfc3339(e.finishedAt), containerID: slot.record.containerID },
+    };
+    slot.record.ready = false;
+    slot.record.started = false;
+    this.ctx.statusChanged(this);
+    this.requestSync(0);
+  }
+
+  /** Kills a container for a failed liveness/startup probe; the exit leads to a restart as usual. */
+  killForProbe(slot: ContainerSlot, instance: number, probeType: 'liveness' | 'startup'): void {
+    if (slot.instance !== instance || !slot.proc) return;
+    this.event('Normal', 'Killing', `Container ${slot.name} failed ${probeType} probe, will be restarted`);
+    const probe = probeType === 'liveness' ? slot.spec.livenessProbe : slot.spec.startupProbe;
+    const grace = probe?.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    void slot.proc.stop({ gracePeriodMs: grace * 1000 });
+  }
+
+  private contractEnv(c: Container, containerDir: string): Record<string, string> {
+    const ports = (c.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => p.containerPort);
+    return {
+      HOSTNAME: this.pod.spec?.hostname ?? this.pod.metadata!.name!,
+      POD_IP: this.podIP!,
+      POD_NAME: this.pod.metadata!.name!,
+      POD_NAMESPACE: this.pod.metadata!.namespace!,
+      NODE_NAME: this.ctx.nodeName,
+      SKIFF_CONTAINER_PORTS: ports.join(','),
+      SKIFF_CONTAINER_DIR: containerDir,
+    };
+  }
+
+  logDir(container: string): string {
+    return path.join(this.dir, 'logs', container);
+  }
+
+  status(): PodStatus {
+    const pod = this.lastStatus ? { ...this.pod, status: { ...this.pod.status, conditions: mergeConditions(this.pod.status?.conditions, this.lastStatus.conditions) } } : this.pod;
+    return computePodStatus({
+      pod,
+      initContainers: this.initSlots.map((s) => s.record),
+      containers: this.slots.map((s) => s.record),
+      podIP: this.podIP,
+      hostIP: this.ctx.nodeIP,
+      startTime: this.startTime,
+      sandboxReady: this.podIP !== undefined && !this.terminating,
+      now: this.ctx.clock.now(),
+    });
+  }
+
+  get isFrozen(): boolean {
+    return this.frozen;
+  }
+
+  /**
+   * Stops every container (SIGTERM, the grace period, SIGKILL). With `deleteObject`, then deletes the
+   * pod with gracePeriodSeconds=0 and a uid precondition, as kubelet's status manager does.
+   */
+  terminate(o: { deleteObject: boolean; gracePeriodMs?: number }): Promise<void> {
+    if (this.terminated) return this.terminated;
+    this.terminating = true;
+    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
+    const graceSeconds = this.pod.metadata?.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const graceMs = o.gracePeriodMs ?? graceSeconds * 1000;
+    this.terminated = (async () => {
+      const all = [...this.initSlots, ...this.slots];
+      await Promise.all(
+        all.map(async (slot) => {
+          slot.stopProbes();
+          if (!slot.running) return;
+          if (o.deleteObject) this.event('Normal', 'Killing', `Stopping container ${slot.name}`);
+          await slot.proc!.stop({ gracePeriodMs: graceMs });
+        }),
+      );
+      if (o.deleteObject) await this.ctx.deletePod(this.pod);
+      this.ctx.ipam.release(this.uid);
+    })();
+    return this.terminated;
+  }
+
+  /** Every live process of this pod's containers (tests, shutdown checks). */
+  processes(): number[] {
+    return [...this.initSlots, ...this.slots].flatMap((s) => s.proc?.processes() ?? []);
+  }
+}
+
+function podRef(pod: Pod): { name: string; namespace: string; uid: string } {
+  return { name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, uid: pod.metadata!.uid! };
+}
+
+/** Conditions others own from the API object, ours from what we last wrote (the informer may lag). */
+function mergeConditions(fromAPI: PodStatus['conditions'], ours: PodStatus['conditions']): PodStatus['conditions'] {
+  const out = [...(ours ?? [])];
+  for (const c of fromAPI ?? []) if (!out.some((o) => o.type === c.type)) out.push(c);
+  return out.map((c) => (c.type === 'PodScheduled' ? (fromAPI ?? []).find((a) => a.type === 'PodScheduled') ?? c : c));
+}
