@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger } from './logger.js';
+import { parseProxyScheduler } from './proxy.js';
 import { runServer, serverDefaults, type ServerOptions } from './server.js';
 
 function intArg(value: string): number {
@@ -26,6 +27,8 @@ program
   .option('--cluster-domain <domain>', 'cluster domain', serverDefaults.clusterDomain)
   .option('--service-node-port-range <range>', 'port range for NodePort Services', serverDefaults.serviceNodePortRange)
   .option('-t, --token <token>', 'shared secret for agents and the admin user (default: generated and kept in the data dir)')
+  .option('--lb-pool <addresses>', 'LoadBalancer IPAddressPool kube-system/skiff-default: CIDRs or ranges, comma-separated ("" for none)', serverDefaults.lbPool)
+  .option('--proxy-scheduler <name>', 'Service load balancing: random (as iptables), or an IPVS scheduler: rr, wrr, lc, wlc, sed, nq, dh, sh, lblc', parseProxyScheduler, serverDefaults.proxyScheduler)
   .option('--debug', 'log every request', false)
   .action(async (flags: Omit<ServerOptions, 'verbose'> & { debug: boolean }) => {
     const log = createLogger({ verbose: flags.debug });

@@ -9,6 +9,11 @@ import { createApiWiring } from '../apiserver/wiring.js';
 import { nthIP, parseCIDR } from '../util/net.js';
 import { loadOrCreateCredentials } from './credentials.js';
 import { openDatastore } from './datastore.js';
+import { defaultLBPool, ensureDefaultLBPool } from './lb-pool.js';
+import { defaultProxyScheduler, startProxy } from './proxy.js';
+import { RestClient as ProxyRestClient } from '../client/rest.js';
+import type { SchedulerName } from '../proxy/schedulers/index.js';
+import { hostname } from 'node:os';
 import { mergeIntoDefaultKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { startControllers } from './controllers.js';
 import type { Logger } from './logger.js';
@@ -26,6 +31,10 @@ export interface ServerOptions {
   clusterDomain: string;
   serviceNodePortRange: string;
   token?: string;
+  /** IPAddressPool kube-system/skiff-default (comma-separated CIDRs/ranges); '' creates none. */
+  lbPool?: string;
+  /** Userspace proxy scheduler (--proxy-scheduler). */
+  proxyScheduler?: SchedulerName;
   verbose: boolean;
 }
 
@@ -38,6 +47,8 @@ export const serverDefaults = {
   serviceCidr: '127.43.0.0/16',
   clusterDomain: 'cluster.local',
   serviceNodePortRange: '30000-32767',
+  lbPool: defaultLBPool,
+  proxyScheduler: defaultProxyScheduler,
 };
 
 export interface RunningServer {
@@ -87,12 +98,20 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   else await mergeIntoDefaultKubeconfig(entry, kubeconfigPath);
   await writeKubeconfig(join(dataDir, 'server', 'cred', 'admin.kubeconfig'), entry);
   await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: advertise, securePort: port });
+  await ensureDefaultLBPool(api, opts.lbPool ?? defaultLBPool, (m) => log.info(m));
   const controllers = await startControllers({
     server,
     token: creds.token,
     caPem: creds.ca.certPem,
     log,
     settings: { clusterDns, serviceCIDR: opts.serviceCidr, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000 },
+  });
+  // One proxy per host process; until in-process agents supply their nodes, the server's own node.
+  const nodeOpts = opts as { nodeIp?: string; nodeName?: string; proxyNodes?: () => Array<{ name: string; ip: string }> };
+  const proxy = startProxy({
+    client: new ProxyRestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-proxy/v1.32.4' }),
+    nodes: nodeOpts.proxyNodes ?? (() => [{ name: nodeOpts.nodeName ?? hostname(), ip: nodeOpts.nodeIp ?? '127.0.0.1' }]),
+    scheduler: opts.proxyScheduler, ownsServiceIPs: true, log: (m) => log.debug(m),
   });
   api.setReady(true);
   const kubectlHint = opts.writeKubeconfig ? `kubectl --kubeconfig ${kubeconfigPath} get pods -A` : `kubectl --context skiff get pods -A   (context "skiff" merged into ${kubeconfigPath})`;
@@ -101,6 +120,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     kubeconfigPath,
     kubectlHint,
     async stop() {
+      await proxy.stop();
       await controllers.stop();
       compactor.stop();
       await api.close();

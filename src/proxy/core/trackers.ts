@@ -1,0 +1,89 @@
+/**
+ * kube-proxy's change trackers: informer handlers record what changed; the sync loop reads the
+ * accumulated state. Each update reports whether it changes anything the datapath sees, so that
+ * status-only or annotation-only writes do not cost a sync.
+ */
+import type { Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { parseServicePortName, type ProxyState, type ServicePortInfo, type ServicePortName } from '../types.js';
+import { endpointsForPort } from './endpoints-info.js';
+import { servicePortInfos, type ServiceInfoOptions } from './service-info.js';
+
+const serviceNameLabel = 'kubernetes.io/service-name';
+const nsName = (o: { metadata?: { namespace?: string; name?: string } }) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+export class ServiceChangeTracker {
+  private readonly ports = new Map<string, Array<[ServicePortName, ServicePortInfo]>>();
+  private readonly objects = new Map<string, Service>();
+
+  constructor(private readonly opts: ServiceInfoOptions) {}
+
+  /** Records a Service add/update (curr set) or delete (curr undefined); true when the proxy must resync. */
+  update(prev: Service | undefined, curr: Service | undefined): boolean {
+    const key = nsName((curr ?? prev)!);
+    const before = JSON.stringify(this.ports.get(key) ?? []);
+    if (curr) {
+      this.ports.set(key, servicePortInfos(curr, this.opts));
+      this.objects.set(key, curr);
+    } else {
+      this.ports.delete(key);
+      this.objects.delete(key);
+    }
+    return JSON.stringify(this.ports.get(key) ?? []) !== before;
+  }
+
+  /** The Service object by `ns/name` (for events). */
+  service(key: string): Service | undefined {
+    return this.objects.get(key);
+  }
+
+  servicePorts(): Map<ServicePortName, ServicePortInfo> {
+    return new Map([...this.ports.values()].flat());
+  }
+}
+
+export class EndpointsChangeTracker {
+  /** `ns/service` → slice name → slice. */
+  private readonly slices = new Map<string, Map<string, EndpointSlice>>();
+
+  /** Records a slice add/update or delete; true when the slice set of a Service changed. */
+  endpointSliceUpdate(slice: EndpointSlice, removed: boolean): boolean {
+    const svc = slice.metadata?.labels?.[serviceNameLabel];
+    if (!svc) return false;
+    const key = `${slice.metadata?.namespace ?? ''}/${svc}`;
+    let m = this.slices.get(key);
+    const name = slice.metadata?.name ?? '';
+    const before = m?.get(name);
+    if (removed) {
+      if (!before) return false;
+      m!.delete(name);
+      if (m!.size === 0) this.slices.delete(key);
+      return true;
+    }
+    if (!m) this.slices.set(key, (m = new Map()));
+    m.set(name, slice);
+    return !before || JSON.stringify([before.endpoints, before.ports, before.addressType]) !== JSON.stringify([slice.endpoints, slice.ports, slice.addressType]);
+  }
+
+  slicesFor(namespace: string, name: string): EndpointSlice[] {
+    return [...(this.slices.get(`${namespace}/${name}`)?.values() ?? [])];
+  }
+}
+
+export interface ProxyNode {
+  name: string;
+  ip: string;
+}
+
+/** The whole desired state for the datapath: every service port with the endpoints of all its slices. */
+export function buildProxyState(opts: { services: ServiceChangeTracker; endpoints: EndpointsChangeTracker; nodes: ProxyNode[] }): ProxyState {
+  const services = opts.services.servicePorts();
+  const localNodes = new Set(opts.nodes.map((n) => n.name));
+  const endpoints = new Map<ServicePortName, ReturnType<typeof endpointsForPort>>();
+  for (const [spn, info] of services) {
+    const { namespace, name, port } = parseServicePortName(spn);
+    endpoints.set(spn, endpointsForPort({ slices: opts.endpoints.slicesFor(namespace, name), portName: port, protocol: info.protocol, localNodes }));
+  }
+  const nodeIPs = [...new Set(opts.nodes.map((n) => n.ip))];
+  return { services, endpoints, nodeIPs, nodeNames: new Map(opts.nodes.map((n) => [n.ip, n.name])) };
+}
