@@ -81,6 +81,11 @@ export class SpdyConnection extends EventEmitter implements StreamSink {
     });
   }
 
+  /** Whether our sends are held to the peer's windows (it has shown it does flow control). */
+  get enforcesSendWindow(): boolean {
+    return this.peerFlowControl;
+  }
+
   /** Opens a stream (SYN_STREAM); the peer's SYN_REPLY arrives as the stream's 'response' event. */
   async openStream(headers: Headers, opts: { fin?: boolean } = {}): Promise<SpdyStream> {
     const id = this.nextStreamId;
