@@ -29,10 +29,12 @@ export interface ApiServerOptions {
   hooks?: Record<string, ResourceHooks>;
   /** Streams served by node agents (log, exec, attach, portforward). */
   connect?: HandlerContext['connect'];
+  /** The cluster CA, served unauthenticated at `/cacerts` for joining agents. */
+  caPem?: string;
   log?: (msg: string) => void;
 }
 
-const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz']);
+const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz', '/cacerts']);
 
 /** kube-apiserver: HTTPS, bearer-token authentication, discovery, OpenAPI and the resource REST API. */
 export class ApiServer {
@@ -120,7 +122,7 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'https://skiff');
       if (!publicPaths.has(url.pathname) && !this.authenticated(req)) throw unauthorized();
-      if (serveNonResource(this.opts.discovery, req, res, url, () => this.isReady)) return;
+      if (serveNonResource(this.opts.discovery, req, res, url, () => this.isReady, { caPem: this.opts.caPem })) return;
       info = parseRequestInfo(req.method ?? 'GET', url);
       if (!info.isResourceRequest) {
         res.writeHead(404, { 'Content-Type': 'application/json' });

@@ -56,8 +56,14 @@ function notFoundPage(): StatusError {
 }
 
 /** Returns true when the path was a non-resource path and has been answered. */
-export function serveNonResource(docs: DiscoveryDocuments, req: IncomingMessage, res: ServerResponse, url: URL, ready: () => boolean): boolean {
+export function serveNonResource(docs: DiscoveryDocuments, req: IncomingMessage, res: ServerResponse, url: URL, ready: () => boolean, extras: { caPem?: string } = {}): boolean {
   const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (path === '/cacerts' && extras.caPem) {
+    // k3s' bootstrap endpoint: agents fetch the cluster CA here, then authenticate with the token
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(extras.caPem) });
+    res.end(extras.caPem);
+    return true;
+  }
   if (path === '/version') {
     sendJSON(res, 200, versionInfo());
     return true;

@@ -1,0 +1,73 @@
+/** Starts node agents (kubelets) against an API server: N in-process ones for `skiff server`, one for `skiff agent`. */
+import os from 'node:os';
+import { join } from 'node:path';
+import { startAgent, type RunningAgent } from '../agent/agent.js';
+import { createStreamHandlers } from '../agent/streams/handlers.js';
+import { RestClient } from '../client/rest.js';
+import { realClock } from '../util/clock.js';
+import { bigIntToIP, ipToBigInt, isIPv4 } from '../util/net.js';
+import type { Logger } from './logger.js';
+
+export const KUBELET_PORT = 10250;
+
+export interface NodeAgentsOptions {
+  server: string;
+  token: string;
+  caPem: string;
+  /** The server's (or agent's) data dir: node state goes to `<dataDir>/agent/<node>`, image mappings stay in `<dataDir>/images.yaml`. */
+  dataDir: string;
+  nodes: number;
+  nodeName?: string;
+  nodeIP?: string;
+  kubeletPort?: number;
+  clusterCidr?: string;
+  /** The server's first node is a control-plane node, as in k3s. */
+  controlPlane: boolean;
+  log: Logger;
+}
+
+/** The host name as a node name (lower case, as kubelet does). */
+export function defaultNodeName(): string {
+  return os.hostname().toLowerCase();
+}
+
+/** Node k of an in-process set: names `X`, `X-2`, …; IPs from `--node-ip` upwards. */
+export function nodeIdentity(o: { index: number; nodeName: string; nodeIP: string }): { name: string; ip: string } {
+  if (!isIPv4(o.nodeIP)) throw new Error(`--node-ip: invalid IPv4 address "${o.nodeIP}"`);
+  return { name: o.index === 0 ? o.nodeName : `${o.nodeName}-${o.index + 1}`, ip: bigIntToIP(ipToBigInt(o.nodeIP) + BigInt(o.index), 'IPv4') };
+}
+
+export async function startNodeAgents(opts: NodeAgentsOptions): Promise<{ agents: RunningAgent[]; stop(): Promise<void> }> {
+  const agents: RunningAgent[] = [];
+  const nodeName = opts.nodeName || defaultNodeName();
+  const stopAll = async () => {
+    await Promise.all(agents.map((a) => a.stop().catch((err: Error) => opts.log.error(`agent ${a.nodeName}: stop failed: ${err.message}`))));
+  };
+  try {
+    for (let i = 0; i < opts.nodes; i++) {
+      const id = nodeIdentity({ index: i, nodeName, nodeIP: opts.nodeIP ?? '127.0.0.1' });
+      const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caPem, userAgent: `kubelet/v1.32.4+skiff (linux) ${id.name}` });
+      const log = (m: string) => opts.log.debug(`[${id.name}] ${m}`);
+      const agent = await startAgent({
+        client,
+        nodeName: id.name,
+        nodeIP: id.ip,
+        kubeletPort: opts.kubeletPort ?? KUBELET_PORT,
+        dataDir: join(opts.dataDir, 'agent', id.name),
+        imagesDir: opts.dataDir,
+        isControlPlane: opts.controlPlane && i === 0,
+        clock: realClock,
+        log,
+        token: opts.token,
+        streams: createStreamHandlers({ log }),
+        clusterCIDR: opts.clusterCidr,
+      });
+      agents.push(agent);
+      opts.log.debug(`node ${id.name} (${id.ip}, kubelet :${agent.kubeletPort}, podCIDR ${agent.podCIDR}) ready`);
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return { agents, stop: stopAll };
+}
