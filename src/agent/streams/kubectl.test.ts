@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { hostContainer, startFixture, testPod, type FixtureServer } from './testing.js';
 
 const execFileP = promisify(execFile);
-const transports = [
+const transports: Array<{ name: string; exec: Record<string, string>; pf: Record<string, string> }> = [
   { name: 'WebSocket', exec: {}, pf: {} },
   { name: 'SPDY', exec: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }, pf: { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' } },
 ];

@@ -42,7 +42,7 @@ describe('SPDY dictionary and header compression', () => {
   it('round-trips blocks through one persistent inflate, as Go reads them', async () => {
     const c = new HeaderCompressor();
     const d = new HeaderDecompressor();
-    const blocks = [{ streamtype: 'error' }, { streamtype: 'stdout', 'x-multi': 'a\0b' }, { ':status': '200 OK', UPPER: 'Case' }];
+    const blocks: Array<Record<string, string>> = [{ streamtype: 'error' }, { streamtype: 'stdout', 'x-multi': 'a\0b' }, { ':status': '200 OK', UPPER: 'Case' }];
     for (const h of blocks) {
       const got = await d.decompress(await c.compress(h));
       assert.deepEqual(got, Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v])));
