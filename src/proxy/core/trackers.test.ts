@@ -22,7 +22,7 @@ const slice = (name: string, eps: Array<[string, boolean, string?]>, port = 8080
 test('tracker → state: every port, endpoints merged from all slices and deduplicated, isLocal per node', () => {
   const services = new ServiceChangeTracker({ ownsServiceIPs: true });
   const endpoints = new EndpointsChangeTracker();
-  assert.equal(services.update(undefined, svc({ type: 'LoadBalancer', nodePorts: undefined, externalTrafficPolicy: 'Local', healthCheckNodePort: 31000, sessionAffinity: 'ClientIP', externalIPs: ['127.50.0.1'] }, { loadBalancer: { ingress: [{ ip: '127.44.0.1', ipMode: 'VIP' }] } })), true);
+  assert.equal(services.update(undefined, svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 31000, sessionAffinity: 'ClientIP', externalIPs: ['127.50.0.1'] }, { loadBalancer: { ingress: [{ ip: '127.44.0.1', ipMode: 'VIP' }] } })), true);
   assert.equal(endpoints.endpointSliceUpdate(slice('web-a', [['127.42.0.2', true, 'n1'], ['127.42.0.3', false, 'n2']]), false), true);
   assert.equal(endpoints.endpointSliceUpdate(slice('web-b', [['127.42.0.3', true, 'n2'], ['127.42.1.2', true, 'n3']]), false), true);
   assert.equal(endpoints.endpointSliceUpdate(slice('other', [['127.42.9.9', true]], 1, { 'kubernetes.io/service-name': 'other' } as never), false), true);
