@@ -29,6 +29,8 @@ program
   .option('-t, --token <token>', 'shared secret for agents and the admin user (default: generated and kept in the data dir)')
   .option('--lb-pool <addresses>', 'LoadBalancer IPAddressPool kube-system/skiff-default: CIDRs or ranges, comma-separated ("" for none)', serverDefaults.lbPool)
   .option('--proxy-scheduler <name>', 'Service load balancing: random (as iptables), or an IPVS scheduler: rr, wrr, lc, wlc, sed, nq, dh, sh, lblc', parseProxyScheduler, serverDefaults.proxyScheduler)
+  .option('--node-monitor-grace-period <duration>', 'how long a node may go without renewing its lease before it is marked NotReady (Go duration)', '40s')
+  .option('--default-not-ready-toleration-seconds <seconds>', 'tolerationSeconds of the default not-ready/unreachable tolerations: how long pods stay on a dead node', (v: string) => Number(v), 300)
   .option('--debug', 'log every request', false)
   .action(async (flags: Omit<ServerOptions, 'verbose'> & { debug: boolean }) => {
     const log = createLogger({ verbose: flags.debug });

@@ -16,6 +16,8 @@ import type { SchedulerName } from '../proxy/schedulers/index.js';
 import { hostname } from 'node:os';
 import { mergeIntoDefaultKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { startControllers } from './controllers.js';
+import { parseGoDuration } from '../agent/duration.js';
+import { setDefaultTolerationSeconds } from '../api/kinds/pod.js';
 import type { Logger } from './logger.js';
 
 /** `skiff server` flags, named as k3s names them. */
@@ -35,6 +37,10 @@ export interface ServerOptions {
   lbPool?: string;
   /** Userspace proxy scheduler (--proxy-scheduler). */
   proxyScheduler?: SchedulerName;
+  /** Node lifecycle (kube-controller-manager's flag): Go duration, default 40s. */
+  nodeMonitorGracePeriod?: string;
+  /** kube-apiserver's flag: tolerationSeconds of the default not-ready/unreachable tolerations. */
+  defaultNotReadyTolerationSeconds?: number;
   verbose: boolean;
 }
 
@@ -67,6 +73,11 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   if (!serviceNet) throw new Error(`--service-cidr: invalid CIDR "${opts.serviceCidr}"`);
   const kubernetesServiceIP = nthIP(serviceNet, 1);
   const clusterDns = opts.clusterDns ?? nthIP(serviceNet, 10);
+  const nodeMonitorGracePeriodMs = parseGoDuration(opts.nodeMonitorGracePeriod ?? '40s');
+  if (nodeMonitorGracePeriodMs === undefined || nodeMonitorGracePeriodMs <= 0) throw new Error(`--node-monitor-grace-period: invalid duration "${opts.nodeMonitorGracePeriod}"`);
+  const tolerationSeconds = opts.defaultNotReadyTolerationSeconds ?? 300;
+  if (!Number.isInteger(tolerationSeconds) || tolerationSeconds < 0) throw new Error(`--default-not-ready-toleration-seconds: must be a non-negative integer`);
+  setDefaultTolerationSeconds(tolerationSeconds);
   const { store, description } = await openDatastore(opts.datastoreEndpoint, dataDir);
   log.debug(`datastore: ${description}`);
   const advertise = opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress;
@@ -104,7 +115,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     token: creds.token,
     caPem: creds.ca.certPem,
     log,
-    settings: { clusterDns, serviceCIDR: opts.serviceCidr, nodeMonitorGracePeriodMs: 40_000, podEvictionTimeoutMs: 300_000 },
+    settings: { clusterDns, serviceCIDR: opts.serviceCidr, clusterCIDR: opts.clusterCidr, nodeMonitorGracePeriodMs, podEvictionTimeoutMs: tolerationSeconds * 1000 },
   });
   // One proxy per host process; until in-process agents supply their nodes, the server's own node.
   const nodeOpts = opts as { nodeIp?: string; nodeName?: string; proxyNodes?: () => Array<{ name: string; ip: string }> };

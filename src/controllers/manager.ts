@@ -21,6 +21,8 @@ export interface ControllerSettings {
   /** Node lifecycle: how long a node may miss its lease before NotReady, and pods are evicted after. */
   nodeMonitorGracePeriodMs: number;
   podEvictionTimeoutMs: number;
+  /** Pod range (`--cluster-cidr`) the node-ipam controller cuts into per-node /24s. */
+  clusterCIDR?: string;
 }
 
 export interface Runnable {

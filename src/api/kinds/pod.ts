@@ -8,11 +8,19 @@ import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from
 import { defaultPodSpec } from './podspec-defaults.js';
 import { validatePodSpec } from './podspec-validation.js';
 
-/** DefaultTolerationSeconds admission: pods ride out a NotReady/Unreachable node for 300 s. */
+/**
+ * DefaultTolerationSeconds admission: pods ride out a NotReady/Unreachable node for 300 s, or what
+ * `--default-not-ready-toleration-seconds` says (setDefaultTolerationSeconds).
+ */
 const defaultTolerations: Toleration[] = [
   { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
   { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
 ];
+
+/** kube-apiserver's --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds. */
+export function setDefaultTolerationSeconds(seconds: number): void {
+  for (const t of defaultTolerations) t.tolerationSeconds = seconds;
+}
 
 /** QOS class as the API server computes it on create (qos.GetPodQOS, simplified to cpu/memory). */
 export function podQOSClass(spec: PodSpec): 'Guaranteed' | 'Burstable' | 'BestEffort' {
