@@ -70,7 +70,7 @@ test('rolling update of 3 replicas never exceeds 4 pods or drops below 3 availab
   next.spec!.replicas = 1;
   assert.equal(newReplicaSetTarget(d, [old, next], next), undefined, 'at max surge');
   assert.deepEqual(oldReplicaSetSteps(d, [old], next), [], 'new pod not available yet: nothing to scale down');
-  next.status = { replicas: 1, availableReplicas: 1 };
+  (next as { status: unknown }).status = { replicas: 1, availableReplicas: 1 };
   assert.deepEqual(oldReplicaSetSteps(d, [old], next).map((s) => [s.rs.metadata!.name, s.replicas]), [['web-old', 2]]);
 });
 
