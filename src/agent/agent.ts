@@ -37,6 +37,7 @@ export interface AgentOptions {
 
 export interface RunningAgent {
   nodeName: string;
+  nodeIP: string;
   podCIDR: string;
   kubeletPort: number;
   kubelet: Kubelet;
@@ -89,6 +90,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const k = kubelet;
     return {
       nodeName: opts.nodeName,
+      nodeIP: opts.nodeIP,
       podCIDR: cidr,
       kubeletPort,
       kubelet: k,

@@ -2,10 +2,17 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createLogger } from './logger.js';
 import { parseProxyScheduler } from './proxy.js';
 import { runServer, serverDefaults, type ServerOptions } from './server.js';
+import { runAgent, type AgentCommandOptions } from './agent.js';
 
 function intArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port number');
+  return n;
+}
+
+function countArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 250) throw new InvalidArgumentError('not a node count (0-250)');
   return n;
 }
 
@@ -28,6 +35,11 @@ program
   .option('--service-node-port-range <range>', 'port range for NodePort Services', serverDefaults.serviceNodePortRange)
   .option('-t, --token <token>', 'shared secret for agents and the admin user (default: generated and kept in the data dir)')
   .option('--lb-pool <addresses>', 'LoadBalancer IPAddressPool kube-system/skiff-default: CIDRs or ranges, comma-separated ("" for none)', serverDefaults.lbPool)
+  .option('--nodes <n>', 'number of in-process node agents (logical nodes)', (v: string) => countArg(v), 1)
+  .option('--disable-agent', 'run the control plane only (no in-process node agent)', false)
+  .option('--node-name <name>', 'name of the first node (default: the host name; further nodes append -2, -3, ...)')
+  .option('--node-ip <ip>', 'IP of the first node (further in-process nodes take the next addresses)', '127.0.0.1')
+  .option('--kubelet-port <port>', 'kubelet API port on each node IP', intArg, 10250)
   .option('--proxy-scheduler <name>', 'Service load balancing: random (as iptables), or an IPVS scheduler: rr, wrr, lc, wlc, sed, nq, dh, sh, lblc', parseProxyScheduler, serverDefaults.proxyScheduler)
   .option('--node-monitor-grace-period <duration>', 'how long a node may go without renewing its lease before it is marked NotReady (Go duration)', '40s')
   .option('--default-not-ready-toleration-seconds <seconds>', 'tolerationSeconds of the default not-ready/unreachable tolerations: how long pods stay on a dead node', (v: string) => Number(v), 300)
@@ -42,6 +54,35 @@ program
       stopping = true;
       log.info(`${signal}: shutting down`);
       const force = setTimeout(() => process.exit(1), 10_000);
+      force.unref();
+      await running.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+program
+  .command('agent')
+  .description('Run a node agent (kubelet) joined to a skiff server, until SIGINT/SIGTERM')
+  .requiredOption('-s, --server <url>', 'the API server, e.g. https://127.0.0.1:6443')
+  .requiredOption('-t, --token <token>', 'the cluster token (the server\'s data dir: server/token)')
+  .option('--node-name <name>', 'node name (default: the host name)')
+  .option('--node-ip <ip>', 'node IP (loopback mode: a 127.x address)', '127.0.0.1')
+  .option('-d, --data-dir <dir>', 'folder for node state and pod logs', serverDefaults.dataDir)
+  .option('--kubelet-port <port>', 'kubelet API port', intArg, 10250)
+  .option('--cluster-cidr <cidr>', 'pod range, for the podCIDR fallback when the server assigns none', serverDefaults.clusterCidr)
+  .option('--debug', 'verbose logging', false)
+  .action(async (flags: AgentCommandOptions & { debug: boolean }) => {
+    const log = createLogger({ verbose: flags.debug });
+    const running = await runAgent(flags, log);
+    process.stdout.write('skiff agent is ready\n');
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal}: shutting down`);
+      const force = setTimeout(() => process.exit(1), 15_000);
       force.unref();
       await running.stop();
       process.exit(0);

@@ -19,6 +19,7 @@ import { startControllers } from './controllers.js';
 import { parseGoDuration } from '../agent/duration.js';
 import { setDefaultTolerationSeconds } from '../api/kinds/pod.js';
 import type { Logger } from './logger.js';
+import { startNodeAgents } from './agents.js';
 
 /** `skiff server` flags, named as k3s names them. */
 export interface ServerOptions {
@@ -37,6 +38,12 @@ export interface ServerOptions {
   lbPool?: string;
   /** Userspace proxy scheduler (--proxy-scheduler). */
   proxyScheduler?: SchedulerName;
+  /** In-process node agents (--nodes; 1 by default, 0 with --disable-agent). */
+  nodes?: number;
+  disableAgent?: boolean;
+  nodeName?: string;
+  nodeIp?: string;
+  kubeletPort?: number;
   /** Node lifecycle (kube-controller-manager's flag): Go duration, default 40s. */
   nodeMonitorGracePeriod?: string;
   /** kube-apiserver's flag: tolerationSeconds of the default not-ready/unreachable tolerations. */
@@ -96,6 +103,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     discovery: wiring.discovery,
     strategies: wiring.strategies,
     hooks: wiring.hooks,
+    caPem: creds.ca.certPem,
     log: (m) => log.debug(m),
   });
   await wiring.restore(api);
@@ -117,6 +125,11 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     log,
     settings: { clusterDns, serviceCIDR: opts.serviceCidr, clusterCIDR: opts.clusterCidr, nodeMonitorGracePeriodMs, podEvictionTimeoutMs: tolerationSeconds * 1000 },
   });
+  const agentCount = opts.disableAgent ? 0 : (opts.nodes ?? 1);
+  const agents = agentCount > 0
+    ? await startNodeAgents({ server, token: creds.token, caPem: creds.ca.certPem, dataDir, nodes: agentCount, nodeName: opts.nodeName, nodeIP: opts.nodeIp, kubeletPort: opts.kubeletPort, clusterCidr: opts.clusterCidr, controlPlane: true, log })
+    : undefined;
+  if (agents) (opts as { proxyNodes?: () => Array<{ name: string; ip: string }> }).proxyNodes = () => agents.agents.map((a) => ({ name: a.nodeName, ip: a.nodeIP }));
   // One proxy per host process; until in-process agents supply their nodes, the server's own node.
   const nodeOpts = opts as { nodeIp?: string; nodeName?: string; proxyNodes?: () => Array<{ name: string; ip: string }> };
   const proxy = startProxy({
@@ -132,6 +145,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     kubectlHint,
     async stop() {
       await proxy.stop();
+      await agents?.stop();
       await controllers.stop();
       compactor.stop();
       await api.close();

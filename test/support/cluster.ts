@@ -19,6 +19,19 @@ export interface ClusterOptions {
   extraArgs?: string[];
   /** reuse a data dir (restart tests) */
   dataDir?: string;
+  /** In-process node agents (`--nodes`); 1 by default, 0 runs the control plane only (`--disable-agent`). */
+  nodes?: number;
+  /** First node's IP; default a random 127.X.Y.1 so clusters side by side never share node addresses. */
+  nodeIP?: string;
+  /** `--cluster-cidr`; default a random 127.X.0.0/16 so pod IPs of clusters side by side never collide. */
+  clusterCIDR?: string;
+}
+
+function randomOctet(lo: number, hi: number, avoid: number[] = []): number {
+  for (;;) {
+    const n = lo + Math.floor(Math.random() * (hi - lo + 1));
+    if (!avoid.includes(n)) return n;
+  }
 }
 
 /** A real `skiff server` process on a free port with its own data dir, driven by the real kubectl. */
@@ -26,6 +39,8 @@ export class TestCluster {
   private child?: ChildProcess;
   private output = '';
   port = 0;
+  readonly nodeIP: string;
+  readonly clusterCIDR: string;
   readonly kubeconfig: string;
   readonly home: string;
 
@@ -35,6 +50,8 @@ export class TestCluster {
     private readonly ownsDataDir: boolean,
   ) {
     this.kubeconfig = join(dataDir, 'kubeconfig.yaml');
+    this.nodeIP = opts.nodeIP ?? `127.${randomOctet(50, 250, [42, 43, 44])}.${randomOctet(1, 250)}.1`;
+    this.clusterCIDR = opts.clusterCIDR ?? `127.${randomOctet(100, 199)}.0.0/16`;
     this.home = join(dataDir, 'home');
   }
 
@@ -63,6 +80,9 @@ export class TestCluster {
     this.output = '';
     const args = [skiffBin, 'server', '--data-dir', this.dataDir, '--https-listen-port', String(this.port), '--write-kubeconfig', this.kubeconfig, '--debug'];
     if (this.opts.datastoreEndpoint) args.push('--datastore-endpoint', this.opts.datastoreEndpoint);
+    args.push('--node-ip', this.nodeIP, '--cluster-cidr', this.clusterCIDR);
+    if (this.opts.nodes === 0) args.push('--disable-agent');
+    else if (this.opts.nodes !== undefined) args.push('--nodes', String(this.opts.nodes));
     args.push(...(this.opts.extraArgs ?? []));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

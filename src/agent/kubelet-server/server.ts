@@ -49,7 +49,7 @@ export class KubeletServer {
   async listen(): Promise<number> {
     const ca = await createCA(`${this.opts.nodeName}-ca@${Math.floor(Date.now() / 1000)}`);
     const cert = await createServingCert({ ca, commonName: `${this.opts.nodeName}@${Math.floor(Date.now() / 1000)}`, dnsNames: [this.opts.nodeName, 'localhost'], ips: [this.opts.nodeIP] });
-    const server = https.createServer({ cert: cert.certPem + ca.certPem, key: cert.keyPem }, (req, res) => this.handle(req, res));
+    const server = https.createServer({ cert: `${cert.certPem.trim()}\n${ca.certPem.trim()}\n`, key: cert.keyPem }, (req, res) => this.handle(req, res));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
