@@ -1,0 +1,153 @@
+// Wiring of the cluster DNS host service (docs/runtime.md "Host services"): the DNS server listens on a
+// host address, and the selectorless kube-system/kube-dns Service (ClusterIP = --cluster-dns) gets an
+// EndpointSlice pointing at that address, so the proxy carries clusterDNS:53 to it.
+import type { Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { KubeObject } from '../api/types.js';
+import { isStatusError } from '../api/status.js';
+import { InformerFactory } from '../client/informer-factory.js';
+import type { RestClient } from '../client/rest.js';
+import { ClusterDNS } from '../dns/cluster-dns.js';
+import type { Upstream } from '../dns/forward.js';
+import type { ListenAddress } from '../dns/server.js';
+import { errorMessage } from '../util/errors.js';
+import { isIPv6 } from '../util/net.js';
+
+const services = { group: '', version: 'v1', resource: 'services', namespaced: true };
+const endpointSlices = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
+
+export const dnsServiceName = 'kube-dns';
+export const dnsSliceName = 'kube-dns-skiff';
+export const dnsManagedBy = 'dns.skiff.dev';
+const fieldManager = 'skiff-dns';
+
+export interface StartClusterDNSOptions {
+  client: RestClient;
+  clusterDomain: string;
+  /** `--cluster-dns`: the kube-dns Service's ClusterIP. */
+  clusterDNS: string;
+  /** Where the server listens (port 0: a free port); the EndpointSlice points here. */
+  listen: ListenAddress;
+  /** Also bind clusterDNS:53 itself (`--dns-listen-direct`), for running without the proxy. */
+  listenDirect?: boolean;
+  /** Record TTL (CoreDNS default 5). */
+  ttl?: number;
+  upstreams?: Upstream[];
+  forwardTimeoutMs?: number;
+  /** How often the Service and EndpointSlice are checked and repaired (default 10 s). */
+  resyncMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface RunningClusterDNS {
+  dns: ClusterDNS;
+  /** The address the server answers on (what the EndpointSlice says). */
+  address: ListenAddress;
+  stop(): Promise<void>;
+}
+
+export function kubeDNSService(clusterDNS: string): Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: dnsServiceName,
+      namespace: 'kube-system',
+      labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' },
+      annotations: { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' },
+    },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: clusterDNS,
+      clusterIPs: [clusterDNS],
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+        { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+      ],
+    },
+  };
+}
+
+/** The slice for the selectorless Service: the DNS server's real address (no metrics endpoint is served). */
+export function kubeDNSEndpointSlice(svc: Service, address: ListenAddress): EndpointSlice {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: dnsSliceName,
+      namespace: 'kube-system',
+      labels: { 'kubernetes.io/service-name': dnsServiceName, 'endpointslice.kubernetes.io/managed-by': dnsManagedBy, 'k8s-app': 'kube-dns' },
+      ownerReferences: svc.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Service', name: dnsServiceName, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }] : undefined,
+    },
+    addressType: isIPv6(address.ip) ? 'IPv6' : 'IPv4',
+    endpoints: [{ addresses: [address.ip], conditions: { ready: true, serving: true, terminating: false } }],
+    ports: [
+      { name: 'dns', port: address.port, protocol: 'UDP' },
+      { name: 'dns-tcp', port: address.port, protocol: 'TCP' },
+    ],
+  };
+}
+
+/** Creates the Service if missing and the EndpointSlice if missing or stale. */
+export async function ensureKubeDNSObjects(client: RestClient, clusterDNS: string, address: ListenAddress): Promise<void> {
+  let svc: Service;
+  try {
+    svc = (await client.get(services, { namespace: 'kube-system', name: dnsServiceName })) as Service;
+  } catch (err) {
+    if (!isStatusError(err, 'NotFound')) throw err;
+    svc = (await client.create(services, kubeDNSService(clusterDNS) as KubeObject, { fieldManager })) as Service;
+  }
+  const want = kubeDNSEndpointSlice(svc, address);
+  let have: EndpointSlice | undefined;
+  try {
+    have = (await client.get(endpointSlices, { namespace: 'kube-system', name: dnsSliceName })) as unknown as EndpointSlice;
+  } catch (err) {
+    if (!isStatusError(err, 'NotFound')) throw err;
+  }
+  if (!have) {
+    await client.create(endpointSlices, want as unknown as KubeObject, { fieldManager });
+    return;
+  }
+  const same = JSON.stringify([have.endpoints?.[0]?.addresses, have.ports?.map((p) => [p.name, p.port, p.protocol]), have.metadata?.ownerReferences?.[0]?.uid]) ===
+    JSON.stringify([want.endpoints![0]!.addresses, want.ports!.map((p) => [p.name, p.port, p.protocol]), want.metadata?.ownerReferences?.[0]?.uid]);
+  if (same) return;
+  await client.update(endpointSlices, { ...want, metadata: { ...want.metadata, resourceVersion: have.metadata?.resourceVersion } } as unknown as KubeObject, { fieldManager });
+}
+
+/** Starts the DNS server and keeps kube-system/kube-dns pointing at it. */
+export async function startClusterDNS(opts: StartClusterDNSOptions): Promise<RunningClusterDNS> {
+  const log = opts.log ?? (() => {});
+  const informers = new InformerFactory({ client: opts.client, log });
+  const dns = new ClusterDNS({
+    informers,
+    clusterDomain: opts.clusterDomain,
+    clusterDNS: [opts.clusterDNS],
+    ttl: opts.ttl,
+    upstreams: opts.upstreams,
+    forwardTimeoutMs: opts.forwardTimeoutMs,
+    log,
+  });
+  const listen = [opts.listen];
+  if (opts.listenDirect) listen.push({ ip: opts.clusterDNS, port: 53 });
+  const [address] = await dns.start(listen);
+  const sync = async () => {
+    try {
+      await ensureKubeDNSObjects(opts.client, opts.clusterDNS, address!);
+    } catch (err) {
+      log(`dns: kube-system/${dnsServiceName}: ${errorMessage(err)}`);
+    }
+  };
+  await sync();
+  const timer = setInterval(() => void sync(), opts.resyncMs ?? 10_000);
+  timer.unref();
+  return {
+    dns,
+    address: address!,
+    async stop() {
+      clearInterval(timer);
+      await dns.stop();
+      await informers.stopped();
+    },
+  };
+}
