@@ -145,7 +145,7 @@ export class ApiServer {
       if (!this.authenticated(req)) throw unauthorized();
       const info = parseRequestInfo(req.method ?? 'GET', url);
       if (info.verb !== 'connect' || !this.opts.connect) throw unauthorized();
-      await this.opts.connect(req, undefined, info, head);
+      await this.opts.connect(req, undefined, info, { socket, head });
     } catch (err) {
       const status = (err as { status?: { code?: number } }).status;
       socket.end(`HTTP/1.1 ${status?.code ?? 500} Error\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify(status ?? {})}`);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
@@ -27,6 +28,9 @@ export interface HandlerContext {
   clock: Clock;
   fns: ApiFunctions;
   storage(group: string, version: string, resource: string): RestStorage | undefined;
-  /** Streams served by nodes (log, exec, attach, portforward): wired by the server when agents exist. */
-  connect?(req: IncomingMessage, res: ServerResponse | undefined, info: RequestInfo, head?: Buffer): Promise<void>;
+  /**
+   * Streams served by nodes (log, exec, attach, portforward): wired by the server when agents exist.
+   * Plain requests pass `res`; upgrades (WebSocket/SPDY) pass `res` undefined and the upgraded socket.
+   */
+  connect?(req: IncomingMessage, res: ServerResponse | undefined, info: RequestInfo, upgrade?: { socket: Duplex; head: Buffer }): Promise<void>;
 }
