@@ -195,6 +195,55 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
     });
   });
 
+  it('Recreate drains old pods before the new ReplicaSet scales; paused holds; revisionHistoryLimit trims', async () => {
+    const manifest = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'batch', namespace: 'default' },
+      spec: {
+        replicas: 2,
+        revisionHistoryLimit: 1,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: { app: 'batch' } },
+        template: { metadata: { labels: { app: 'batch' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } },
+      },
+    };
+    await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(manifest) });
+    await cluster.k('rollout', 'status', 'deployment/batch', '--timeout=60s');
+    const batchPods = async () => (await client.list<PodObject>(pods, { namespace: 'default', labelSelector: 'app=batch' })).items;
+    let mixed = false;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const images = new Set((await batchPods()).map((p) => p.spec!.containers[0].image));
+        if (images.size > 1) mixed = true;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await cluster.k('set', 'image', 'deployment/batch', 'c=busybox:2');
+    await cluster.k('rollout', 'status', 'deployment/batch', '--timeout=60s');
+    watching = false;
+    await watcher;
+    assert.equal(mixed, false, 'old and new pods never coexist under Recreate');
+
+    await cluster.k('rollout', 'pause', 'deployment/batch');
+    await cluster.k('set', 'image', 'deployment/batch', 'c=busybox:3');
+    const paused = await until('paused condition', async () => {
+      const c = await cluster.k('get', 'deploy', 'batch', '-o', 'jsonpath={.status.conditions[?(@.type=="Progressing")].reason}');
+      return c === 'DeploymentPaused' && c;
+    });
+    assert.equal(paused, 'DeploymentPaused');
+    assert.ok((await batchPods()).every((p) => p.spec!.containers[0].image === 'busybox:2'), 'paused: no rollout');
+    await cluster.k('rollout', 'resume', 'deployment/batch');
+    await cluster.k('rollout', 'status', 'deployment/batch', '--timeout=60s');
+    const rss = await until('history trimmed to 1 old ReplicaSet', async () => {
+      const l = (await client.list<ReplicaSet & KubeObject>(replicasets, { namespace: 'default', labelSelector: 'app=batch' })).items;
+      return l.length === 2 && l;
+    });
+    assert.deepEqual(rss.map((r) => r.metadata.annotations!['deployment.kubernetes.io/revision']).sort(), ['2', '3']);
+    await cluster.k('delete', 'deployment', 'batch');
+  });
+
   it('leaves an unfittable pod Pending with Unschedulable and FailedScheduling', async () => {
     await cluster.k('run', 'picky', '--image=nginx', '--overrides={"spec":{"nodeSelector":{"disk":"ssd"}}}');
     const msg = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
