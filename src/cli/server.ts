@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer } from '../apiserver/api-server.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { createPodConnect } from '../apiserver/connect/pod-connect.js';
 import { Compactor } from '../apiserver/compactor.js';
 import { realClock } from '../util/clock.js';
 import { createApiWiring } from '../apiserver/wiring.js';
@@ -95,7 +96,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${opts.clusterDomain}`],
   });
   const wiring = createApiWiring({ serviceCIDR: opts.serviceCidr, nodePortRange: opts.serviceNodePortRange, log: (m) => log.info(m) });
-  const api = new ApiServer({
+  const api: ApiServer = new ApiServer({
     store,
     tls: creds.serving,
     tokens: [creds.token],
@@ -103,6 +104,8 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     discovery: wiring.discovery,
     strategies: wiring.strategies,
     hooks: wiring.hooks,
+    // logs/exec/attach/portforward: proxied to the pod's kubelet with the cluster token
+    connect: createPodConnect({ token: creds.token, storage: (g, v, r) => api.storage(g, v, r), log: (m) => log.debug(m) }),
     caPem: creds.ca.certPem,
     log: (m) => log.debug(m),
   });
