@@ -12,7 +12,7 @@ import { serviceNameLabel } from './backends.js';
 export const exposureNamespace = 'kube-system';
 export const exposureName = 'skiff-ingress';
 export const managedByLabel = 'endpointslice.kubernetes.io/managed-by';
-export const managedBy = 'skiff.dev/ingress-controller';
+export const managedBy = 'ingress-controller.skiff.dev';
 
 export interface ListenAddress {
   host: string;

@@ -1,12 +1,14 @@
-/** The HTTP and HTTPS listeners of the ingress controller, with SNI over the current TLS table. */
+/** The HTTP and HTTPS listeners of the ingress controller; HTTPS picks its certificate by SNI from the current TLS table. */
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, TLSSocket } from 'node:tls';
 import { createCA, createServingCert, type KeyPairPem } from '../util/pki.js';
+import { parseClientHello } from './client-hello.js';
 import type { IngressProxy, Scheme } from './proxy.js';
 import type { TlsTable } from './tls.js';
+
+const helloTimeoutMs = 10_000;
 
 export interface ListenOptions {
   host: string;
@@ -28,7 +30,7 @@ export async function fallbackCertificate(): Promise<KeyPairPem> {
   return createServingCert({ ca, commonName: 'Kubernetes Ingress Controller Fake Certificate', dnsNames: ['ingress.local'], ips: [] });
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+function listen(server: NetServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -61,22 +63,37 @@ export async function startListeners(opts: { listen: ListenOptions; proxy: Ingre
   };
   const http = createHttpServer();
   bind(http, 'http');
-  const https = createHttpsServer({
-    cert: opts.fallback.certPem,
-    key: opts.fallback.keyPem,
-    SNICallback: (servername, cb) => {
-      const cert = opts.tls().lookup(servername);
-      cb(null, cert?.context ?? fallbackContext);
-    },
-  });
-  const fallbackContext = createSecureContext({ cert: opts.fallback.certPem, key: opts.fallback.keyPem });
+  // HTTPS: TLS is set up here and the decrypted sockets handed to a plain HTTP server.
+  const https = createHttpServer();
   bind(https, 'https');
-  https.on('tlsClientError', () => {});
+  const fallbackContext = createSecureContext({ cert: opts.fallback.certPem, key: opts.fallback.keyPem });
+  const rawSockets = new Set<Socket>();
+  const tlsListener = createNetServer((socket) => {
+    rawSockets.add(socket);
+    socket.once('close', () => rawSockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(helloTimeoutMs, () => socket.destroy());
+    let seen = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      const hello = parseClientHello(seen);
+      if (!hello.complete) return;
+      socket.off('data', onData);
+      socket.pause();
+      socket.setTimeout(0);
+      socket.unshift(seen);
+      const cert = hello.servername ? opts.tls().lookup(hello.servername) : undefined;
+      const secure = new TLSSocket(socket, { isServer: true, secureContext: cert?.context ?? fallbackContext, ALPNProtocols: ['http/1.1'] });
+      secure.on('error', () => secure.destroy());
+      https.emit('connection', secure);
+    };
+    socket.on('data', onData);
+  });
   const host = opts.listen.host;
   const httpPort = await listen(http, opts.listen.httpPort ?? 0, host);
   let httpsPort: number;
   try {
-    httpsPort = await listen(https, opts.listen.httpsPort ?? 0, host);
+    httpsPort = await listen(tlsListener, opts.listen.httpsPort ?? 0, host);
   } catch (err) {
     await close(http);
     throw err;
@@ -87,7 +104,9 @@ export async function startListeners(opts: { listen: ListenOptions; proxy: Ingre
     httpsPort,
     async close() {
       proxy.close();
-      await Promise.all([close(http), close(https)]);
+      const tlsClosed = new Promise<void>((resolve) => tlsListener.close(() => resolve()));
+      for (const s of rawSockets) s.destroy();
+      await Promise.all([close(http), close(https), tlsClosed]);
     },
   };
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -82,7 +84,7 @@ describe('IngressProxy with real sockets', () => {
     const ing: Ingress = {
       metadata: { namespace: 'default', name: 'web', creationTimestamp: '2024-01-01T00:00:00Z' },
       spec: {
-        tls: [{ hosts: ['secure.test'], secretName: 'cert' }],
+        tls: [{ hosts: ['secure.test'], secretName: 'cert' }, { hosts: ['rsa.test'], secretName: 'rsa' }],
         rules: [
           { host: 'web.test', http: { paths: [{ path: '/foo', pathType: 'Prefix', backend: be('a') }, { path: '/foo', pathType: 'Exact', backend: be('b') }, { path: '/empty', pathType: 'Prefix', backend: be('empty') }, { path: '/dead', pathType: 'Prefix', backend: be('dead') }] } },
           { host: 'secure.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: be('b') }] } },
@@ -93,8 +95,13 @@ describe('IngressProxy with real sockets', () => {
     const ca = await createCA('test ca');
     caPem = ca.certPem;
     const cert = await createServingCert({ ca, commonName: 'secure.test', dnsNames: ['secure.test'], ips: [] });
-    const secret: Secret = { metadata: { namespace: 'default', name: 'cert', uid: 'u1', resourceVersion: '1' }, type: 'kubernetes.io/tls', data: { 'tls.crt': Buffer.from(cert.certPem).toString('base64'), 'tls.key': Buffer.from(cert.keyPem).toString('base64') } };
-    tls = buildTlsTable([ing], (_ns, n) => (n === 'cert' ? secret : undefined), new CertificateCache());
+    const secret = (name: string, crt: string, key: string): Secret => ({ metadata: { namespace: 'default', name, uid: name, resourceVersion: '1' }, type: 'kubernetes.io/tls', data: { 'tls.crt': Buffer.from(crt).toString('base64'), 'tls.key': Buffer.from(key).toString('base64') } });
+    // An RSA certificate too: the fallback is ECDSA, and the key types must not mix (client-hello.ts).
+    const pems = execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', '-', '-out', '-', '-days', '1', '-subj', '/CN=rsa.test', '-addext', 'subjectAltName=DNS:rsa.test'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    const rsaKeyPem = /-----BEGIN PRIVATE KEY-----[^]*?-----END PRIVATE KEY-----\n/.exec(pems)![0];
+    const rsaCert = /-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----\n/.exec(pems)![0];
+    const secrets: Record<string, Secret> = { cert: secret('cert', cert.certPem, cert.keyPem), rsa: secret('rsa', rsaCert, rsaKeyPem) };
+    tls = buildTlsTable([ing], (_ns, n) => secrets[n], new CertificateCache());
     const proxy = new IngressProxy({ table: () => table, log: () => {} });
     listeners = await startListeners({ listen: { host: '127.0.0.1' }, proxy, tls: () => tls, fallback: await fallbackCertificate() });
   });
@@ -143,16 +150,35 @@ describe('IngressProxy with real sockets', () => {
   });
 
   it('terminates TLS with the Secret chosen by SNI, and the fallback certificate otherwise', async () => {
-    const peer = (servername: string) =>
+    const peer = (servername: string | undefined, maxVersion: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.3') =>
       new Promise<{ cn: string; authorized: boolean }>((resolve, reject) => {
-        const s = tlsConnect({ host: '127.0.0.1', port: listeners.httpsPort, servername, ca: caPem, rejectUnauthorized: false }, () => {
+        const s = tlsConnect({ host: '127.0.0.1', port: listeners.httpsPort, servername, ca: caPem, rejectUnauthorized: false, maxVersion }, () => {
           resolve({ cn: String(s.getPeerCertificate().subject.CN), authorized: s.authorized });
           s.end();
         });
         s.on('error', reject);
       });
     assert.deepEqual(await peer('secure.test'), { cn: 'secure.test', authorized: true });
+    assert.deepEqual(await peer('secure.test', 'TLSv1.2'), { cn: 'secure.test', authorized: true });
+    assert.equal((await peer('rsa.test')).cn, 'rsa.test');
+    assert.equal((await peer('rsa.test', 'TLSv1.2')).cn, 'rsa.test');
     assert.equal((await peer('other.test')).cn, 'Kubernetes Ingress Controller Fake Certificate');
+    assert.equal((await peer(undefined)).cn, 'Kubernetes Ingress Controller Fake Certificate');
+  });
+
+  it('serves HTTP over TLS with X-Forwarded-Proto https', async () => {
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: listeners.httpsPort, servername: 'secure.test', path: '/x', headers: { host: 'secure.test' }, ca: caPem }, (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => (b += d));
+        res.on('end', () => resolve(b));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(body, 'b /x');
+    assert.equal(b.seen.at(-1)!['x-forwarded-proto'], 'https');
+    assert.equal(b.seen.at(-1)!['x-forwarded-port'], '443');
   });
 
   it('passes WebSocket upgrades through', async () => {
