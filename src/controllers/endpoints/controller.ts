@@ -6,6 +6,7 @@ import { Controller } from '../../client/controller.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { deletedObject, type DeletedFinalStateUnknown, type SharedInformer } from '../../client/informer.js';
 import { indexByNamespace, metaNamespaceKey, namespaceIndex, splitMetaNamespaceKey } from '../../client/store.js';
+import { ensureIndex } from '../common/informers.js';
 import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { managesEndpointsFor, selectsPod } from '../endpointslice/pods.js';
@@ -53,8 +54,8 @@ export class EndpointsController {
     this.controller = new Controller({ name: 'endpoints', queue: this.queue, workers: opts.workers ?? 4, log: opts.log, reconcile: (k) => this.reconcile(k) });
     this.services = opts.factory.informerFor<Svc>(resources.services);
     this.pods = opts.factory.informerFor<PodObj>(resources.pods);
-    this.services.addIndexers({ [namespaceIndex]: indexByNamespace });
-    this.pods.addIndexers({ [namespaceIndex]: indexByNamespace });
+    ensureIndex(this.services, namespaceIndex, indexByNamespace);
+    ensureIndex(this.pods, namespaceIndex, indexByNamespace);
     const endpoints = opts.factory.informerFor<Ep>(resources.endpoints);
     const enqueueSvc = (s: Svc | DeletedFinalStateUnknown<Svc>) => this.enqueue(metaNamespaceKey(deletedObject(s)));
     this.services.addEventHandler({ onAdd: enqueueSvc, onUpdate: (_o, n) => enqueueSvc(n), onDelete: enqueueSvc });

@@ -6,6 +6,7 @@ import { Controller, type ReconcileResult } from '../../client/controller.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { deletedObject, type DeletedFinalStateUnknown, type SharedInformer } from '../../client/informer.js';
 import { indexByNamespace, metaNamespaceKey, namespaceIndex, splitMetaNamespaceKey } from '../../client/store.js';
+import { ensureIndex } from '../common/informers.js';
 import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { managesEndpointsFor, selectsPod } from './pods.js';
@@ -52,8 +53,8 @@ export class EndpointSliceController {
     this.pods = f.informerFor<PodObj>(resources.pods);
     this.nodes = f.informerFor<Node & KubeObject>(resources.nodes);
     const slices = f.informerFor<Slice>(resources.endpointslices);
-    this.services.addIndexers({ [namespaceIndex]: indexByNamespace });
-    this.pods.addIndexers({ [namespaceIndex]: indexByNamespace });
+    ensureIndex(this.services, namespaceIndex, indexByNamespace);
+    ensureIndex(this.pods, namespaceIndex, indexByNamespace);
 
     const enqueueSvc = (s: Svc | DeletedFinalStateUnknown<Svc>) => this.queue.add(metaNamespaceKey(deletedObject(s)));
     this.services.addEventHandler({ onAdd: enqueueSvc, onUpdate: (_o, n) => enqueueSvc(n), onDelete: enqueueSvc });

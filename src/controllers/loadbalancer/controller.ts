@@ -192,6 +192,7 @@ export class LoadBalancerController {
       availableIPv4: Number(cap.ipv4) - used.ipv4, availableIPv6: Number(cap.ipv6 > 2n ** 53n ? 2n ** 53n : cap.ipv6) - used.ipv6,
     };
     if (JSON.stringify(obj.status ?? {}) === JSON.stringify(status)) return;
-    await this.opts.factory.client.updateStatus(resources.pools, { ...obj, status });
+    // A merge patch of status: no resourceVersion to go stale between the cache and the write.
+    await this.opts.factory.client.patch(resources.pools, { namespace, name, subresource: 'status', type: 'merge', patch: { status } });
   }
 }
