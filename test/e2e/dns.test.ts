@@ -45,8 +45,12 @@ describe('cluster DNS with the real kubectl and dig', () => {
   let dns: { ip: string; port: number };
 
   before(async () => {
+    // no node agent: nothing but the test writes pod status (seed 002's pods are made Ready by hand)
     cluster = await TestCluster.start({
-      extraArgs: ['--service-cidr', serviceCidr, '--cluster-cidr', '127.80.0.0/16', '--node-ip', nodeIP, '--lb-pool', '127.83.0.0/24', '--disable-agent', '--disable', 'traefik'],
+      nodes: 0,
+      nodeIP,
+      clusterCIDR: '127.80.0.0/16',
+      extraArgs: ['--service-cidr', serviceCidr, '--lb-pool', '127.83.0.0/24', '--disable', 'traefik'],
     });
     const slice = await waitFor('the kube-dns EndpointSlice', async () => {
       const r = await cluster.kubectl(['get', 'endpointslice', '-n', 'kube-system', 'kube-dns-skiff', '-o', 'json']);
