@@ -16,6 +16,7 @@ import { rfc3339 } from '../util/clock.js';
 import { ipFamilyOf } from '../util/net.js';
 import { ServiceAllocator } from './allocation/service-allocator.js';
 import { serviceAllocationHooks } from './allocation/service-hooks.js';
+import { defaultIngressClassHooks } from './admission/default-ingress-class.js';
 import type { ApiServer } from './api-server.js';
 import * as discovery from './discovery.js';
 import type { ApiFunctions } from './handlers/context.js';
@@ -107,6 +108,7 @@ export function createApiWiring(opts: ApiWiringOptions): ApiWiring {
     hooks: {
       'services.': serviceAllocationHooks(allocator),
       'ipaddresspools.metallb.io': { beforeCreate: checkPoolOverlap, beforeUpdate: (obj) => checkPoolOverlap(obj) },
+      'ingresses.networking.k8s.io': defaultIngressClassHooks(async () => (await server?.storage('networking.k8s.io', 'v1', 'ingressclasses')?.list(undefined))?.items ?? []),
     },
     async restore(api) {
       server = api;
