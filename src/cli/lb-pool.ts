@@ -18,7 +18,8 @@ export async function ensureDefaultLBPool(api: ApiServer, lbPool: string, log: (
     await storage.create('kube-system', {
       apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool',
       metadata: { name: defaultPoolName, namespace: 'kube-system', labels: { 'app.kubernetes.io/managed-by': 'skiff' } },
-      spec: { addresses },
+      // .0 and .255 look like network/broadcast addresses to users: start the pool at .1
+      spec: { addresses, avoidBuggyIPs: true },
     } as never);
   } catch (err) {
     if (isStatusError(err, 'AlreadyExists')) return;
