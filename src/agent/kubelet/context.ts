@@ -21,6 +21,8 @@ export interface KubeletContext {
   envSources(pod: Pod, podIP: string): EnvSources;
   /** The worker's status may have changed: write it (debounced). */
   statusChanged(worker: PodWorker): void;
+  /** Writes the worker's status now (before the final delete). */
+  flushStatus(worker: PodWorker): Promise<void>;
   /** Final delete of a terminated pod (gracePeriodSeconds=0, uid precondition). */
   deletePod(pod: Pod): Promise<void>;
 }

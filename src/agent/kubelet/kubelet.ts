@@ -82,6 +82,7 @@ export class Kubelet implements PodRuntimeAccess {
       recorder: this.recorder,
       envSources: (pod, podIP) => this.envSources(pod, podIP),
       statusChanged: (w) => this.scheduleStatus(w),
+      flushStatus: (w) => this.writeStatus(w),
       deletePod: (pod) => this.deletePod(pod),
     };
   }

@@ -279,7 +279,10 @@ export class PodWorker {
           await slot.proc!.stop({ gracePeriodMs: graceMs });
         }),
       );
-      if (o.deleteObject) await this.ctx.deletePod(this.pod);
+      if (o.deleteObject) {
+        await this.ctx.flushStatus(this);
+        await this.ctx.deletePod(this.pod);
+      }
       this.ctx.ipam.release(this.uid);
     })();
     return this.terminated;

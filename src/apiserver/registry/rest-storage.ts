@@ -216,8 +216,9 @@ export class RestStorage {
     try {
       if (opts.dryRun) return next;
       const key = this.key(current.metadata.namespace, current.metadata.name!);
-      // the last finalizer removed from an object being deleted completes its deletion
-      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length && !this.hasSpecFinalizers(next)) {
+      // the last finalizer removed from an object being deleted completes its deletion, unless a
+      // grace period still runs (a pod the kubelet is stopping: Kubernetes' ShouldDeleteDuringUpdate)
+      if (next.metadata.deletionTimestamp && !next.metadata.deletionGracePeriodSeconds && !(next.metadata.finalizers ?? []).length && !this.hasSpecFinalizers(next)) {
         const gone = await this.store.delete(key, modRevision);
         this.hooks.afterDelete?.(next);
         return { ...decodeObject(gone), metadata: { ...next.metadata, resourceVersion: String(gone.modRevision) } };
