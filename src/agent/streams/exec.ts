@@ -70,15 +70,10 @@ export async function runExec(session: RemoteCommandSession, container: RunningC
   await session.finish(await outcome);
 }
 
-/** Extra hooks attach can use when the runtime offers them (not part of the base interface). */
-interface AttachExtras {
-  /** Resolves with the exit code when the container's main process ends. */
-  waitExit?(): Promise<number>;
-  /** Whether closing the attached stdin should close the container's stdin (`stdinOnce`). */
-  readonly stdinOnce?: boolean;
-}
+const ATTACH_DRAIN_MS = 200;
 
-export async function runAttach(session: RemoteCommandSession, container: RunningContainer & AttachExtras): Promise<void> {
+/** Attach ends when the container's main process exits (Success) or when the client goes away. */
+export async function runAttach(session: RemoteCommandSession, container: RunningContainer): Promise<void> {
   const { tty } = session.options;
   const unsubscribe =
     container.attachOutput?.((stream, chunk) => {
@@ -87,6 +82,8 @@ export async function runAttach(session: RemoteCommandSession, container: Runnin
     }) ?? (() => undefined);
   const stdin = container.stdin;
   if (session.stdin && stdin) {
+    // a write racing the process's exit must not crash the agent
+    if (stdin.listenerCount('error') === 0) stdin.on('error', () => undefined);
     session.stdin.on('data', (chunk: Buffer) => {
       if (!stdin.writableEnded) stdin.write(chunk);
     });
@@ -99,6 +96,8 @@ export async function runAttach(session: RemoteCommandSession, container: Runnin
     session.onClientGone(() => resolve('gone'));
     container.waitExit?.().then(() => resolve('exited'), () => resolve('exited'));
   });
+  // the output tail may trail the exit by a moment: let it deliver the last lines
+  if (ended === 'exited') await new Promise((r) => setTimeout(r, ATTACH_DRAIN_MS));
   unsubscribe();
   if (ended === 'exited') await session.finish({ kind: 'exited', exitCode: 0, command: [] });
 }

@@ -11,7 +11,7 @@ import { SpdyConnection } from './spdy/connection.js';
 import { parseRemoteCommandOptions, type RemoteCommandSession } from './remotecommand/session.js';
 import { SPDY_PROTOCOLS, spdySession } from './remotecommand/spdy.js';
 import { WEBSOCKET_PROTOCOLS, webSocketSession } from './remotecommand/websocket.js';
-import { acceptSpdy, acceptWebSocket, isSpdyUpgrade, isWebSocketUpgrade, pickProtocol, rejectUpgrade } from './upgrade.js';
+import { acceptSpdy, acceptWebSocket, isSpdyUpgrade, isWebSocketUpgrade, pickProtocol, rejectUpgrade, rejectUpgradeText } from './upgrade.js';
 
 export interface StreamHandlerOptions {
   log?: (msg: string) => void;
@@ -63,7 +63,7 @@ export function createStreamHandlers(opts: StreamHandlerOptions = {}): StreamHan
     const { namespace, pod, container: name } = call.route;
     const container = call.runtime.findContainer(namespace, pod, name || undefined);
     if (!container) {
-      rejectUpgrade(socket, 404, `container ${name} is not valid for pod ${pod}`, 'NotFound');
+      rejectUpgradeText(socket, 500, `container not found (${JSON.stringify(name)})`);
       return;
     }
     void (async () => {

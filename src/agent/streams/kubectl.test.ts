@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import type { RunningContainer } from '../kubelet-server/types.js';
 import { hostContainer, startFixture, testPod, type FixtureServer } from './testing.js';
 
 const execFileP = promisify(execFile);
@@ -60,13 +61,44 @@ before(async () => {
   const probe = net.createServer();
   closedPort = await listen(probe);
   await new Promise<void>((r) => probe.close(() => r()));
+  const attachPod = testPod('att');
+  (attachPod.spec as { containers: Array<Record<string, unknown>> }).containers[0]!.stdin = true;
+  (attachPod.spec as { containers: Array<Record<string, unknown>> }).containers[0]!.stdinOnce = true;
   fixture = await startFixture({
-    pods: [testPod('p')],
-    runtime: { findContainer: (ns, pod, c) => hostContainer(ns, pod, c ?? 'c', { X: 'hello-from-x' }), podIP: () => '127.0.0.1' },
+    pods: [testPod('p'), testPod('gone'), attachPod],
+    runtime: {
+      findContainer: (ns, pod, c) => (pod === 'gone' ? undefined : pod === 'att' ? attachable() : hostContainer(ns, pod, c ?? 'c', { X: 'hello-from-x' })),
+      podIP: () => '127.0.0.1',
+    },
   });
 });
 
+/** A container whose main process echoes its stdin, started fresh for each attach. */
+function attachable(): RunningContainer {
+  const main = spawn('sh', ['-c', 'while read l; do echo "echo:$l"; done; echo bye >&2'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  attached.push(main);
+  const exit = new Promise<number>((r) => main.once('close', (code) => r(code ?? 1)));
+  return {
+    ...hostContainer('default', 'att', 'c'),
+    stdin: main.stdin,
+    stdinOnce: true,
+    waitExit: () => exit,
+    attachOutput(onData) {
+      const out = (d: Buffer) => onData('stdout', d);
+      const err = (d: Buffer) => onData('stderr', d);
+      main.stdout.on('data', out);
+      main.stderr.on('data', err);
+      return () => {
+        main.stdout.off('data', out);
+        main.stderr.off('data', err);
+      };
+    },
+  };
+}
+const attached: ChildProcess[] = [];
+
 after(async () => {
+  for (const c of attached) c.kill('SIGKILL');
   await fixture.close();
   await new Promise<void>((r) => backend.close(() => r()));
   await new Promise<void>((r) => echo.close(() => r()));
@@ -97,6 +129,18 @@ for (const t of transports) {
       const r = await fixture.kubectl(['exec', 'p', '--', '/nonexistent/cmd'], { env: t.exec });
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /exec: "\/nonexistent\/cmd": executable file not found in \$PATH/);
+    });
+
+    it('reports a container that is not running as kubelet does', async () => {
+      const r = await fixture.kubectl(['exec', 'gone', '--', 'true'], { env: t.exec });
+      assert.deepEqual(r, { code: 1, stdout: '', stderr: 'error: unable to upgrade connection: container not found ("c")\n' });
+    });
+
+    it('attaches to the main process: stdin in, stdout/stderr out, ends when it exits', async () => {
+      const r = await fixture.kubectl(['attach', '-i', 'att', '-c', 'c'], { env: t.exec, input: 'one\ntwo\n' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'echo:one\necho:two\n');
+      assert.match(r.stderr, /bye\n/);
     });
 
     it('runs -it on a pty with the terminal size and exit code', async () => {

@@ -33,6 +33,11 @@ export function rejectUpgrade(socket: Duplex, code: number, message: string, rea
   socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+/** kubelet's streaming.WriteError: a plain-text error body (kubectl prints `unable to upgrade connection: <body>`). */
+export function rejectUpgradeText(socket: Duplex, code: number, text: string): void {
+  socket.end(`HTTP/1.1 ${code} ${code === 404 ? 'Not Found' : 'Internal Server Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+}
+
 /** Switches to SPDY/3.1 with the negotiated stream protocol and returns the session. */
 export function acceptSpdy(socket: Duplex, head: Buffer | undefined, protocol: string): SpdyConnection {
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
