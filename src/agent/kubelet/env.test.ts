@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Container, Pod, Service } from 'kubernetes-types/core/v1.js';
+import type { Container, Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { containerEnv, serviceEnv, servicesForPod, fieldRefValue } from './env.js';
 
 const pod: Pod = {
@@ -8,7 +8,7 @@ const pod: Pod = {
   spec: { nodeName: 'node-a', serviceAccountName: 'default', containers: [] },
 };
 
-function svc(namespace: string, name: string, clusterIP: string, ports: Service['spec'] extends infer S ? NonNullable<S>['ports'] : never): Service {
+function svc(namespace: string, name: string, clusterIP: string, ports: ServicePort[]): Service {
   return { metadata: { namespace, name }, spec: { clusterIP, ports } };
 }
 
