@@ -1,8 +1,11 @@
 /** `skiff agent`: one node as its own process, joined to a server by URL and token (k3s agent). */
 import https from 'node:https';
 import { resolve } from 'node:path';
+import { RestClient } from '../client/rest.js';
+import type { SchedulerName } from '../proxy/schedulers/index.js';
 import { startNodeAgents } from './agents.js';
 import type { Logger } from './logger.js';
+import { startProxy } from './proxy.js';
 
 export interface AgentCommandOptions {
   server: string;
@@ -12,6 +15,8 @@ export interface AgentCommandOptions {
   dataDir: string;
   kubeletPort?: number;
   clusterCidr?: string;
+  /** Userspace proxy scheduler (--proxy-scheduler). */
+  proxyScheduler?: SchedulerName;
 }
 
 /** The cluster CA from the server's public `/cacerts` (k3s' bootstrap; the token then authenticates every request). */
@@ -33,7 +38,7 @@ export function fetchCACerts(server: string): Promise<string> {
 
 export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<{ stop(): Promise<void> }> {
   const caPem = await fetchCACerts(opts.server);
-  return startNodeAgents({
+  const running = await startNodeAgents({
     server: opts.server,
     token: opts.token,
     caPem,
@@ -46,4 +51,16 @@ export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<
     controlPlane: false,
     log,
   });
+  // This process's proxy serves only its own node's nodeIP:nodePort; the server's owns the service IPs.
+  const proxy = startProxy({
+    client: new RestClient({ server: opts.server, token: opts.token, caData: caPem, userAgent: 'skiff-proxy/v1.32.4' }),
+    nodes: () => running.agents.map((a) => ({ name: a.nodeName, ip: a.nodeIP })),
+    scheduler: opts.proxyScheduler, ownsServiceIPs: false, log: (m) => log.debug(m),
+  });
+  return {
+    async stop() {
+      await proxy.stop();
+      await running.stop();
+    },
+  };
 }

@@ -72,6 +72,7 @@ program
   .option('-d, --data-dir <dir>', 'folder for node state and pod logs', serverDefaults.dataDir)
   .option('--kubelet-port <port>', 'kubelet API port', intArg, 10250)
   .option('--cluster-cidr <cidr>', 'pod range, for the podCIDR fallback when the server assigns none', serverDefaults.clusterCidr)
+  .option('--proxy-scheduler <name>', 'Service load balancing: random (as iptables), or an IPVS scheduler: rr, wrr, lc, wlc, sed, nq, dh, sh, lblc', parseProxyScheduler, serverDefaults.proxyScheduler)
   .option('--debug', 'verbose logging', false)
   .action(async (flags: AgentCommandOptions & { debug: boolean }) => {
     const log = createLogger({ verbose: flags.debug });
