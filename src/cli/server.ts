@@ -17,6 +17,8 @@ import type { SchedulerName } from '../proxy/schedulers/index.js';
 import { hostname } from 'node:os';
 import { mergeIntoDefaultKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { startControllers } from './controllers.js';
+import { startIngressController, type RunningIngress } from './ingress.js';
+import { RestClient } from '../client/rest.js';
 import { parseGoDuration } from '../agent/duration.js';
 import { setDefaultTolerationSeconds } from '../api/kinds/pod.js';
 import type { Logger } from './logger.js';
@@ -45,6 +47,8 @@ export interface ServerOptions {
   nodeName?: string;
   nodeIp?: string;
   kubeletPort?: number;
+  /** Packaged components not to run (k3s' --disable): `traefik` or `ingress` stops the ingress controller. */
+  disable?: string[];
   /** Node lifecycle (kube-controller-manager's flag): Go duration, default 40s. */
   nodeMonitorGracePeriod?: string;
   /** kube-apiserver's flag: tolerationSeconds of the default not-ready/unreachable tolerations. */
@@ -128,6 +132,13 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     log,
     settings: { clusterDns, serviceCIDR: opts.serviceCidr, clusterCIDR: opts.clusterCidr, nodeMonitorGracePeriodMs, podEvictionTimeoutMs: tolerationSeconds * 1000 },
   });
+  let ingress: RunningIngress | undefined;
+  const disabled = new Set(opts.disable ?? []);
+  if (!disabled.has('traefik') && !disabled.has('ingress')) {
+    const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-ingress-controller/v1.32.4' });
+    // on the node address; the skiff-ingress EndpointSlice points there and the proxy carries LB-IP:80/443
+    ingress = await startIngressController({ client, listen: { host: opts.nodeIp ?? advertise }, log: (m) => log.info(m) });
+  }
   const agentCount = opts.disableAgent ? 0 : (opts.nodes ?? 1);
   const agents = agentCount > 0
     ? await startNodeAgents({ server, token: creds.token, caPem: creds.ca.certPem, dataDir, nodes: agentCount, nodeName: opts.nodeName, nodeIP: opts.nodeIp, kubeletPort: opts.kubeletPort, clusterCidr: opts.clusterCidr, controlPlane: true, log })
@@ -149,6 +160,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     async stop() {
       await proxy.stop();
       await agents?.stop();
+      await ingress?.stop();
       await controllers.stop();
       compactor.stop();
       await api.close();
