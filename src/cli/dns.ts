@@ -6,7 +6,7 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../api/types.js';
 import { isStatusError } from '../api/status.js';
 import { InformerFactory } from '../client/informer-factory.js';
-import type { RestClient } from '../client/rest.js';
+import { RestClient } from '../client/rest.js';
 import { ClusterDNS } from '../dns/cluster-dns.js';
 import type { Upstream } from '../dns/forward.js';
 import type { ListenAddress } from '../dns/server.js';
@@ -113,6 +113,11 @@ export async function ensureKubeDNSObjects(client: RestClient, clusterDNS: strin
     JSON.stringify([want.endpoints![0]!.addresses, want.ports!.map((p) => [p.name, p.port, p.protocol]), want.metadata?.ownerReferences?.[0]?.uid]);
   if (same) return;
   await client.update(endpointSlices, { ...want, metadata: { ...want.metadata, resourceVersion: have.metadata?.resourceVersion } } as unknown as KubeObject, { fieldManager });
+}
+
+/** The DNS server's own API client (token + CA), as any component outside the API server has. */
+export function clusterDNSClient(opts: { server: string; token: string; caPem: string }): RestClient {
+  return new RestClient({ server: opts.server, token: opts.token, caData: opts.caPem, userAgent: 'skiff-dns/v1.32.4' });
 }
 
 /** Starts the DNS server and keeps kube-system/kube-dns pointing at it. */

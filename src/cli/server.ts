@@ -17,10 +17,11 @@ import type { SchedulerName } from '../proxy/schedulers/index.js';
 import { hostname } from 'node:os';
 import { mergeIntoDefaultKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { startControllers } from './controllers.js';
-import { startIngressController, type RunningIngress } from './ingress.js';
-import { RestClient } from '../client/rest.js';
 import { parseGoDuration } from '../agent/duration.js';
 import { setDefaultTolerationSeconds } from '../api/kinds/pod.js';
+import { clusterDNSClient, startClusterDNS, type RunningClusterDNS } from './dns.js';
+import { startIngressController, type RunningIngress } from './ingress.js';
+import { RestClient } from '../client/rest.js';
 import type { Logger } from './logger.js';
 import { startNodeAgents } from './agents.js';
 
@@ -37,6 +38,8 @@ export interface ServerOptions {
   clusterDomain: string;
   serviceNodePortRange: string;
   token?: string;
+  /** Also bind the cluster DNS IP:53 directly (without the proxy carrying it to the DNS server). */
+  dnsListenDirect?: boolean;
   /** IPAddressPool kube-system/skiff-default (comma-separated CIDRs/ranges); '' creates none. */
   lbPool?: string;
   /** Userspace proxy scheduler (--proxy-scheduler). */
@@ -139,6 +142,14 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     // on the node address; the skiff-ingress EndpointSlice points there and the proxy carries LB-IP:80/443
     ingress = await startIngressController({ client, listen: { host: opts.nodeIp ?? advertise }, log: (m) => log.info(m) });
   }
+  let dns: RunningClusterDNS | undefined;
+  if (!(opts.disable ?? []).includes('coredns')) {
+    // served on the node address; the kube-dns EndpointSlice points there and the proxy carries clusterDNS:53
+    const client = clusterDNSClient({ server, token: creds.token, caPem: creds.ca.certPem });
+    const listen = { ip: opts.nodeIp ?? advertise, port: 0 };
+    dns = await startClusterDNS({ client, clusterDomain: opts.clusterDomain, clusterDNS: clusterDns, listen, listenDirect: opts.dnsListenDirect, log: (m) => log.debug(m) });
+    log.debug(`cluster DNS: ${dns.address.ip}:${dns.address.port} behind kube-system/kube-dns ${clusterDns}`);
+  }
   const agentCount = opts.disableAgent ? 0 : (opts.nodes ?? 1);
   const agents = agentCount > 0
     ? await startNodeAgents({ server, token: creds.token, caPem: creds.ca.certPem, dataDir, nodes: agentCount, nodeName: opts.nodeName, nodeIP: opts.nodeIp, kubeletPort: opts.kubeletPort, clusterCidr: opts.clusterCidr, controlPlane: true, log })
@@ -160,6 +171,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     async stop() {
       await proxy.stop();
       await agents?.stop();
+      await dns?.stop();
       await ingress?.stop();
       await controllers.stop();
       compactor.stop();
