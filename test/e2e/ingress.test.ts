@@ -15,6 +15,7 @@ import { waitFor } from '../support/ports.js';
 // Address ranges of this test's cluster, apart from the other e2e files'.
 const clusterCidr = '127.61.0.0/16';
 const serviceCidr = '127.62.0.0/16';
+const lbPool = '127.63.0.0/24';
 const podIP = { a: '127.61.200.2', b: '127.61.200.3' };
 const fakeNode = 'ingress-e2e-node';
 
@@ -93,7 +94,7 @@ describe('ingress controller with the real kubectl and curl', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skiff-ingress-e2e-'));
-    cluster = await TestCluster.start({ extraArgs: ['--cluster-cidr', clusterCidr, '--service-cidr', serviceCidr] });
+    cluster = await TestCluster.start({ clusterCIDR: clusterCidr, extraArgs: ['--service-cidr', serviceCidr, '--lb-pool', lbPool] });
     backends.push(await startBackend('a', podIP.a), await startBackend('b', podIP.b));
     // The endpointslice controller leaves out pods whose Node does not exist, as Kubernetes does.
     await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: fakeNode } }) }).then((r) => assert.equal(r.code, 0, r.stderr));
@@ -191,6 +192,22 @@ describe('ingress controller with the real kubectl and curl', () => {
     } finally {
       ws.terminate();
     }
+  });
+
+  it('is reachable on its LoadBalancer IP, ports 80 and 443, through the proxy', async () => {
+    const ip = await waitFor('an EXTERNAL-IP on skiff-ingress', async () => {
+      const out = await cluster.k('get', 'svc', '-n', 'kube-system', 'skiff-ingress', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}');
+      return out.trim() || undefined;
+    });
+    assert.ok(ip.startsWith('127.63.0.'), ip);
+    const r = await waitFor('the ingress through LB-IP:80', async () => {
+      const x = await curl(['-H', 'Host: web.test', `http://${ip}/foo/lb`]).catch(() => undefined);
+      return x?.status === 200 ? x : undefined;
+    });
+    assert.equal(r.body.split(' ')[0], 'a');
+    const tls = await curl(['--resolve', `secure.test:443:${ip}`, '--cacert', join(dir, 'tls.crt'), 'https://secure.test/lb']);
+    assert.equal(tls.body, 'b /lb proto=https host=secure.test');
+    assert.match(await cluster.k('get', 'ingress', 'web'), new RegExp(`web\\s+skiff\\s+\\S+\\s+${ip.replace(/\./g, '\\.')}\\s+80, 443`));
   });
 
   it('follows a change: a new path applies without restarting, and the old ones keep working', async () => {
