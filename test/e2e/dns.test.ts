@@ -220,3 +220,16 @@ spec:
     assert.ok(Date.now() - start < 4000);
   });
 });
+
+describe('cluster DNS disabled', () => {
+  it('--disable coredns runs no DNS server and creates no kube-dns Service', async () => {
+    const cluster = await TestCluster.start({ nodes: 0, extraArgs: ['--service-cidr', '127.84.0.0/16', '--lb-pool', '127.85.0.0/24', '--disable', 'coredns,traefik'] });
+    try {
+      const r = await cluster.kubectl(['get', 'svc', '-n', 'kube-system', 'kube-dns']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /Error from server \(NotFound\): services "kube-dns" not found/);
+    } finally {
+      await cluster.destroy();
+    }
+  });
+});
