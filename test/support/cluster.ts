@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { freePort, waitFor } from './ports.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
-export const skiffBin = join(root, 'bin', 'skiff.js');
+/** The skiff launcher; `SKIFF_BIN` points the tests at another build. */
+export const skiffBin = process.env.SKIFF_BIN ?? join(root, 'bin', 'skiff.js');
 
 export interface CommandResult {
   code: number;
