@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -67,7 +68,7 @@ before(async () => {
   fixture = await startFixture({
     pods: [testPod('p'), testPod('gone'), attachPod],
     runtime: {
-      findContainer: (ns, pod, c) => (pod === 'gone' ? undefined : pod === 'att' ? attachable() : hostContainer(ns, pod, c ?? 'c', { X: 'hello-from-x' })),
+      findContainer: (ns, pod, c) => (pod === 'gone' ? undefined : pod === 'att' ? attachable() : recordingPids(hostContainer(ns, pod, c ?? 'c', { X: 'hello-from-x' }))),
       podIP: () => '127.0.0.1',
     },
   });
@@ -96,6 +97,29 @@ function attachable(): RunningContainer {
   };
 }
 const attached: ChildProcess[] = [];
+
+/** The exec'd processes, so tests can check none outlives its session. */
+const execPids: number[] = [];
+function recordingPids(container: RunningContainer): RunningContainer {
+  return {
+    ...container,
+    spawn(argv, opts) {
+      const child = container.spawn(argv, opts);
+      if (child.pid !== undefined) execPids.push(child.pid);
+      return child;
+    },
+  };
+}
+
+function isLive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // a zombie waiting for its parent to reap it counts as gone
+  return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
 
 after(async () => {
   for (const c of attached) c.kill('SIGKILL');
@@ -141,6 +165,18 @@ for (const t of transports) {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'echo:one\necho:two\n');
       assert.match(r.stderr, /bye\n/);
+    });
+
+    it('kills the command when kubectl goes away', async () => {
+      const before = execPids.length;
+      const child = fixture.spawnKubectl(['exec', 'p', '--', 'sh', '-c', 'echo up; sleep 300'], t.exec);
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      const pid = execPids[before]!;
+      assert.ok(isLive(pid));
+      child.kill('SIGKILL');
+      const deadline = Date.now() + 10_000;
+      while (isLive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(isLive(pid), false);
     });
 
     it('runs -it on a pty with the terminal size and exit code', async () => {
