@@ -67,6 +67,8 @@ export function prepareForUpdate(info: ResourceInfo, obj: KubeObject, old: KubeO
     next = { ...structuredClone(old), status: obj.status };
     // metadata changes through /status are dropped, except what controllers legitimately bump
     next.metadata = { ...structuredClone(old.metadata), resourceVersion: obj.metadata.resourceVersion };
+    // deploymentStatusStrategy keeps all but spec and labels: the controller records the revision annotation this way, without a generation bump
+    if (info.kind === 'Deployment') next.metadata.annotations = obj.metadata.annotations;
   } else {
     next = obj;
     if (info.hasStatus) {
@@ -90,7 +92,7 @@ export function prepareForUpdate(info: ResourceInfo, obj: KubeObject, old: KubeO
   }
   if (hasGeneration(info)) {
     const oldGen = old.metadata.generation ?? 1;
-    const annotationsChanged = info.kind === 'Deployment' && JSON.stringify(md.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {});
+    const annotationsChanged = info.kind === 'Deployment' && opts.subresource !== 'status' && JSON.stringify(md.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {});
     md.generation = specOf(next) !== specOf(old) || annotationsChanged ? oldGen + 1 : oldGen;
   } else delete md.generation;
   return next;

@@ -45,11 +45,14 @@ export class DeploymentSync {
     this.d = { ...this.d, metadata: written.metadata, status };
   }
 
-  /** Mirrors the new ReplicaSet's revision on the Deployment (SetDeploymentRevision); metadata needs the main resource. */
+  /**
+   * Mirrors the new ReplicaSet's revision on the Deployment (SetDeploymentRevision). Written through
+   * /status as kube does, so the annotation does not bump the Deployment's generation.
+   */
   private async setDeploymentRevision(revision: string): Promise<void> {
     if (this.d.metadata.annotations?.[revisionAnnotation] === revision) return;
     const next = { ...this.d, metadata: { ...this.d.metadata, annotations: { ...this.d.metadata.annotations, [revisionAnnotation]: revision } } };
-    const written = await this.client.update<DeploymentObject>(deployments, next);
+    const written = await this.client.updateStatus<DeploymentObject>(deployments, next);
     this.d = { ...this.d, metadata: written.metadata };
   }
 
