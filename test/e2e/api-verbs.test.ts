@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { TestCluster } from '../support/cluster.js';
 import { waitFor } from '../support/ports.js';
-import { lines, namespaceManifest, parseTable, writeManifest } from '../support/kubectl.js';
+import { lines, namespaceManifest, parseTable, writeManifest, apiOnly } from '../support/kubectl.js';
 
 function deployment(name: string, opts: { replicas?: number; image?: string; ns?: string } = {}): string {
   return `apiVersion: apps/v1
@@ -55,7 +55,7 @@ describe('kubectl verbs', () => {
   };
 
   before(async () => {
-    cluster = await TestCluster.start();
+    cluster = await TestCluster.start(apiOnly());
   });
   after(async () => {
     await cluster?.destroy();
@@ -212,10 +212,12 @@ describe('kubectl verbs', () => {
     assert.deepEqual(await names('cm', '--field-selector', 'metadata.name=sel-a'), ['configmap/sel-a']);
     assert.ok((await names('cm', '-l', 'sel=1', '--field-selector', 'metadata.name!=sel-a')).every((n) => n !== 'configmap/sel-a'));
     assert.deepEqual(await names('cm', '-A', '--field-selector', 'metadata.namespace=default,metadata.name=sel-b'), ['configmap/sel-b']);
-    await applyText('apiVersion: v1\nkind: Pod\nmetadata:\n  name: fs-pod\nspec:\n  containers:\n  - name: c\n    image: nginx\n');
-    assert.deepEqual(await names('pods', '--field-selector', 'status.phase=Pending'), ['pod/fs-pod']);
-    assert.deepEqual(await names('pods', '--field-selector', 'spec.nodeName='), ['pod/fs-pod']);
-    assert.deepEqual(await names('pods', '--field-selector', 'status.phase=Running'), []);
+    await applyText('apiVersion: v1\nkind: Pod\nmetadata:\n  name: fs-pod\n  labels:\n    fs: "yes"\nspec:\n  containers:\n  - name: c\n    image: nginx\n');
+    // Scoped by label: the Deployment controller may have made Pods of its own.
+    assert.deepEqual(await names('pods', '-l', 'fs=yes', '--field-selector', 'status.phase=Pending'), ['pod/fs-pod']);
+    assert.deepEqual(await names('pods', '-l', 'fs=yes', '--field-selector', 'spec.nodeName='), ['pod/fs-pod']);
+    assert.deepEqual(await names('pods', '-l', 'fs=yes', '--field-selector', 'status.phase=Running'), []);
+    assert.deepEqual(await names('pods', '--field-selector', 'metadata.name=fs-pod,status.phase!=Running'), ['pod/fs-pod']);
     const r = await cluster.kubectl(['get', 'cm', '--field-selector', 'bogus=1']);
     assert.equal(r.code, 1);
     // ConfigMaps only know the metadata fields (DefaultMetaV1FieldSelectorConversion); pods have their own table.

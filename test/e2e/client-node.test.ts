@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { TestCluster } from '../support/cluster.js';
 import { waitFor } from '../support/ports.js';
-import { inCidr } from '../support/kubectl.js';
+import { inCidr, apiOnly } from '../support/kubectl.js';
 
 const NS = 'default';
 
@@ -37,7 +37,7 @@ describe('@kubernetes/client-node against skiff', () => {
   let apps: k8s.AppsV1Api;
   let kc: k8s.KubeConfig;
   before(async () => {
-    cluster = await TestCluster.start();
+    cluster = await TestCluster.start(apiOnly());
     kc = new k8s.KubeConfig();
     kc.loadFromFile(cluster.kubeconfig);
     core = kc.makeApiClient(k8s.CoreV1Api);

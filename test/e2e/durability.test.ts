@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TestCluster } from '../support/cluster.js';
+import { apiOnly } from '../support/kubectl.js';
 import { assertCrashSurvived, assertServesAfterRestart, assertSurvived, crashDuringWrites, maxResourceVersion, populate, snapshot } from '../support/flows.js';
 
 describe('restart (SIGTERM) keeps every object', () => {
   let cluster: TestCluster;
   before(async () => {
-    cluster = await TestCluster.start();
+    cluster = await TestCluster.start(apiOnly());
   });
   after(async () => {
     await cluster?.destroy();
@@ -40,7 +41,7 @@ describe('restart (SIGTERM) keeps every object', () => {
 describe('kill -9 in the middle of writes', () => {
   let cluster: TestCluster;
   before(async () => {
-    cluster = await TestCluster.start();
+    cluster = await TestCluster.start(apiOnly());
   });
   after(async () => {
     await cluster?.destroy();

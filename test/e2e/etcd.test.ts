@@ -8,7 +8,7 @@ import { TestCluster } from '../support/cluster.js';
 import { waitFor } from '../support/ports.js';
 import { startEtcd, type RunningEtcd } from '../support/etcd.js';
 import { assertCrashSurvived, assertServesAfterRestart, assertSurvived, crashDuringWrites, maxResourceVersion, populate, snapshot } from '../support/flows.js';
-import { inCidr, kindRef, lines, namespaceManifest, parseManifest, parseTable } from '../support/kubectl.js';
+import { apiOnly, inCidr, kindRef, lines, namespaceManifest, parseManifest, parseTable } from '../support/kubectl.js';
 
 const seedDir = resolve(import.meta.dirname, '..', 'fixtures', 'seeds');
 const seeds = readdirSync(seedDir).filter((f) => f.endsWith('.yaml') && !f.includes('extensions-v1beta1')).sort();
@@ -16,7 +16,7 @@ const seeds = readdirSync(seedDir).filter((f) => f.endsWith('.yaml') && !f.inclu
 async function etcdCluster(): Promise<{ etcd: RunningEtcd; cluster: TestCluster }> {
   const etcd = await startEtcd();
   try {
-    return { etcd, cluster: await TestCluster.start({ datastoreEndpoint: etcd.endpoint }) };
+    return { etcd, cluster: await TestCluster.start({ ...apiOnly(), datastoreEndpoint: etcd.endpoint }) };
   } catch (err) {
     await etcd.stop();
     throw err;
@@ -59,6 +59,8 @@ describe('etcd datastore: seed manifests', () => {
   }
 
   it('get svc shows allocated cluster IPs and node ports; a taken node port is refused', async () => {
+    // Without an address pool, LoadBalancer Services stay <pending> (a seed pool may be left by a failed step).
+    await cluster.k('delete', 'ipaddresspools', '--all', '-A');
     await cluster.k('create', '-f', join(seedDir, '000-nodeport.yaml'));
     await cluster.k('create', '-f', join(seedDir, '004-service.yaml'));
     const rows = new Map(parseTable(await cluster.k('get', 'svc')).map((r) => [r.NAME!, r]));

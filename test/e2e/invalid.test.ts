@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TestCluster } from '../support/cluster.js';
-import { lines, namespaceManifest, writeManifest } from '../support/kubectl.js';
+import { lines, namespaceManifest, writeManifest, apiOnly } from '../support/kubectl.js';
 
 function nodePortService(name: string, nodePorts: number[], extra = ''): string {
   const ports = nodePorts.map((p, i) => `  - name: p${i}\n    port: ${80 + i}\n    targetPort: 80\n    nodePort: ${p}\n`).join('');
@@ -15,7 +15,7 @@ const DNS1035 =
 describe('invalid manifests print Kubernetes error lines', () => {
   let cluster: TestCluster;
   before(async () => {
-    cluster = await TestCluster.start();
+    cluster = await TestCluster.start(apiOnly());
   });
   after(async () => {
     await cluster?.destroy();

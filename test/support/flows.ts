@@ -14,12 +14,13 @@ export interface StoredObject {
 
 const KINDS = 'namespaces,configmaps,secrets,services,pods,deployments.apps,replicasets.apps,ingresses.networking.k8s.io,ipaddresspools.metallb.io';
 
-/** Every object of the served kinds we write in tests, keyed by kind/namespace/name. */
+/** Every object of the served kinds we write in tests (not controller-owned ones), keyed by kind/namespace/name. */
 export async function snapshot(cluster: TestCluster): Promise<Map<string, StoredObject>> {
   const list = JSON.parse(await cluster.k('get', KINDS, '-A', '-o', 'json')) as { items: Record<string, unknown>[] };
   const out = new Map<string, StoredObject>();
   for (const item of list.items) {
-    const md = item.metadata as { name: string; namespace?: string; uid: string; resourceVersion: string };
+    const md = item.metadata as { name: string; namespace?: string; uid: string; resourceVersion: string; ownerReferences?: unknown[] };
+    if (md.ownerReferences?.length) continue; // controllers' objects may legitimately change after a restart
     const key = `${item.kind as string}/${md.namespace ?? ''}/${md.name}`;
     // Content without what controllers may legitimately rewrite after a restart (status, bookkeeping).
     const { resourceVersion: _rv, managedFields: _mf, ...meta } = md as typeof md & { managedFields?: unknown };

@@ -94,3 +94,11 @@ export function inCidr(ip: string, cidr: string): boolean {
 export function namespaceManifest(name: string): string {
   return `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 }
+
+/**
+ * The API-only scenario of issue 2: no node agent (pods stay Pending, as in a cluster without nodes)
+ * and no default LoadBalancer pool (LoadBalancer Services show `<pending>`). Spread into TestCluster.start.
+ */
+export function apiOnly(): { nodes: number; extraArgs: string[] } {
+  return { nodes: 0, extraArgs: ['--lb-pool', ''] };
+}
