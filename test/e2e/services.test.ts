@@ -19,11 +19,11 @@ const nodeIP = `127.${O}.0.1`;
 const nodePortBase = 30000 + (process.pid % 27) * 100;
 const fakeNode = `e2e-svc-node-${O}`;
 
-function clusterArgs(extra: string[] = []): string[] {
-  return [
-    '--service-cidr', `127.${O}.2.0/24`, '--cluster-cidr', `127.${O}.128.0/17`, '--lb-pool', `127.${O}.3.0/28`,
-    '--node-ip', nodeIP, '--service-node-port-range', `${nodePortBase}-${nodePortBase + 99}`, ...extra,
-  ];
+function clusterOptions(extra: string[] = []) {
+  return {
+    nodeIP, clusterCIDR: `127.${O}.128.0/17`,
+    extraArgs: ['--service-cidr', `127.${O}.2.0/24`, '--lb-pool', `127.${O}.3.0/28`, '--service-node-port-range', `${nodePortBase}-${nodePortBase + 99}`, ...extra],
+  };
 }
 
 interface Backends {
@@ -133,7 +133,7 @@ describe('Services carry traffic (random scheduler)', { timeout: 180_000 }, () =
   let backends: Backends;
   before(async () => {
     backends = await startBackends(names, backendPort);
-    c = await TestCluster.start({ extraArgs: clusterArgs() });
+    c = await TestCluster.start(clusterOptions());
     await setUpPods(c);
   });
   after(async () => {
@@ -272,7 +272,7 @@ describe('Services carry traffic (rr scheduler)', { timeout: 120_000 }, () => {
   const names2 = names;
   before(async () => {
     backends = await startBackends(names2, backendPort + 1);
-    c = await TestCluster.start({ extraArgs: clusterArgs(['--proxy-scheduler', 'rr', '--lb-pool', '']) });
+    c = await TestCluster.start(clusterOptions(['--proxy-scheduler', 'rr', '--lb-pool', '']));
     await c.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: fakeNode } }) });
     for (const [i, n] of names2.entries()) {
       assert.equal((await c.kubectl(['create', '-f', '-'], { input: podManifest(n, 'echo', backendPort + 1) })).code, 0);
