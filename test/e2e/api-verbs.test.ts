@@ -272,12 +272,16 @@ describe('kubectl verbs', () => {
     assert.equal(await cluster.k('replace', '-f', fresh), 'deployment.apps/web replaced\n');
   });
 
-  it('metadata-only changes bump resourceVersion but not generation', async () => {
+  it('a label change bumps resourceVersion but not generation; a Deployment annotation change bumps both', async () => {
     const before = await json('deploy', 'web');
+    await cluster.k('label', 'deploy', 'web', 'touched=yes');
+    const labeled = await json('deploy', 'web');
+    assert.equal(labeled.metadata.generation, before.metadata.generation);
+    assert.ok(Number(labeled.metadata.resourceVersion) > Number(before.metadata.resourceVersion));
+    // Kubernetes' Deployment strategy bumps generation on annotation changes (they are copied to ReplicaSets).
     await cluster.k('annotate', 'deploy', 'web', 'touched=yes');
-    const afterObj = await json('deploy', 'web');
-    assert.equal(afterObj.metadata.generation, before.metadata.generation);
-    assert.ok(Number(afterObj.metadata.resourceVersion) > Number(before.metadata.resourceVersion));
+    const annotated = await json('deploy', 'web');
+    assert.equal(annotated.metadata.generation, (before.metadata.generation ?? 0) + 1);
   });
 
   it('generateName gets a random suffix', async () => {
