@@ -163,6 +163,7 @@ export async function startFixture(opts: FixtureOptions): Promise<FixtureServer>
           clearTimeout(timer);
           resolve({ code, stdout, stderr });
         });
+        child.stdin!.on('error', () => undefined); // kubectl may exit before reading all input
         if (o.input !== undefined) child.stdin!.end(o.input);
         else child.stdin!.end();
       });

@@ -20,7 +20,7 @@ export async function spdySession(conn: SpdyConnection, options: RemoteCommandOp
   if (options.tty) expected.add('resize');
   const streams = new Map<string, SpdyStream>();
 
-  await new Promise<void>((resolve, reject) => {
+  const created = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => done(new Error('timed out waiting for client to create streams')), STREAM_CREATION_TIMEOUT_MS);
     const onStream = (stream: SpdyStream) => {
       const type = stream.headers['streamtype'] ?? '';
@@ -43,6 +43,12 @@ export async function spdySession(conn: SpdyConnection, options: RemoteCommandOp
     conn.on('stream', onStream);
     conn.on('close', onClose);
   });
+  try {
+    await created;
+  } catch (err) {
+    conn.destroy();
+    throw err;
+  }
 
   const resizeListeners: Array<(s: TerminalSize) => void> = [];
   const goneListeners: Array<() => void> = [];

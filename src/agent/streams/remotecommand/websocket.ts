@@ -37,7 +37,11 @@ export function webSocketSession(ws: WebSocket, options: RemoteCommandOptions): 
     const channel = data[0]!;
     const payload = data.subarray(1);
     if (channel === STDIN && stdin && !stdin.writableEnded) {
-      if (payload.length > 0) stdin.write(payload);
+      // a slow reader pauses the WebSocket (and so kubectl) instead of buffering without bound
+      if (payload.length > 0 && !stdin.write(payload)) {
+        ws.pause();
+        stdin.once('drain', () => ws.resume());
+      }
     } else if (channel === RESIZE) {
       try {
         const size = JSON.parse(payload.toString()) as { Width?: number; Height?: number };
@@ -70,6 +74,7 @@ export function webSocketSession(ws: WebSocket, options: RemoteCommandOptions): 
       if (ws.readyState !== ws.OPEN) return;
       const status = Buffer.from(JSON.stringify(outcomeStatus(outcome)));
       await new Promise<void>((resolve) => ws.send(Buffer.concat([Buffer.from([ERROR]), status]), { binary: true }, () => resolve()));
+      ws.resume(); // a stdin nobody reads any more must not hold up the close handshake
       ws.close(1000);
     },
   };
