@@ -52,8 +52,29 @@ export class PodWorker {
       if (hasInit) s.record.state = { waiting: { reason: 'PodInitializing' } };
       return s;
     });
+    this.adoptPreviousRun(pod);
     this.startTime = pod.status?.startTime ? Date.parse(pod.status.startTime) : ctx.clock.now();
     this.frozen = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  }
+
+  /**
+   * A pod this node ran before the agent restarted: its processes are gone (they die with the agent),
+   * so each container that had started counts as exited — `Unknown`/255 as kubelet reports containers
+   * lost in a node reboot — and is restarted per restartPolicy with restartCount + 1.
+   */
+  private adoptPreviousRun(pod: Pod): void {
+    const now = this.ctx.clock.now();
+    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    for (const slot of [...this.initSlots, ...this.slots]) {
+      const st = statuses.find((s) => s.name === slot.name && !!s.containerID === true);
+      if (!st || (slot.init && !(pod.status?.initContainerStatuses ?? []).includes(st))) continue;
+      const done = st.state?.terminated;
+      const terminated = done ?? { exitCode: 255, reason: 'Unknown', startedAt: st.state?.running?.startedAt, finishedAt: rfc3339(now), containerID: st.containerID };
+      slot.everStarted = true;
+      slot.record = { ...slot.record, containerID: st.containerID, imageID: st.imageID ?? '', restartCount: st.restartCount ?? 0, lastState: st.lastState ?? {}, state: { terminated } };
+      const finishedAt = terminated.finishedAt ? Date.parse(terminated.finishedAt) : now;
+      slot.lastExit = { exitCode: terminated.exitCode, signal: null, reason: terminated.exitCode === 0 ? 'Completed' : 'Error', startedAt: finishedAt, finishedAt };
+    }
   }
 
   get key(): string {
