@@ -73,3 +73,11 @@ export function findResource(group: string, version: string, resource: string): 
 export function findKind(gvk: GroupVersionKind): ResourceInfo | undefined {
   return resources.find((x) => x.group === gvk.group && x.version === gvk.version && x.kind === gvk.kind);
 }
+
+/**
+ * Kinds Kubernetes itself would serve as CustomResourceDefinitions (MetalLB's): they take no
+ * strategic merge patch, and their OpenAPI says so, so kubectl falls back to merge patches.
+ */
+export function isCustomResource(info: { group: string }): boolean {
+  return info.group === 'metallb.io';
+}

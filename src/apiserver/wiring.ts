@@ -6,9 +6,9 @@ import { poolsOverlap, type IPAddressPool } from '../api/kinds/ipaddresspool.js'
 import { isEverything, matches, parseLabelSelector } from '../api/labels.js';
 import { applyJsonPatch } from '../api/patch/json-patch.js';
 import { applyMergePatch } from '../api/patch/merge-patch.js';
-import { hasStrategicMergeSchema } from '../api/patch/patch-meta.js';
 import { applyStrategicMergePatch } from '../api/patch/strategic-merge-patch.js';
 import { printerFor, toTable } from '../api/printers/index.js';
+import { isCustomResource } from '../api/resources.js';
 import { badRequest, StatusError } from '../api/status.js';
 import type { ResourceStrategy } from '../api/strategy.js';
 import { apiVersionOf, type KubeObject } from '../api/types.js';
@@ -22,7 +22,7 @@ import * as discovery from './discovery.js';
 import type { ApiFunctions } from './handlers/context.js';
 import type { DiscoveryDocuments } from './non-resource.js';
 import * as openapi from './openapi/index.js';
-import { unknownFields } from './openapi/strict.js';
+import { pruneUnknownFields, unknownFields } from './openapi/strict.js';
 import type { ResourceHooks } from './registry/hooks.js';
 
 export interface ApiWiringOptions {
@@ -67,7 +67,7 @@ export function createApiWiring(opts: ApiWiringOptions): ApiWiring {
     applyPatch(info, type, current, patch) {
       if (type === 'json') return applyJsonPatch<KubeObject>(current, patch);
       if (type === 'merge') return applyMergePatch<KubeObject>(current, patch);
-      if (!hasStrategicMergeSchema(info))
+      if (isCustomResource(info))
         throw new StatusError({ reason: 'UnsupportedMediaType', code: 415, message: 'strategic merge patch format is not supported' });
       return applyStrategicMergePatch<KubeObject>(current, patch, info);
     },
@@ -77,7 +77,7 @@ export function createApiWiring(opts: ApiWiringOptions): ApiWiring {
     recordManager(info, old, next, o) {
       return updateManagedFields({ old, new: next, kind: info, apiVersion: apiVersionOf(info), manager: o.manager, subresource: o.subresource, time: rfc3339(o.now) });
     },
-    unknownFields: (info, obj) => unknownFields(obj, info),
+    unknownFields: (info, obj, prune) => (prune ? pruneUnknownFields(obj, info) : unknownFields(obj, info)),
   };
   const docs: DiscoveryDocuments = {
     aggregated: (core) => discovery.aggregatedDiscovery(core),

@@ -20,8 +20,8 @@ export interface ApiFunctions {
   serverSideApply(info: ResourceInfo, live: KubeObject | undefined, applied: KubeObject, opts: { manager: string; force: boolean; now: number }): KubeObject;
   /** The object with an Update entry in managedFields for a non-apply write. */
   recordManager(info: ResourceInfo, old: KubeObject | undefined, next: KubeObject, opts: { manager: string; now: number; subresource?: string }): KubeObject;
-  /** Paths of fields the schema does not know (for fieldValidation). */
-  unknownFields(info: ResourceInfo, obj: unknown): string[];
+  /** Paths of fields the schema does not know (for fieldValidation); with prune, also removes them. */
+  unknownFields(info: ResourceInfo, obj: unknown, prune?: boolean): string[];
 }
 
 export interface HandlerContext {

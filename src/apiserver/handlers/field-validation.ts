@@ -16,13 +16,16 @@ export function fieldValidationOf(q: URLSearchParams): FieldValidation {
 }
 
 /**
- * Unknown fields: under Strict a 400 decoding error (create/update) or a 422 naming the patch,
- * under Warn one Warning header each.
+ * Unknown fields: under Strict a 400 decoding error (create/update) or a 422 naming the patch;
+ * otherwise they are dropped, with one Warning header each under Warn.
  */
 export function checkUnknownFields(ctx: HandlerContext, res: ServerResponse, info: ResourceInfo, obj: unknown, mode: FieldValidation, patchText?: string): void {
-  if (mode === 'Ignore') return;
-  const unknown = ctx.fns.unknownFields(info, obj);
-  if (!unknown.length) return;
-  if (mode === 'Strict') throw patchText !== undefined ? strictPatchError(patchText, unknown) : strictBodyError(info, unknown);
-  for (const w of strictWarnings(unknown)) addWarning(res, w);
+  if (mode === 'Strict') {
+    const unknown = ctx.fns.unknownFields(info, obj);
+    if (unknown.length) throw patchText !== undefined ? strictPatchError(patchText, unknown) : strictBodyError(info, unknown);
+    return;
+  }
+  // Warn and Ignore decode as Go does: unknown fields are dropped, not stored
+  const dropped = ctx.fns.unknownFields(info, obj, true);
+  if (mode === 'Warn') for (const w of strictWarnings(dropped)) addWarning(res, w);
 }

@@ -4,7 +4,7 @@
  * operation of each kind: its `x-kubernetes-group-version-kind` and a `fieldValidation` parameter make it
  * send `?fieldValidation=Strict` and leave validation to the server.
  */
-import type { ResourceInfo } from '../../api/resources.js';
+import { isCustomResource, type ResourceInfo } from '../../api/resources.js';
 import type { GroupVersionKind } from '../../api/types.js';
 import { definitionFor, REF_PREFIX } from './schemas.js';
 
@@ -54,12 +54,12 @@ const unauthorized = { description: 'Unauthorized' };
 function body(def: string): Json {
   return { content: { '*/*': { schema: ref(def) } }, required: true };
 }
-const patchBody = {
-  content: Object.fromEntries(
-    ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((m) => [m, { schema: ref(`${META}.Patch`) }]),
-  ),
-  required: true,
-};
+/** Custom resources (MetalLB's kinds) take no strategic merge patch, and say so as CRDs do. */
+function patchBody(gvk: GroupVersionKind): Json {
+  const types = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json'];
+  if (!isCustomResource(gvk)) types.push('application/strategic-merge-patch+json');
+  return { content: Object.fromEntries(types.map((m) => [m, { schema: ref(`${META}.Patch`) }])), required: true };
+}
 
 /** `networking.k8s.io`, v1 → NetworkingV1; core → CoreV1 (kube's operationId prefixes). */
 export function groupVersionTag(group: string, version: string): string {
@@ -138,7 +138,7 @@ function itemPaths(o: { gvk: GroupVersionKind; def: string; tag: string; K: stri
     patch: op('patch', `patch${tag}${K}`, gvk, tag, {
       description: `partially update the specified ${what}`,
       parameters: p('dryRun', 'fieldManager', 'fieldValidation', 'force'),
-      requestBody: patchBody,
+      requestBody: patchBody(gvk),
       responses: { '200': response('OK', def), '201': response('Created', def), '401': unauthorized },
     }),
   };

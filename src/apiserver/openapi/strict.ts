@@ -15,7 +15,19 @@ export function unknownFields(obj: unknown, gvk: GroupVersionKind): string[] {
   const def = definitionFor(gvk);
   if (!def) return [];
   const out: string[] = [];
-  walk(obj, schemas()[def]!, '', out);
+  walk(obj, schemas()[def]!, '', out, false);
+  return out;
+}
+
+/**
+ * Removes the fields the schema does not declare (what decoding into Go types does under
+ * fieldValidation Warn/Ignore) and returns their paths.
+ */
+export function pruneUnknownFields(obj: unknown, gvk: GroupVersionKind): string[] {
+  const def = definitionFor(gvk);
+  if (!def) return [];
+  const out: string[] = [];
+  walk(obj, schemas()[def]!, '', out, true);
   return out;
 }
 
@@ -23,12 +35,12 @@ function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
-function walk(value: unknown, schemaIn: SchemaObject, path: string, out: string[]): void {
+function walk(value: unknown, schemaIn: SchemaObject, path: string, out: string[], prune: boolean): void {
   if (value === null || typeof value !== 'object') return;
   const schema = resolve(schemaIn);
   if (schema['x-kubernetes-preserve-unknown-fields']) return;
   if (Array.isArray(value)) {
-    if (schema.items) value.forEach((v, i) => walk(v, schema.items!, `${path}[${i}]`, out));
+    if (schema.items) value.forEach((v, i) => walk(v, schema.items!, `${path}[${i}]`, out, prune));
     return;
   }
   const props = schema.properties;
@@ -37,8 +49,10 @@ function walk(value: unknown, schemaIn: SchemaObject, path: string, out: string[
   if (!props && !extra) return;
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     const sub = props?.[key] ?? extra;
-    if (!sub) out.push(join(path, key));
-    else walk(v, sub, join(path, key), out);
+    if (!sub) {
+      out.push(join(path, key));
+      if (prune) delete (value as Record<string, unknown>)[key];
+    } else walk(v, sub, join(path, key), out, prune);
   }
 }
 

@@ -103,3 +103,12 @@ export function sameObject(a: KubeObject, b: KubeObject): boolean {
   const strip = (o: KubeObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
   return strip(a) === strip(b);
 }
+
+/** Go's `omitempty`: empty metadata maps and lists are not serialised, so they are not stored either. */
+export function dropEmptyMetadata(obj: KubeObject): void {
+  const md = obj.metadata as Record<string, unknown>;
+  for (const key of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields']) {
+    const v = md[key];
+    if (v === null || (Array.isArray(v) && v.length === 0) || (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0)) delete md[key];
+  }
+}

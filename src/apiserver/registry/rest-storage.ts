@@ -8,7 +8,7 @@ import { decodeObject, encodeObject } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { ResourceHooks } from './hooks.js';
 import { listPrefix, objectKey } from './keys.js';
-import { generateName, prepareForCreate, prepareForUpdate, sameObject } from './prepare.js';
+import { dropEmptyMetadata, generateName, prepareForCreate, prepareForUpdate, sameObject } from './prepare.js';
 
 export interface RestStorageOptions {
   info: ResourceInfo;
@@ -145,6 +145,7 @@ export class RestStorage {
     prepareForCreate(this.info, obj, this.clock.now());
     this.strategy.applyDefaults?.(obj);
     if (opts.finalize) obj = opts.finalize(obj, undefined);
+    dropEmptyMetadata(obj);
     this.validate(obj);
     const name = obj.metadata.name!;
     await this.checkNamespace(obj.metadata.namespace, name);
@@ -210,6 +211,7 @@ export class RestStorage {
     let next = prepareForUpdate(this.info, input, current, { subresource: opts.subresource, deleting: opts.deleting });
     if (opts.subresource !== 'status') this.strategy.applyDefaults?.(next);
     if (opts.finalize) next = opts.finalize(next, current);
+    dropEmptyMetadata(next);
     if (!opts.skipValidation) this.validate(next, current);
     if (sameObject(next, current)) return current;
     await this.hooks.beforeUpdate?.(next, current, { dryRun: !!opts.dryRun });
