@@ -264,14 +264,17 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
   });
 
   it('a node whose lease stops is Unknown and tainted; its pods are evicted and replaced elsewhere', async () => {
-    await cluster.k('scale', 'deployment/web', '--replicas=3');
+    // a short grace period so the pod GC's force-deletion of pods stuck on the dead node comes soon
+    await cluster.k('patch', 'deployment/web', '-p', '{"spec":{"replicas":3,"template":{"spec":{"terminationGracePeriodSeconds":1}}}}');
+    await cluster.k('rollout', 'status', 'deployment/web', '--timeout=60s');
     await until('3 running', async () => (await deployPods()).filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp).length === 3);
     const onC = (await deployPods()).filter((p) => p.spec?.nodeName === 'node-c').map((p) => p.metadata.name!);
     assert.ok(onC.length > 0, 'a pod on node-c');
     kubelets.alive.delete('node-c');
-    const node = await until('node-c Unknown', async () => {
+    // conditions and taints are two writes, as in kube: wait for both
+    const node = await until('node-c Unknown and tainted', async () => {
       const n = await client.get<Node & KubeObject>(nodes, { name: 'node-c' });
-      return n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' && n;
+      return n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' && n.spec?.taints?.length && n;
     });
     const ready = node.status!.conditions!.find((c) => c.type === 'Ready')!;
     assert.deepEqual([ready.reason, ready.message], ['NodeStatusUnknown', 'Kubelet stopped posting node status.']);
@@ -280,6 +283,9 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
     await until('pods of node-c gone and replaced', async () => {
       const ps = await deployPods();
       return !ps.some((p) => onC.includes(p.metadata.name!)) && ps.filter((p) => p.status?.phase === 'Running').length === 3 && ps.every((p) => p.spec?.nodeName !== 'node-c');
+    }).catch(async (err: Error) => {
+      const ps = (await deployPods()).map((p) => `${p.metadata.name} ${p.spec?.nodeName} ${p.status?.phase} del=${p.metadata.deletionTimestamp ?? ''}`);
+      throw new Error(`${err.message}\n${ps.join('\n')}\n${cluster.logs.split('\n').filter((l) => /node-lifecycle|error/i.test(l)).slice(-20).join('\n')}`);
     });
   });
 });
