@@ -1,5 +1,17 @@
 // Benchmarks print figures measured side by side in one run; they are not tests.
+// `npm run bench` runs every area; `node --import tsx bench/run.ts AREA` runs one.
 import { benchApiServer } from './apiserver.js';
+import { benchIngress } from './ingress.js';
+import { benchServices } from './services.js';
 
+const areas: Record<string, () => Promise<void>> = { apiserver: benchApiServer, services: benchServices, ingress: benchIngress };
 const only = process.argv[2];
-if (!only || only === 'apiserver') await benchApiServer();
+if (only && !areas[only]) {
+  console.error(`unknown bench area ${only}; one of: ${Object.keys(areas).join(', ')}`);
+  process.exit(2);
+}
+for (const [name, fn] of Object.entries(areas)) {
+  if (only && only !== name) continue;
+  console.log(`\n=== bench ${name} ===`);
+  await fn();
+}
