@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestCluster } from '../support/cluster.js';
-import { dig, podProcesses, rdata } from '../support/net-tools.js';
+import { dig, freeOctet, podProcesses, rdata } from '../support/net-tools.js';
 import { waitFor } from '../support/ports.js';
 
 const seeds = resolve(import.meta.dirname, '..', 'fixtures', 'seeds');
-/** This file's own 127.O.0.0/16 (40-49). */
-const O = 40 + (process.pid % 10);
+/** This file's own 127.O.0.0/16 (40-49), one not in use by another run of it. */
+const O = await freeOctet(40, 49, 1);
 const clusterDNS = `127.${O}.2.10`;
 const fqdn = (name: string) => `${name}.svc.cluster.local.`;
 

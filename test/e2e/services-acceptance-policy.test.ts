@@ -8,11 +8,11 @@ import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { run, TestCluster } from '../support/cluster.js';
 import { parseTable } from '../support/kubectl.js';
-import { connectOutcome, curlHostnames, podProcesses, tally } from '../support/net-tools.js';
+import { connectOutcome, curlHostnames, freeOctet, podProcesses, tally } from '../support/net-tools.js';
 import { waitFor } from '../support/ports.js';
 
-/** This file's own 127.O.0.0/16 (30-39). */
-const O = 30 + (process.pid % 10);
+/** This file's own 127.O.0.0/16 (30-39), one not in use by another run of it. */
+const O = await freeOctet(30, 39, 2);
 const nodeIPs = [`127.${O}.0.1`, `127.${O}.0.2`];
 const nodes = [`acc-${O}`, `acc-${O}-2`];
 
