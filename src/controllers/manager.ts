@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { EventRecorder } from '../client/events.js';
 import type { InformerFactory } from '../client/informer-factory.js';
 import type { RestClient } from '../client/rest.js';
@@ -45,12 +46,18 @@ export async function runControllers(ctx: Omit<ControllerContext, 'recorder'>, d
     recorder: (component) => new EventRecorder({ client: ctx.client, component, clock: ctx.clock, log: ctx.log }),
   };
   const controllers = descriptors.map((d) => ({ name: d.name, runnable: d.init(full) }));
-  ctx.informers.start(signal);
-  await ctx.informers.waitForCacheSync(signal);
+  // One signal of our own for every controller: each listens for the abort (cache syncs, queues), and a
+  // dozen controllers on the caller's signal trip Node's MaxListenersExceededWarning.
+  const shared = new AbortController();
+  setMaxListeners(0, shared.signal);
+  if (signal.aborted) shared.abort();
+  else signal.addEventListener('abort', () => shared.abort(), { once: true });
+  ctx.informers.start(shared.signal);
+  await ctx.informers.waitForCacheSync(shared.signal);
   // wrapped: an async function returning a bare promise would wait for it
   const done = Promise.all(
     controllers.map(({ name, runnable }) =>
-      runnable.run(signal).catch((err: unknown) => ctx.log(`controller ${name} stopped with error: ${(err as Error).stack ?? String(err)}`)),
+      runnable.run(shared.signal).catch((err: unknown) => ctx.log(`controller ${name} stopped with error: ${(err as Error).stack ?? String(err)}`)),
     ),
   ).then(() => undefined);
   return { done };
