@@ -247,6 +247,19 @@ describe('reaching in: Ingress and port-forward with real pods, kubectl and curl
       });
     }
 
+    it('carries 30 concurrent connections, each its own stream pair', async () => {
+      const ip = nextAddress();
+      const port = await freePort(ip);
+      const pf = await startPortForward(cluster, ['--address', ip, 'svc/alpha', `${port}:80`]);
+      try {
+        const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => curl([`http://${ip}:${port}/concurrent/${i}`])));
+        answers.forEach((a, i) => assert.equal(echoAnswer(a).path, `/concurrent/${i}`));
+        assert.equal(pf.exitCode, null, 'kubectl is still forwarding');
+      } finally {
+        await pf.stop();
+      }
+    });
+
     it('forwards several ports in one port-forward', async () => {
       const ip = nextAddress();
       const [p1, p2] = [await freePort(ip), await freePort(ip)];
