@@ -74,7 +74,7 @@ describe('@kubernetes/client-node against skiff', () => {
       body: { metadata: { name: 'np', labels: { app: 'np' } }, spec: { type: 'NodePort', selector: { app: 'np' }, ports: [{ port: 80, targetPort: 8080 }] } },
     });
     const ip = svc.spec?.clusterIP ?? '';
-    assert.ok(inCidr(ip, '127.43.0.0/16'), `clusterIP ${ip}`);
+    assert.ok(inCidr(ip, cluster.serviceCIDR), `clusterIP ${ip}`);
     assert.deepEqual(svc.spec?.clusterIPs, [ip]);
     const port = svc.spec?.ports?.[0];
     assert.equal(port?.protocol, 'TCP');

@@ -68,7 +68,7 @@ describe('etcd datastore: seed manifests', () => {
     assert.equal(np.TYPE, 'NodePort');
     assert.equal(np['PORT(S)'], '80:30008/TCP');
     assert.equal(np['EXTERNAL-IP'], '<none>');
-    assert.ok(inCidr(np['CLUSTER-IP']!, '127.43.0.0/16'), np['CLUSTER-IP']);
+    assert.ok(inCidr(np['CLUSTER-IP']!, cluster.serviceCIDR), np['CLUSTER-IP']);
     const lb = rows.get('service-test')!;
     assert.equal(lb['EXTERNAL-IP'], '<pending>');
     assert.match(lb['PORT(S)']!, /^80:3\d{4}\/TCP$/);

@@ -10,7 +10,8 @@ import { inCidr, kindRef, lines, namespaceManifest, parseManifest, parseTable, t
 const seedDir = resolve(import.meta.dirname, '..', 'fixtures', 'seeds');
 const removedApi = '004-ingress-extensions-v1beta1.yaml';
 const seeds = readdirSync(seedDir).filter((f) => f.endsWith('.yaml') && f !== removedApi).sort();
-const SERVICE_CIDR = '127.43.0.0/16';
+/** The service range of the cluster under test (the harness gives each cluster its own). */
+let SERVICE_CIDR = '';
 const lastAppliedWarning = (resource: string, name: string): string =>
   `Warning: resource ${resource}/${name} is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.`;
 
@@ -37,6 +38,7 @@ describe('seed manifests through kubectl', () => {
   let cluster: TestCluster;
   before(async () => {
     cluster = await TestCluster.start(apiOnly());
+    SERVICE_CIDR = cluster.serviceCIDR;
     // Namespace for the IPAddressPool (applied as YAML→JSON; `kubectl create ns` is covered in api-verbs).
     const r = await cluster.kubectl(['apply', '-f', '-'], { input: namespaceManifest('metallb-system') });
     assert.equal(r.code, 0, r.stderr);
@@ -190,6 +192,7 @@ describe('kubectl get svc over the seed Services', () => {
   let cluster: TestCluster;
   before(async () => {
     cluster = await TestCluster.start(apiOnly());
+    SERVICE_CIDR = cluster.serviceCIDR;
     for (const f of ['000-clusterip.yaml', '000-loadbalancer.yaml', '000-nodeport.yaml', '001-clusterip.yaml', '001-loadbalancer.yaml', '001-nodeport.yaml', '002-headless.yaml', '004-service.yaml']) {
       await cluster.k('create', '-f', join(seedDir, f));
     }
@@ -230,7 +233,7 @@ describe('kubectl get svc over the seed Services', () => {
       assert.ok(!ips.has(row['CLUSTER-IP']!), `${name} CLUSTER-IP is unique`);
       ips.add(row['CLUSTER-IP']!);
     }
-    assert.equal(rows.get('kubernetes')!['CLUSTER-IP'], '127.43.0.1');
+    assert.equal(rows.get('kubernetes')!['CLUSTER-IP'], SERVICE_CIDR.replace(/\.0\/\d+$/, '.1'));
   });
 
   it('get all lists the Pods (Pending), Services and Deployments in sections', async () => {
@@ -245,7 +248,8 @@ describe('kubectl get svc over the seed Services', () => {
     ]);
     assert.match(out, /^pod\/pod-nginx\s+0\/1\s+Pending\s+0\s+\d+s$/m);
     assert.match(out, /^pod\/spring-boot-rest-pod-app\s+0\/1\s+Pending\s+0\s+\d+s$/m);
-    assert.match(out, /^service\/nginx-nodeport\s+NodePort\s+127\.43\.\d+\.\d+\s+<none>\s+80:30008\/TCP\s+\d+s$/m);
+    const np = /^service\/nginx-nodeport\s+NodePort\s+(\S+)\s+<none>\s+80:30008\/TCP\s+\d+s$/m.exec(out);
+    assert.ok(np && inCidr(np[1]!, SERVICE_CIDR), `nginx-nodeport row with a CLUSTER-IP in ${SERVICE_CIDR}:\n${out}`);
     assert.match(out, /^deployment\.apps\/cluster-nginx-deployment\s+0\/3\s+\d+\s+0\s+\d+s$/m);
   });
 

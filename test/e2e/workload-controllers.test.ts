@@ -274,7 +274,8 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
     // conditions and taints are two writes, as in kube: wait for both
     const node = await until('node-c Unknown and tainted', async () => {
       const n = await client.get<Node & KubeObject>(nodes, { name: 'node-c' });
-      return n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' && n.spec?.taints?.length && n;
+      const unknown = n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown';
+      return unknown && (n.spec?.taints?.length ?? 0) > 0 ? n : undefined;
     });
     const ready = node.status!.conditions!.find((c) => c.type === 'Ready')!;
     assert.deepEqual([ready.reason, ready.message], ['NodeStatusUnknown', 'Kubelet stopped posting node status.']);

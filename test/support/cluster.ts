@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { blockAddresses, claimAddressBlock, type AddressBlock } from './address-block.js';
 import { freePort, waitFor } from './ports.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -22,17 +23,18 @@ export interface ClusterOptions {
   dataDir?: string;
   /** In-process node agents (`--nodes`); 1 by default, 0 runs the control plane only (`--disable-agent`). */
   nodes?: number;
-  /** First node's IP; default a random 127.X.Y.1 so clusters side by side never share node addresses. */
+  /**
+   * First node's IP, `--cluster-cidr`, `--service-cidr` (in extraArgs) and `--lb-pool` (in extraArgs):
+   * whatever is not given comes from an address block the cluster claims for itself (address-block.ts),
+   * so clusters side by side never share an address.
+   */
   nodeIP?: string;
-  /** `--cluster-cidr`; default a random 127.X.0.0/16 so pod IPs of clusters side by side never collide. */
   clusterCIDR?: string;
 }
 
-function randomOctet(lo: number, hi: number, avoid: number[] = []): number {
-  for (;;) {
-    const n = lo + Math.floor(Math.random() * (hi - lo + 1));
-    if (!avoid.includes(n)) return n;
-  }
+function flagValue(args: string[] | undefined, flag: string): string | undefined {
+  const i = args?.indexOf(flag) ?? -1;
+  return i >= 0 ? args![i + 1] : undefined;
 }
 
 /** A real `skiff server` process on a free port with its own data dir, driven by the real kubectl. */
@@ -42,23 +44,33 @@ export class TestCluster {
   port = 0;
   readonly nodeIP: string;
   readonly clusterCIDR: string;
+  readonly serviceCIDR: string;
+  /** `--lb-pool` ('' when the test disabled the default pool). */
+  readonly lbPool: string;
   readonly kubeconfig: string;
   readonly home: string;
+  private readonly defaultArgs: string[] = [];
 
   private constructor(
     readonly dataDir: string,
     private readonly opts: ClusterOptions,
     private readonly ownsDataDir: boolean,
+    private readonly block: AddressBlock,
   ) {
     this.kubeconfig = join(dataDir, 'kubeconfig.yaml');
-    this.nodeIP = opts.nodeIP ?? `127.${randomOctet(50, 250, [42, 43, 44])}.${randomOctet(1, 250)}.1`;
-    this.clusterCIDR = opts.clusterCIDR ?? `127.${randomOctet(100, 199)}.0.0/16`;
+    const own = blockAddresses(block.octet);
+    this.nodeIP = opts.nodeIP ?? own.nodeIP;
+    this.clusterCIDR = opts.clusterCIDR ?? own.clusterCIDR;
+    this.serviceCIDR = flagValue(opts.extraArgs, '--service-cidr') ?? own.serviceCIDR;
+    this.lbPool = flagValue(opts.extraArgs, '--lb-pool') ?? own.lbPool;
+    if (!flagValue(opts.extraArgs, '--service-cidr')) this.defaultArgs.push('--service-cidr', this.serviceCIDR);
+    if (flagValue(opts.extraArgs, '--lb-pool') === undefined) this.defaultArgs.push('--lb-pool', this.lbPool);
     this.home = join(dataDir, 'home');
   }
 
   static async start(opts: ClusterOptions = {}): Promise<TestCluster> {
     const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'skiff-e2e-')));
-    const cluster = new TestCluster(dataDir, opts, !opts.dataDir);
+    const cluster = new TestCluster(dataDir, opts, !opts.dataDir, await claimAddressBlock());
     try {
       await cluster.boot();
     } catch (err) {
@@ -81,7 +93,7 @@ export class TestCluster {
     this.output = '';
     const args = [skiffBin, 'server', '--data-dir', this.dataDir, '--https-listen-port', String(this.port), '--write-kubeconfig', this.kubeconfig, '--debug'];
     if (this.opts.datastoreEndpoint) args.push('--datastore-endpoint', this.opts.datastoreEndpoint);
-    args.push('--node-ip', this.nodeIP, '--cluster-cidr', this.clusterCIDR);
+    args.push('--node-ip', this.nodeIP, '--cluster-cidr', this.clusterCIDR, ...this.defaultArgs);
     if (this.opts.nodes === 0) args.push('--disable-agent');
     else if (this.opts.nodes !== undefined) args.push('--nodes', String(this.opts.nodes));
     args.push(...(this.opts.extraArgs ?? []));
@@ -145,6 +157,7 @@ export class TestCluster {
   async destroy(): Promise<void> {
     await this.stop();
     if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
+    await this.block.release();
   }
 }
 

@@ -1,0 +1,63 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A /16 of loopback addresses (127.S.0.0/16) owned by one test cluster, so clusters run side by
+ * side — in one test run or in several — without sharing a node, service or pool address. Claims are
+ * directories under the temp dir holding the owner's PID; a claim whose owner died is taken over.
+ */
+export interface AddressBlock {
+  octet: number;
+  release(): Promise<void>;
+}
+
+const dir = join(tmpdir(), 'skiff-test-address-blocks');
+/** Second octets handed out here; tests that pick addresses by hand use octets outside this range. */
+export const blockRange = { first: 150, last: 249 };
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function tryClaim(octet: number): Promise<boolean> {
+  const path = join(dir, String(octet));
+  try {
+    await mkdir(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const owner = Number(await readFile(join(path, 'pid'), 'utf8').catch(() => '0'));
+    if (owner && alive(owner)) return false;
+    // the owner is gone (or never wrote its pid): take the block over
+    await writeFile(join(path, 'pid'), String(process.pid));
+    return Number(await readFile(join(path, 'pid'), 'utf8')) === process.pid;
+  }
+  await writeFile(join(path, 'pid'), String(process.pid));
+  return true;
+}
+
+export async function claimAddressBlock(): Promise<AddressBlock> {
+  await mkdir(dir, { recursive: true });
+  const size = blockRange.last - blockRange.first + 1;
+  const start = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) {
+    const octet = blockRange.first + ((start + i) % size);
+    if (await tryClaim(octet)) return { octet, release: () => rm(join(dir, String(octet)), { recursive: true, force: true }) };
+  }
+  throw new Error(`no free loopback address block in 127.${blockRange.first}-${blockRange.last}.0.0/16`);
+}
+
+/** The addresses a cluster in block 127.S.0.0/16 uses by default. */
+export function blockAddresses(octet: number): { nodeIP: string; clusterCIDR: string; serviceCIDR: string; lbPool: string } {
+  return {
+    nodeIP: `127.${octet}.0.1`,
+    lbPool: `127.${octet}.32.0/24`,
+    serviceCIDR: `127.${octet}.64.0/18`,
+    clusterCIDR: `127.${octet}.128.0/17`,
+  };
+}
