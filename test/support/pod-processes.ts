@@ -1,0 +1,56 @@
+// Finding a real pod's processes on this host, for tests that kill them or check that none remain.
+import { readdirSync, readFileSync } from 'node:fs';
+
+interface Proc {
+  pid: number;
+  sid: number;
+  zombie: boolean;
+}
+
+function readProc(pid: number): Proc | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state ppid pgrp session ... — comm may hold spaces and parens, so split after the last ')'
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pid, sid: Number(rest[3]), zombie: rest[0] === 'Z' || rest[0] === 'X' };
+  } catch {
+    return undefined;
+  }
+}
+
+function pids(): number[] {
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+}
+
+/**
+ * Live processes of one pod: every process of the sessions (a container is a session of its own) whose
+ * members carry `POD_IP=<ip>` in their environment or the pod's kubelet dir (`<ns>_<name>_<uid>`) in
+ * their command line. nginx overwrites its environment with its process title, hence the second rule.
+ */
+export function podProcesses(pod: { ip: string; uid: string }): number[] {
+  const env = `\0POD_IP=${pod.ip}\0`;
+  const sessions = new Set<number>();
+  const all = pids().map(readProc).filter((p): p is Proc => !!p && !p.zombie);
+  for (const p of all) {
+    try {
+      const cmdline = readFileSync(`/proc/${p.pid}/cmdline`, 'latin1');
+      if (cmdline.includes(`_${pod.uid}/`) || `\0${readFileSync(`/proc/${p.pid}/environ`, 'latin1')}`.includes(env)) sessions.add(p.sid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return all.filter((p) => sessions.has(p.sid)).map((p) => p.pid);
+}
+
+/** The container's main process: the leader of the session (the process skiff spawned, exec'd into nginx). */
+export function mainProcess(pod: { ip: string; uid: string }): number | undefined {
+  return podProcesses(pod).find((pid) => readProc(pid)?.sid === pid);
+}
+
+/** Those of `list` that still run (a zombie counts as gone: it has exited and only waits to be reaped). */
+export function stillRunning(list: number[]): number[] {
+  return list.filter((pid) => {
+    const p = readProc(pid);
+    return !!p && !p.zombie;
+  });
+}
