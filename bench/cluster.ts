@@ -82,9 +82,10 @@ export async function clusterIP(c: TestCluster, service: string, namespace = 'de
 }
 
 /** One HTTP GET on a fresh connection; resolves with the status code, or undefined when it failed. */
-export function probe(host: string, port: number, path = '/', timeoutMs = 2000): Promise<number | undefined> {
+export function probe(host: string, port: number, opts: { path?: string; timeoutMs?: number; hostHeader?: string } = {}): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = get({ host, port, path, agent: false, timeout: timeoutMs }, (res) => {
+    const headers = opts.hostHeader ? { host: opts.hostHeader } : {};
+    const req = get({ host, port, path: opts.path ?? '/', headers, agent: false, timeout: opts.timeoutMs ?? 2000 }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode));
       res.on('error', () => resolve(undefined));
@@ -94,7 +95,10 @@ export function probe(host: string, port: number, path = '/', timeoutMs = 2000):
   });
 }
 
-/** Waits until `host:port` answers HTTP at all (the proxy has synced the Service; nginx may say 404). */
-export async function waitServing(host: string, port: number, path = '/'): Promise<void> {
-  await waitFor(`http://${host}:${port}${path} to answer`, async () => ((await probe(host, port, path)) !== undefined ? true : undefined), 30_000, 100);
+/** Waits until `host:port` answers HTTP (the proxy has synced the Service); any status unless `status` is given. */
+export async function waitServing(host: string, port: number, opts: { hostHeader?: string; status?: number } = {}): Promise<void> {
+  await waitFor(`http://${host}:${port}/ to answer${opts.status ? ` ${opts.status}` : ''}`, async () => {
+    const code = await probe(host, port, { hostHeader: opts.hostHeader });
+    return code !== undefined && (!opts.status || code === opts.status) ? true : undefined;
+  }, 30_000, 100);
 }

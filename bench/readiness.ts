@@ -60,7 +60,7 @@ export async function benchReadyToTraffic(c: TestCluster, rounds: number): Promi
   const samples: number[] = [];
   for (let i = 0; i < rounds; i++) {
     await post(pod!.ip, pod!.port, '/control/fail-readiness');
-    await waitFor('flip to leave the Service', async () => ((await probe(vip, 80, '/', 500)) === undefined ? true : undefined), 30_000, 20);
+    await waitFor('flip to leave the Service', async () => ((await probe(vip, 80, { timeoutMs: 500 })) === undefined ? true : undefined), 30_000, 20);
     const stop = new AbortController();
     const watching = watchReady(c, token, 'app=flip', stop.signal);
     watching.catch(() => {});
@@ -70,7 +70,7 @@ export async function benchReadyToTraffic(c: TestCluster, rounds: number): Promi
     let reached = 0;
     const deadline = performance.now() + 30_000;
     while (performance.now() < deadline) {
-      if ((await probe(vip, 80, '/', 500)) === 200) {
+      if ((await probe(vip, 80, { timeoutMs: 500 })) === 200) {
         reached = performance.now();
         break;
       }

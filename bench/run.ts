@@ -1,10 +1,11 @@
 // Benchmarks print figures measured side by side in one run; they are not tests.
 // `npm run bench` runs every area; `node --import tsx bench/run.ts AREA` runs one.
 import { benchApiServer } from './apiserver.js';
+import { benchDatapath } from './datapath.js';
 import { benchIngress } from './ingress.js';
 import { benchServices } from './services.js';
 
-const areas: Record<string, () => Promise<void>> = { apiserver: benchApiServer, services: benchServices, ingress: benchIngress };
+const areas: Record<string, () => Promise<void>> = { apiserver: benchApiServer, services: benchServices, datapath: benchDatapath, ingress: benchIngress };
 const only = process.argv[2];
 if (only && !areas[only]) {
   console.error(`unknown bench area ${only}; one of: ${Object.keys(areas).join(', ')}`);

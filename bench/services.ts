@@ -36,7 +36,7 @@ async function startHaproxy(dir: string, frontends: Array<{ bind: string; server
   try {
     for (const f of frontends) {
       const [h, p] = f.bind.split(':');
-      await waitServing(h!, Number(p), '/ping');
+      await waitServing(h!, Number(p));
     }
   } catch (err) {
     await d.stop();
@@ -117,7 +117,7 @@ async function bulk(c: TestCluster, opts: { host: string; dir: string; haproxyBi
       },
     ]);
     const vip = await clusterIP(c, 'bulk');
-    await waitServing(vip, 80, '/ping');
+    await waitServing(vip, 80);
     console.log(`\n[services] bulk: one ${bulkMB} MB HTTP body, curl, median of 3`);
     const direct = await transfer(`http://${host}:${src.port}/`);
     console.log(`direct                                       ${direct.toFixed(0).padStart(7)} MB/s`);

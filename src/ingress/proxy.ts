@@ -4,7 +4,7 @@
  * through. Written on node:http/net directly: the routing, the error pages and the forwarded
  * headers are ours anyway, and an upgrade is a socket pipe.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -35,13 +35,28 @@ function clientIP(socket: { remoteAddress?: string }): string {
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
+// Request ids come from a pool filled 256 at a time: a randomBytes() call per request showed as ~4% of
+// the proxy's CPU under load.
+const idPool = Buffer.alloc(16 * 256);
+let idOffset = idPool.length;
+
+/** 16 random bytes in hex, like ingress-nginx's $req_id. */
+function requestID(): string {
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  idOffset += 16;
+  return idPool.toString('hex', idOffset - 16, idOffset);
+}
+
 /** The forwarded headers ingress-nginx sets (it replaces a client's X-Forwarded-For by default). */
 export function forwardedHeaders(req: IncomingMessage, scheme: Scheme): Record<string, string> {
   const host = req.headers.host ?? '';
   const portMatch = /:(\d+)$/.exec(host);
   const ip = clientIP(req.socket);
   return {
-    'x-request-id': req.headers['x-request-id'] as string | undefined ?? randomBytes(16).toString('hex'),
+    'x-request-id': req.headers['x-request-id'] as string | undefined ?? requestID(),
     'x-real-ip': ip,
     'x-forwarded-for': ip,
     'x-forwarded-host': host,
