@@ -16,6 +16,7 @@ import type { RestClient } from '../../client/rest.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { ImageCatalog } from '../images/catalog.js';
 import { RestartBackoff } from '../runtime/backoff.js';
+import { killLeftoverContainers } from '../runtime/leftovers.js';
 import type { PodRuntimeAccess, RunningContainer } from '../kubelet-server/types.js';
 import type { KubeletContext } from './context.js';
 import type { EnvSources } from './env.js';
@@ -88,6 +89,10 @@ export class Kubelet implements PodRuntimeAccess {
   }
 
   async start(): Promise<void> {
+    // Containers a previous run of this agent could not stop (it was killed) must not run beside the
+    // ones its pods get now (they would hold the same pod IP and ports).
+    const leftovers = killLeftoverContainers(this.ctx.podsDir);
+    if (leftovers.length > 0) this.opts.log(`killed ${leftovers.length} processes of containers left by a previous run`);
     this.pods.addEventHandler({
       onAdd: (pod) => this.podUpdated(pod),
       onUpdate: (_old, pod) => this.podUpdated(pod),
@@ -97,6 +102,21 @@ export class Kubelet implements PodRuntimeAccess {
     // Service links need the Services that exist at pod start: sync them before any pod starts.
     await this.services.waitForSync(this.abort.signal);
     await Promise.all([this.configMaps.waitForSync(this.abort.signal), this.secrets.waitForSync(this.abort.signal), this.pods.waitForSync(this.abort.signal)]);
+    this.removeOrphanedPodDirs();
+  }
+
+  /** Directories of pods deleted while this agent was down (kubelet's cleanupOrphanedPodDirs). */
+  private removeOrphanedPodDirs(): void {
+    let dirs: string[];
+    try {
+      dirs = fs.readdirSync(this.ctx.podsDir);
+    } catch {
+      return;
+    }
+    for (const d of dirs) {
+      const uid = d.slice(d.lastIndexOf('_') + 1);
+      if (!this.workers.has(uid)) fs.rmSync(path.join(this.ctx.podsDir, d), { recursive: true, force: true });
+    }
   }
 
   private podUpdated(pod: Pod): void {

@@ -12,6 +12,7 @@ import { rfc3339 } from '../../util/clock.js';
 import { containerArgv } from '../images/command.js';
 import { ContainerProcess, type ContainerExit } from '../runtime/process-runtime.js';
 import { backoffKey, doBackOff } from '../runtime/backoff.js';
+import { recordContainerProcess } from '../runtime/leftovers.js';
 import { ContainerSlot } from './container-slot.js';
 import { computePodStatus } from './status.js';
 import { containerEnv } from './env.js';
@@ -58,7 +59,8 @@ export class PodWorker {
   }
 
   /**
-   * A pod this node ran before the agent restarted: its processes are gone (they die with the agent),
+   * A pod this node ran before the agent restarted: its processes are gone (they die with the agent, or
+   * the next start kills what a killed agent left: runtime/leftovers.ts),
    * so each container that had started counts as exited — `Unknown`/255 as kubelet reports containers
    * lost in a node reboot — and is restarted per restartPolicy with restartCount + 1.
    */
@@ -214,6 +216,8 @@ export class PodWorker {
       return;
     }
     slot.proc = proc;
+    // So that an agent killed before stopping it finds and kills it when it starts again.
+    recordContainerProcess(containerDir, proc.pid!);
     this.event('Normal', 'Started', `Started container ${c.name}`);
     slot.record.state = { running: { startedAt: rfc3339(proc.startedAt!) } };
     const hasStartup = !!c.startupProbe && !slot.init;

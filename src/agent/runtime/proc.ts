@@ -7,6 +7,8 @@ export interface ProcStat {
   ppid: number;
   pgrp: number;
   session: number;
+  /** Start time in clock ticks since boot: with the PID, names one process across PID reuse. */
+  startTime: number;
 }
 
 /** Parses /proc/PID/stat; the command name may hold spaces and parentheses, so split after the last ")". */
@@ -19,7 +21,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
   }
   const close = text.lastIndexOf(')');
   const fields = text.slice(close + 2).split(' ');
-  return { pid, state: fields[0] ?? '?', ppid: Number(fields[1]), pgrp: Number(fields[2]), session: Number(fields[3]) };
+  return { pid, state: fields[0] ?? '?', ppid: Number(fields[1]), pgrp: Number(fields[2]), session: Number(fields[3]), startTime: Number(fields[19]) };
 }
 
 /** A process that still runs: present in /proc and not a zombie (PID 1 may reap orphans slowly). */
