@@ -4,7 +4,8 @@
  * goes NotReady after --node-monitor-grace-period (15 s: it must exceed the kubelets' 10 s lease renewal,
  * or live nodes flap NotReady between renewals, as in Kubernetes), its pods are evicted after the not-ready toleration and
  * the Deployment is whole again on the two remaining nodes. The agent, restarted, reports Ready again and
- * stops the containers it left running for pods that no longer exist.
+ * stops the containers it left running for pods that no longer exist. An agent stopped with SIGTERM stops
+ * its containers at once; its pods are recreated elsewhere the same way.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -123,5 +124,21 @@ describe('a lost node: NotReady, its pods recreated elsewhere (issue 3)', () => 
     const live = new Set((await webui()).flatMap((p) => podProcesses(p)));
     assert.deepEqual(stillRunning([...everyPid]).filter((pid) => !live.has(pid)), [], 'only processes of existing pods run');
     assert.equal(parseTable(await c.k('get', 'deploy', 'webui'))[0]?.READY, '3/3');
+  });
+
+  it('SIGTERM of the other agent: its containers stop at once, its node NotReady, its pod recreated elsewhere', async () => {
+    const onA = (await webui()).filter((p) => p.node === 'worker-a' && !p.terminating);
+    assert.ok(onA.length > 0, 'a replica on worker-a');
+    const pids = onA.flatMap((p) => podProcesses(p));
+    await agents[0]!.kill('SIGTERM');
+    assert.equal(agents[0]!.child!.exitCode, 0);
+    assert.deepEqual(stillRunning(pids), [], 'a stopped agent stops its containers');
+    await waitFor('worker-a NotReady', async () => (await nodeStatus('worker-a')) === 'NotReady' || undefined, 30_000);
+    const whole = await waitFor('3 Ready replicas off worker-a', async () => {
+      const live = (await webui()).filter((p) => !p.terminating);
+      return live.length === 3 && live.every((p) => p.ready && p.node !== 'worker-a') ? live : undefined;
+    }, 30_000);
+    whole.forEach((p) => podProcesses(p).forEach((pid) => everyPid.add(pid)));
+    assert.ok(!whole.some((p) => onA.some((a) => a.name === p.name)));
   });
 });
