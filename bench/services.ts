@@ -157,8 +157,9 @@ async function dns(c: TestCluster, dir: string): Promise<void> {
 }
 
 export async function benchServices(): Promise<void> {
-  if (!have('wrk', '[services] HTTP')) return;
+  const haveWrk = have('wrk', '[services] HTTP request rates');
   const haveHaproxy = have('haproxy', '[services] HAProxy comparison');
+  const haveCurl = have('curl', '[services] bulk');
   const { cluster: c, spare } = await startBenchCluster();
   const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-svc-'));
   let haproxy: Daemon | undefined;
@@ -173,11 +174,11 @@ export async function benchServices(): Promise<void> {
     const ha = { echo: `${spare(1)}:8080`, web: `${spare(1)}:8081`, bulk: `${spare(1)}:8082` };
     if (haveHaproxy) haproxy = await startHaproxy(dir, [{ bind: ha.echo, servers: echo }, { bind: ha.web, servers: web }]);
     console.log(`[services] 2 cores shared by wrk, skiff and the backends; ${echo.length} echo pods (Node), ${web.length} nginx pods`);
-    await httpRates('echo pods (skiff/echo, Node http)', { direct: `http://${echo[0]!.ip}:${echo[0]!.port}/`, clusterIP: `http://${echoVIP}/`, haproxy: haproxy && `http://${ha.echo}/` });
-    await httpRates('nginx pods (host nginx, 1 worker each)', { direct: `http://${web[0]!.ip}:${web[0]!.port}/`, clusterIP: `http://${webVIP}/`, haproxy: haproxy && `http://${ha.web}/` });
+    if (haveWrk) await httpRates('echo pods (skiff/echo, Node http)', { direct: `http://${echo[0]!.ip}:${echo[0]!.port}/`, clusterIP: `http://${echoVIP}/`, haproxy: haproxy && `http://${ha.echo}/` });
+    if (haveWrk) await httpRates('nginx pods (host nginx, 1 worker each)', { direct: `http://${web[0]!.ip}:${web[0]!.port}/`, clusterIP: `http://${webVIP}/`, haproxy: haproxy && `http://${ha.web}/` });
     await haproxy?.stop();
     haproxy = undefined;
-    await bulk(c, { host: spare(2), dir, haproxyBind: haveHaproxy ? ha.bulk : undefined });
+    if (haveCurl) await bulk(c, { host: spare(2), dir, haproxyBind: haveHaproxy ? ha.bulk : undefined });
     await dns(c, dir);
     console.log('\n[services] readiness to traffic');
     await benchReadyToTraffic(c, readyRounds);
