@@ -54,6 +54,14 @@ async function timed(fn: () => Promise<unknown>, n: number): Promise<number[]> {
 export async function benchApiServer(): Promise<void> {
   const cold = await timed(() => coldStart(), 5);
   console.log(`skiff server cold start to /readyz (fresh data dir): median ${fmt(median(cold))} (n=5, max ${fmt(Math.max(...cold))})`);
+  const kept = await mkdtemp(join(tmpdir(), 'skiff-bench-'));
+  try {
+    await coldStart(kept);
+    const warm = await timed(() => coldStart(kept), 5);
+    console.log(`skiff server restart to /readyz (existing data dir): median ${fmt(median(warm))} (n=5, max ${fmt(Math.max(...warm))})`);
+  } finally {
+    await rm(kept, { recursive: true, force: true });
+  }
   const cluster = await TestCluster.start();
   try {
     const baseline = await timed(() => run('kubectl', ['version', '--client', '-o', 'json']), 10);

@@ -55,7 +55,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     containerLog: (o: { namespace: string; pod: string; container: string; previous: boolean }) =>
       kubelet?.containerLog(o) ?? { code: 503, message: 'kubelet is starting' },
   };
-  const server = new KubeletServer({ nodeName: opts.nodeName, nodeIP: opts.nodeIP, port: opts.kubeletPort, token: opts.token, runtime, streams: opts.streams, log: opts.log });
+  const server = new KubeletServer({ nodeName: opts.nodeName, nodeIP: opts.nodeIP, port: opts.kubeletPort, token: opts.token, runtime, streams: opts.streams, log: opts.log, certDir: path.join(opts.dataDir, 'pki') });
   const kubeletPort = await server.listen();
   const node = new NodeAgent({
     client: opts.client,

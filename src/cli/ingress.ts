@@ -3,6 +3,7 @@ import { IngressController } from '../ingress/controller.js';
 import { fallbackCertificate, startListeners, type ListenOptions } from '../ingress/listeners.js';
 import { IngressProxy } from '../ingress/proxy.js';
 import { errorMessage } from '../util/errors.js';
+import { loadOrCreateKeyPair } from '../util/pki.js';
 
 export interface StartIngressOptions {
   client: RestClient;
@@ -10,6 +11,8 @@ export interface StartIngressOptions {
   listen: ListenOptions;
   /** The address Ingresses report before the LoadBalancer pool assigns one (default: listen.host). */
   nodeIP?: string;
+  /** Where the fallback certificate is kept across restarts. */
+  certDir?: string;
   log?: (message: string) => void;
 }
 
@@ -26,7 +29,8 @@ export async function startIngressController(opts: StartIngressOptions): Promise
   const log = opts.log ?? ((m: string) => console.error(m));
   let controller: IngressController | undefined;
   const proxy = new IngressProxy({ table: () => controller!.currentTable(), log });
-  const listeners = await startListeners({ listen: opts.listen, proxy, tls: () => controller!.currentTls(), fallback: await fallbackCertificate() });
+  const fallback = opts.certDir ? await loadOrCreateKeyPair({ dir: opts.certDir, name: 'ingress-fallback', create: fallbackCertificate }) : await fallbackCertificate();
+  const listeners = await startListeners({ listen: opts.listen, proxy, tls: () => controller!.currentTls(), fallback });
   controller = new IngressController({
     client: opts.client,
     listen: { host: listeners.host, httpPort: listeners.httpPort, httpsPort: listeners.httpsPort },

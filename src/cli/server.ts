@@ -140,7 +140,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   if (!disabled.has('traefik') && !disabled.has('ingress')) {
     const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-ingress-controller/v1.32.4' });
     // on the node address; the skiff-ingress EndpointSlice points there and the proxy carries LB-IP:80/443
-    ingress = await startIngressController({ client, listen: { host: opts.nodeIp ?? advertise }, log: (m) => log.info(m) });
+    ingress = await startIngressController({ client, listen: { host: opts.nodeIp ?? advertise }, certDir: join(dataDir, 'server', 'tls'), log: (m) => log.info(m) });
   }
   let dns: RunningClusterDNS | undefined;
   if (!(opts.disable ?? []).includes('coredns')) {

@@ -1,8 +1,20 @@
-import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+type X509 = typeof import('@peculiar/x509');
+let loaded: Promise<X509> | undefined;
+
+/** The certificate library costs ~150 ms of imports: loaded only when a certificate is really made. */
+function lib(): Promise<X509> {
+  loaded ??= (async () => {
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+    return x509;
+  })();
+  return loaded;
+}
 
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const tenYears = 10 * 365 * 24 * 3600 * 1000;
@@ -13,11 +25,13 @@ export interface KeyPairPem {
 }
 
 async function exportKeyPem(key: CryptoKey): Promise<string> {
+  const x509 = await lib();
   const der = await webcrypto.subtle.exportKey('pkcs8', key as unknown as webcrypto.CryptoKey);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
 async function importKeyPem(pem: string): Promise<CryptoKey> {
+  const x509 = await lib();
   const der = x509.PemConverter.decode(pem)[0]!;
   return (await webcrypto.subtle.importKey('pkcs8', der, alg, true, ['sign'])) as unknown as CryptoKey;
 }
@@ -28,6 +42,7 @@ function serial(): string {
 
 /** A self-signed ECDSA P-256 certificate authority. */
 export async function createCA(commonName: string, now = Date.now()): Promise<KeyPairPem> {
+  const x509 = await lib();
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -57,6 +72,7 @@ export interface ServingCertOptions {
 
 /** A leaf certificate signed by `ca`, with DNS and IP subject alternative names. */
 export async function createServingCert(opts: ServingCertOptions): Promise<KeyPairPem> {
+  const x509 = await lib();
   const now = opts.now ?? Date.now();
   const caCert = new x509.X509Certificate(opts.ca.certPem);
   const caKey = await importKeyPem(opts.ca.keyPem);
@@ -85,13 +101,20 @@ export async function createServingCert(opts: ServingCertOptions): Promise<KeyPa
   return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
 }
 
-/** The SAN entries of a PEM certificate, to decide whether a stored serving cert still fits. */
-export function certificateSANs(certPem: string): { dnsNames: string[]; ips: string[] } {
-  const cert = new x509.X509Certificate(certPem);
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  const items = san?.names.items ?? [];
-  return {
-    dnsNames: items.filter((n) => n.type === 'dns').map((n) => n.value),
-    ips: items.filter((n) => n.type === 'ip').map((n) => n.value),
-  };
+/**
+ * A certificate kept as `<dir>/<name>.crt` and `.key`: read when present, made (and written) once
+ * otherwise, so restarts never pay for making certificates.
+ */
+export async function loadOrCreateKeyPair(opts: { dir: string; name: string; create: () => Promise<KeyPairPem> }): Promise<KeyPairPem> {
+  const crt = join(opts.dir, `${opts.name}.crt`);
+  const key = join(opts.dir, `${opts.name}.key`);
+  try {
+    return { certPem: await readFile(crt, 'utf8'), keyPem: await readFile(key, 'utf8') };
+  } catch {
+    const pair = await opts.create();
+    await mkdir(opts.dir, { recursive: true, mode: 0o700 });
+    await writeFile(key, pair.keyPem, { mode: 0o600 });
+    await writeFile(crt, pair.certPem, { mode: 0o644 });
+    return pair;
+  }
 }

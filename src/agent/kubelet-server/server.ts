@@ -7,7 +7,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createCA, createServingCert } from '../../util/pki.js';
+import { createCA, createServingCert, loadOrCreateKeyPair, type KeyPairPem } from '../../util/pki.js';
 import { streamLog, type LogOptions } from './log-reader.js';
 import type { PodRuntimeAccess, StreamHandlers, StreamRequest } from './types.js';
 
@@ -24,6 +24,8 @@ export interface KubeletServerOptions {
   streams?: StreamHandlers;
   now?: () => number;
   log?: (message: string) => void;
+  /** Where the self-signed serving certificate is kept across restarts (made anew each start if absent). */
+  certDir?: string;
 }
 
 type Route = { kind: 'exec' | 'attach' | 'portForward' | 'containerLogs'; route: StreamRequest } | { kind: 'healthz' } | undefined;
@@ -47,9 +49,14 @@ export class KubeletServer {
   constructor(private readonly opts: KubeletServerOptions) {}
 
   async listen(): Promise<number> {
-    const ca = await createCA(`${this.opts.nodeName}-ca@${Math.floor(Date.now() / 1000)}`);
-    const cert = await createServingCert({ ca, commonName: `${this.opts.nodeName}@${Math.floor(Date.now() / 1000)}`, dnsNames: [this.opts.nodeName, 'localhost'], ips: [this.opts.nodeIP] });
-    const server = https.createServer({ cert: `${cert.certPem.trim()}\n${ca.certPem.trim()}\n`, key: cert.keyPem }, (req, res) => this.handle(req, res));
+    const create = async (): Promise<KeyPairPem> => {
+      const ca = await createCA(`${this.opts.nodeName}-ca@${Math.floor(Date.now() / 1000)}`);
+      const cert = await createServingCert({ ca, commonName: `${this.opts.nodeName}@${Math.floor(Date.now() / 1000)}`, dnsNames: [this.opts.nodeName, 'localhost'], ips: [this.opts.nodeIP] });
+      return { certPem: `${cert.certPem.trim()}\n${ca.certPem.trim()}\n`, keyPem: cert.keyPem };
+    };
+    // the API server does not verify kubelet certificates (kube-apiserver's default): SANs may go stale
+    const pair = this.opts.certDir ? await loadOrCreateKeyPair({ dir: this.opts.certDir, name: 'kubelet', create }) : await create();
+    const server = https.createServer({ cert: pair.certPem, key: pair.keyPem }, (req, res) => this.handle(req, res));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
