@@ -134,6 +134,8 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     caPem: creds.ca.certPem,
     log,
     settings: { clusterDns, serviceCIDR: opts.serviceCidr, clusterCIDR: opts.clusterCidr, nodeMonitorGracePeriodMs, podEvictionTimeoutMs: tolerationSeconds * 1000 },
+    // k3s' servicelb is the component that gives LoadBalancer Services their addresses
+    disabled: (opts.disable ?? []).includes('servicelb') ? ['loadbalancer'] : [],
   });
   let ingress: RunningIngress | undefined;
   const disabled = new Set(opts.disable ?? []);
