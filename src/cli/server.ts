@@ -12,7 +12,6 @@ import { loadOrCreateCredentials } from './credentials.js';
 import { openDatastore } from './datastore.js';
 import { defaultLBPool, ensureDefaultLBPool } from './lb-pool.js';
 import { defaultProxyScheduler, startProxy } from './proxy.js';
-import { RestClient as ProxyRestClient } from '../client/rest.js';
 import type { SchedulerName } from '../proxy/schedulers/index.js';
 import { hostname } from 'node:os';
 import { mergeIntoDefaultKubeconfig, writeKubeconfig } from './kubeconfig.js';
@@ -128,6 +127,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   await writeKubeconfig(join(dataDir, 'server', 'cred', 'admin.kubeconfig'), entry);
   await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: advertise, securePort: port });
   await ensureDefaultLBPool(api, opts.lbPool ?? defaultLBPool, (m) => log.info(m));
+  const disabled = new Set(opts.disable ?? []);
   const controllers = await startControllers({
     server,
     token: creds.token,
@@ -135,17 +135,16 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     log,
     settings: { clusterDns, serviceCIDR: opts.serviceCidr, clusterCIDR: opts.clusterCidr, nodeMonitorGracePeriodMs, podEvictionTimeoutMs: tolerationSeconds * 1000 },
     // k3s' servicelb is the component that gives LoadBalancer Services their addresses
-    disabled: (opts.disable ?? []).includes('servicelb') ? ['loadbalancer'] : [],
+    disabled: disabled.has('servicelb') ? ['loadbalancer'] : [],
   });
   let ingress: RunningIngress | undefined;
-  const disabled = new Set(opts.disable ?? []);
   if (!disabled.has('traefik') && !disabled.has('ingress')) {
     const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-ingress-controller/v1.32.4' });
     // on the node address; the skiff-ingress EndpointSlice points there and the proxy carries LB-IP:80/443
     ingress = await startIngressController({ client, listen: { host: opts.nodeIp ?? advertise }, certDir: join(dataDir, 'server', 'tls'), log: (m) => log.info(m) });
   }
   let dns: RunningClusterDNS | undefined;
-  if (!(opts.disable ?? []).includes('coredns')) {
+  if (!disabled.has('coredns')) {
     // served on the node address; the kube-dns EndpointSlice points there and the proxy carries clusterDNS:53
     const client = clusterDNSClient({ server, token: creds.token, caPem: creds.ca.certPem });
     const listen = { ip: opts.nodeIp ?? advertise, port: 0 };
@@ -156,12 +155,13 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   const agents = agentCount > 0
     ? await startNodeAgents({ server, token: creds.token, caPem: creds.ca.certPem, dataDir, nodes: agentCount, nodeName: opts.nodeName, nodeIP: opts.nodeIp, kubeletPort: opts.kubeletPort, clusterCidr: opts.clusterCidr, controlPlane: true, log })
     : undefined;
-  if (agents) (opts as { proxyNodes?: () => Array<{ name: string; ip: string }> }).proxyNodes = () => agents.agents.map((a) => ({ name: a.nodeName, ip: a.nodeIP }));
-  // One proxy per host process; until in-process agents supply their nodes, the server's own node.
-  const nodeOpts = opts as { nodeIp?: string; nodeName?: string; proxyNodes?: () => Array<{ name: string; ip: string }> };
+  // One proxy per host process: it serves the in-process nodes' IPs (or, with no agent, the server's own).
+  const proxyNodes = agents
+    ? () => agents.agents.map((a) => ({ name: a.nodeName, ip: a.nodeIP }))
+    : () => [{ name: opts.nodeName ?? hostname(), ip: opts.nodeIp ?? '127.0.0.1' }];
   const proxy = startProxy({
-    client: new ProxyRestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-proxy/v1.32.4' }),
-    nodes: nodeOpts.proxyNodes ?? (() => [{ name: nodeOpts.nodeName ?? hostname(), ip: nodeOpts.nodeIp ?? '127.0.0.1' }]),
+    client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-proxy/v1.32.4' }),
+    nodes: proxyNodes,
     scheduler: opts.proxyScheduler, ownsServiceIPs: true, log: (m) => log.debug(m),
   });
   api.setReady(true);
