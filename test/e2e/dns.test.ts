@@ -5,9 +5,6 @@ import { join, resolve } from 'node:path';
 import { run, TestCluster } from '../support/cluster.js';
 import { waitFor } from '../support/ports.js';
 
-const serviceCidr = '127.81.0.0/16';
-const clusterDNS = '127.81.0.10';
-const nodeIP = '127.82.0.1';
 const seeds = resolve(import.meta.dirname, '..', 'fixtures', 'seeds');
 
 interface DigResult {
@@ -43,15 +40,18 @@ const rdata = (rows: string[][]) => rows.map((f) => [f[3], ...f.slice(4)].join('
 describe('cluster DNS with the real kubectl and dig', () => {
   let cluster: TestCluster;
   let dns: { ip: string; port: number };
+  // The cluster takes its own address block; the fake endpoint and pod IPs are spare addresses of it.
+  let clusterDNS: string;
+  let ep: (host: number, subnet?: number) => string;
+  /** The a-b-c-d form of an endpoint's IP, as DNS names it. */
+  const dashed = (ip: string) => ip.replace(/\./g, '-');
 
   before(async () => {
     // no node agent: nothing but the test writes pod status (seed 002's pods are made Ready by hand)
-    cluster = await TestCluster.start({
-      nodes: 0,
-      nodeIP,
-      clusterCIDR: '127.80.0.0/16',
-      extraArgs: ['--service-cidr', serviceCidr, '--lb-pool', '127.83.0.0/24', '--disable', 'traefik'],
-    });
+    cluster = await TestCluster.start({ nodes: 0, extraArgs: ['--disable', 'traefik'] });
+    // --cluster-dns defaults to the 10th address of the service range
+    clusterDNS = cluster.serviceCIDR.replace(/\.0\/\d+$/, '.10');
+    ep = (host, subnet) => cluster.spare(host, subnet);
     const slice = await waitFor('the kube-dns EndpointSlice', async () => {
       const r = await cluster.kubectl(['get', 'endpointslice', '-n', 'kube-system', 'kube-dns-skiff', '-o', 'json']);
       return r.code === 0 ? (JSON.parse(r.stdout) as { endpoints: Array<{ addresses: string[] }>; ports: Array<{ name: string; port: number; protocol: string }> }) : undefined;
@@ -86,10 +86,10 @@ addressType: IPv4
 ports:
 - {name: pg, port: 5432, protocol: TCP}
 endpoints:
-- {addresses: [127.80.0.11], hostname: db-0, conditions: {ready: true}}
-- {addresses: [127.80.0.12], conditions: {ready: true}}
-- {addresses: [127.80.0.13], conditions: {ready: true}}
-- {addresses: [127.80.0.14], conditions: {ready: false}}
+- {addresses: [${ep(11)}], hostname: db-0, conditions: {ready: true}}
+- {addresses: [${ep(12)}], conditions: {ready: true}}
+- {addresses: [${ep(13)}], conditions: {ready: true}}
+- {addresses: [${ep(14)}], conditions: {ready: false}}
 ---
 apiVersion: v1
 kind: Service
@@ -118,7 +118,7 @@ spec:
     assert.deepEqual(svc.spec.ports.map((p) => `${p.name} ${p.port}/${p.protocol}`), ['dns 53/UDP', 'dns-tcp 53/TCP', 'metrics 9153/TCP']);
     assert.equal(svc.metadata.labels['k8s-app'], 'kube-dns');
     assert.equal(svc.metadata.labels['kubernetes.io/name'], 'CoreDNS');
-    assert.equal(dns.ip, nodeIP);
+    assert.equal(dns.ip, cluster.nodeIP);
   });
 
   it('answers the ClusterIP for svc.ns.svc.cluster.local (any case), authoritative, TTL 5', async () => {
@@ -138,10 +138,10 @@ spec:
       const d = await dig(dns, ['db.dnstest.svc.cluster.local', 'A']);
       return d.answer.length === 3 ? d : undefined;
     });
-    assert.deepEqual(rdata(r.answer), ['A 127.80.0.11', 'A 127.80.0.12', 'A 127.80.0.13']);
-    assert.deepEqual(rdata((await dig(dns, ['db-0.db.dnstest.svc.cluster.local'])).answer), ['A 127.80.0.11']);
-    assert.deepEqual(rdata((await dig(dns, ['127-80-0-12.db.dnstest.svc.cluster.local'])).answer), ['A 127.80.0.12']);
-    assert.equal((await dig(dns, ['127-80-0-14.db.dnstest.svc.cluster.local'])).status, 'NXDOMAIN');
+    assert.deepEqual(rdata(r.answer), [`A ${ep(11)}`, `A ${ep(12)}`, `A ${ep(13)}`]);
+    assert.deepEqual(rdata((await dig(dns, ['db-0.db.dnstest.svc.cluster.local'])).answer), [`A ${ep(11)}`]);
+    assert.deepEqual(rdata((await dig(dns, [`${dashed(ep(12))}.db.dnstest.svc.cluster.local`])).answer), [`A ${ep(12)}`]);
+    assert.equal((await dig(dns, [`${dashed(ep(14))}.db.dnstest.svc.cluster.local`])).status, 'NXDOMAIN');
   });
 
   it('answers SRV for a named port, for all ports, and per endpoint for a headless Service', async () => {
@@ -151,7 +151,7 @@ spec:
     const all = await dig(dns, ['web.dnstest.svc.cluster.local', 'SRV']);
     assert.deepEqual(rdata(all.answer), ['SRV 0 50 53 web.dnstest.svc.cluster.local.', 'SRV 0 50 80 web.dnstest.svc.cluster.local.']);
     const pg = await dig(dns, ['_pg._tcp.db.dnstest.svc.cluster.local', 'SRV']);
-    assert.deepEqual(rdata(pg.answer), ['SRV 0 33 5432 127-80-0-12.db.dnstest.svc.cluster.local.', 'SRV 0 33 5432 127-80-0-13.db.dnstest.svc.cluster.local.', 'SRV 0 33 5432 db-0.db.dnstest.svc.cluster.local.']);
+    assert.deepEqual(rdata(pg.answer), [`SRV 0 33 5432 ${dashed(ep(12))}.db.dnstest.svc.cluster.local.`, `SRV 0 33 5432 ${dashed(ep(13))}.db.dnstest.svc.cluster.local.`, 'SRV 0 33 5432 db-0.db.dnstest.svc.cluster.local.']);
     assert.equal((await dig(dns, ['_nope._tcp.web.dnstest.svc.cluster.local', 'SRV'])).status, 'NXDOMAIN');
   });
 
@@ -163,7 +163,7 @@ spec:
   it('answers PTR for a ClusterIP and for a headless endpoint', async () => {
     const ip = await webIP();
     assert.deepEqual(rdata((await dig(dns, ['-x', ip])).answer), ['PTR web.dnstest.svc.cluster.local.']);
-    assert.deepEqual(rdata((await dig(dns, ['-x', '127.80.0.11'])).answer), ['PTR db-0.db.dnstest.svc.cluster.local.']);
+    assert.deepEqual(rdata((await dig(dns, ['-x', ep(11)])).answer), ['PTR db-0.db.dnstest.svc.cluster.local.']);
   });
 
   it('answers NXDOMAIN with the SOA for an unknown name, NODATA for AAAA on an IPv4 Service', async () => {
@@ -184,7 +184,7 @@ spec:
     assert.deepEqual(rdata(tcp.answer), [`A ${await webIP()}`]);
     const txt = await dig(dns, ['dns-version.cluster.local', 'TXT']);
     assert.deepEqual(txt.answer.map((f) => [f[1], f[3], f[4]]), [['28800', 'TXT', '"1.1.0"']]);
-    assert.deepEqual(rdata((await dig(dns, ['127-80-0-99.dnstest.pod.cluster.local'])).answer), ['A 127.80.0.99']);
+    assert.deepEqual(rdata((await dig(dns, [`${dashed(ep(99))}.dnstest.pod.cluster.local`])).answer), [`A ${ep(99)}`]);
   });
 
   it('loads seed 002 (Deployment + headless Service): 3 A records once its pods are Ready', async () => {
@@ -193,7 +193,7 @@ spec:
       const names = (await cluster.k('get', 'pods', '-l', 'app=webui', '-o', 'name')).trim().split('\n').filter(Boolean);
       return names.length === 3 ? names : undefined;
     });
-    const ips = ['127.80.1.21', '127.80.1.22', '127.80.1.23'];
+    const ips = [ep(21, 1), ep(22, 1), ep(23, 1)];
     for (const [i, pod] of pods.entries()) {
       const status = { status: { phase: 'Running', podIP: ips[i], podIPs: [{ ip: ips[i] }], conditions: [{ type: 'Ready', status: 'True' }, { type: 'ContainersReady', status: 'True' }] } };
       await cluster.k('patch', pod, '--subresource=status', '--type=merge', '-p', JSON.stringify(status));
@@ -223,7 +223,7 @@ spec:
 
 describe('cluster DNS disabled', () => {
   it('--disable coredns runs no DNS server and creates no kube-dns Service', async () => {
-    const cluster = await TestCluster.start({ nodes: 0, extraArgs: ['--service-cidr', '127.84.0.0/16', '--lb-pool', '127.85.0.0/24', '--disable', 'coredns,traefik'] });
+    const cluster = await TestCluster.start({ nodes: 0, extraArgs: ['--disable', 'coredns,traefik'] });
     try {
       const r = await cluster.kubectl(['get', 'svc', '-n', 'kube-system', 'kube-dns']);
       assert.notEqual(r.code, 0);

@@ -10,13 +10,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
 import { run, TestCluster } from '../support/cluster.js';
+import { inCidr } from '../support/kubectl.js';
 import { waitFor } from '../support/ports.js';
 
-// Address ranges of this test's cluster, apart from the other e2e files'.
-const clusterCidr = '127.61.0.0/16';
-const serviceCidr = '127.62.0.0/16';
-const lbPool = '127.63.0.0/24';
-const podIP = { a: '127.61.200.2', b: '127.61.200.3' };
+// The cluster takes its own address block; the fake pods' IPs are spare addresses of it.
 const fakeNode = 'ingress-e2e-node';
 
 interface Backend {
@@ -83,6 +80,7 @@ describe('ingress controller with the real kubectl and curl', () => {
   let dir: string;
   const backends: Backend[] = [];
   let listen: { host: string; http: number; https: number };
+  let podIP: { a: string; b: string };
 
   const curl = async (args: string[]) => {
     const r = await run('curl', ['-sS', '--max-time', '10', '-o', '-', '-w', '\n%{http_code}', ...args]);
@@ -94,7 +92,8 @@ describe('ingress controller with the real kubectl and curl', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skiff-ingress-e2e-'));
-    cluster = await TestCluster.start({ clusterCIDR: clusterCidr, extraArgs: ['--service-cidr', serviceCidr, '--lb-pool', lbPool] });
+    cluster = await TestCluster.start();
+    podIP = { a: cluster.spare(2), b: cluster.spare(3) };
     backends.push(await startBackend('a', podIP.a), await startBackend('b', podIP.b));
     // The endpointslice controller leaves out pods whose Node does not exist, as Kubernetes does.
     await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: fakeNode } }) }).then((r) => assert.equal(r.code, 0, r.stderr));
@@ -199,7 +198,7 @@ describe('ingress controller with the real kubectl and curl', () => {
       const out = await cluster.k('get', 'svc', '-n', 'kube-system', 'skiff-ingress', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}');
       return out.trim() || undefined;
     });
-    assert.ok(ip.startsWith('127.63.0.'), ip);
+    assert.ok(inCidr(ip, cluster.lbPool), `${ip} from the pool ${cluster.lbPool}`);
     const r = await waitFor('the ingress through LB-IP:80', async () => {
       const x = await curl(['-H', 'Host: web.test', `http://${ip}/foo/lb`]).catch(() => undefined);
       return x?.status === 200 ? x : undefined;

@@ -12,12 +12,8 @@ import { inCidr, parseTable } from '../support/kubectl.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { curl, echoAnswer, startPortForward, stopAllPortForwards, type HttpAnswer } from '../support/portforward.js';
 
-// Address ranges of this test's cluster, apart from the other e2e files'.
-const nodeIP = '127.90.0.1';
-const clusterCIDR = '127.91.0.0/16';
-const serviceCIDR = '127.92.0.0/16';
-const lbPool = '127.93.0.0/24';
-const forwardNet = '127.94'; // kubectl port-forward --address 127.94.x.y
+// The cluster takes its own address block (address-block.ts); kubectl port-forward --address binds spare
+// addresses of that block, which the cluster itself never uses.
 const seed000 = resolve(import.meta.dirname, '..', 'fixtures', 'seeds', '000-nodeport.yaml');
 
 const apps = `
@@ -104,7 +100,7 @@ describe('reaching in: Ingress and port-forward with real pods, kubectl and curl
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skiff-reaching-in-'));
-    cluster = await TestCluster.start({ nodeIP, clusterCIDR, extraArgs: ['--service-cidr', serviceCIDR, '--lb-pool', lbPool] });
+    cluster = await TestCluster.start();
     await cluster.kubectl(['apply', '-f', '-'], { input: apps }).then((r) => assert.equal(r.code, 0, r.stderr));
     await cluster.k('apply', '-f', seed000);
     // A test CA signs the host's certificate (SAN secure.test), so curl verifies it with --cacert.
@@ -133,7 +129,7 @@ describe('reaching in: Ingress and port-forward with real pods, kubectl and curl
       assert.ok(row, 'the ingress is listed');
       assert.equal(row.CLASS, 'skiff');
       assert.equal(row.HOSTS, 'alpha.test,web.test,secure.test');
-      assert.ok(inCidr(row.ADDRESS!, lbPool), `ADDRESS ${row.ADDRESS} is from the pool`);
+      assert.ok(inCidr(row.ADDRESS!, cluster.lbPool), `ADDRESS ${row.ADDRESS} is from the pool`);
       assert.equal(row.PORTS, '80, 443');
       const svc = parseTable(await cluster.k('get', 'service', '-n', 'kube-system', 'skiff-ingress')).find((r) => r.NAME === 'skiff-ingress');
       assert.equal(svc?.['EXTERNAL-IP'], row.ADDRESS, 'the ADDRESS is the controller Service\'s LoadBalancer IP');
@@ -184,7 +180,7 @@ describe('reaching in: Ingress and port-forward with real pods, kubectl and curl
 
   describe('kubectl port-forward', () => {
     let next = 1;
-    const nextAddress = (): string => `${forwardNet}.0.${next++}`;
+    const nextAddress = (): string => cluster.spare(next++);
 
     for (const websockets of [true, false]) {
       const transport = websockets ? 'WebSocket' : 'SPDY';

@@ -7,25 +7,22 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestCluster } from '../support/cluster.js';
-import { dig, freeOctet, podProcesses, rdata } from '../support/net-tools.js';
+import { dig, podProcesses, rdata } from '../support/net-tools.js';
 import { waitFor } from '../support/ports.js';
 
 const seeds = resolve(import.meta.dirname, '..', 'fixtures', 'seeds');
-/** This file's own 127.O.0.0/16 (40-49), one not in use by another run of it. */
-const O = await freeOctet(40, 49, 1);
-const clusterDNS = `127.${O}.2.10`;
 const fqdn = (name: string) => `${name}.svc.cluster.local.`;
 
 describe('cluster DNS behind the kube-dns Service, queried with dig (real pods)', () => {
   let c: TestCluster;
   let echoIP: string;
   let webuiIPs: string[];
+  /** --cluster-dns: by default the 10th address of the cluster's own service range (address-block.ts). */
+  let clusterDNS: string;
 
   before(async () => {
-    c = await TestCluster.start({
-      nodes: 1, nodeIP: `127.${O}.0.1`, clusterCIDR: `127.${O}.128.0/17`,
-      extraArgs: ['--service-cidr', `127.${O}.2.0/24`, '--lb-pool', `127.${O}.3.0/28`, '--disable', 'traefik'],
-    });
+    c = await TestCluster.start({ nodes: 1, extraArgs: ['--disable', 'traefik'] });
+    clusterDNS = c.serviceCIDR.replace(/\.0\/\d+$/, '.10');
     assert.equal((await c.k('get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}')).trim(), clusterDNS);
     await c.k('apply', '-f', resolve(seeds, '002-deployment.yaml'), '-f', resolve(seeds, '002-headless.yaml'));
     await c.k('create', 'namespace', 'dnsacc');
@@ -65,7 +62,7 @@ spec: {type: ExternalName, externalName: echo.dnsacc.svc.cluster.local}
   });
   after(async () => {
     await c?.destroy();
-    assert.deepEqual(podProcesses(`127.${O}.`), [], 'no pod process outlives the cluster');
+    if (c) assert.deepEqual(podProcesses(`127.${c.octet}.`), [], 'no pod process outlives the cluster');
   });
 
   it('A: svc.ns.svc.cluster.local is the ClusterIP (authoritative, TTL 5), over UDP and TCP', async () => {

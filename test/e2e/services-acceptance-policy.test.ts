@@ -8,13 +8,10 @@ import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { run, TestCluster } from '../support/cluster.js';
 import { parseTable } from '../support/kubectl.js';
-import { connectOutcome, curlHostnames, freeOctet, podProcesses, tally } from '../support/net-tools.js';
+import { connectOutcome, curlHostnames, podProcesses, tally } from '../support/net-tools.js';
 import { waitFor } from '../support/ports.js';
 
-/** This file's own 127.O.0.0/16 (30-39), one not in use by another run of it. */
-const O = await freeOctet(30, 39, 2);
-const nodeIPs = [`127.${O}.0.1`, `127.${O}.0.2`];
-const nodes = [`acc-${O}`, `acc-${O}-2`];
+const nodes = [`acc-${process.pid}`, `acc-${process.pid}-2`];
 
 /** An echo pod placed on a node, with HTTP on 8080 and UDP echo on 9999. */
 const echoPod = (name: string, app: string, node: string) => `
@@ -45,6 +42,8 @@ function udpExchange(host: string, port: number, payload: string): Promise<strin
 
 describe('proxy scheduling and traffic policies with real pods (2 nodes, --proxy-scheduler rr)', () => {
   let c: TestCluster;
+  /** The nodes' IPs, 127.S.0.1 and .2 of the cluster's own address block (address-block.ts). */
+  let nodeIPs: string[];
   const apply = async (text: string) => c.kubectl(['apply', '-f', '-'], { input: text }).then((r) => assert.equal(r.code, 0, r.stderr));
   const jsonpath = async (kind: string, name: string, path: string) => (await c.k('get', kind, name, '-o', `jsonpath={${path}}`)).trim();
   const readyCount = async (svc: string): Promise<number> => {
@@ -54,9 +53,10 @@ describe('proxy scheduling and traffic policies with real pods (2 nodes, --proxy
 
   before(async () => {
     c = await TestCluster.start({
-      nodes: 2, nodeIP: nodeIPs[0], clusterCIDR: `127.${O}.128.0/17`,
-      extraArgs: ['--node-name', nodes[0]!, '--service-cidr', `127.${O}.2.0/24`, '--lb-pool', `127.${O}.3.0/28`, '--proxy-scheduler', 'rr', '--disable', 'traefik', '--disable', 'coredns'],
+      nodes: 2,
+      extraArgs: ['--node-name', nodes[0]!, '--proxy-scheduler', 'rr', '--disable', 'traefik', '--disable', 'coredns'],
     });
+    nodeIPs = [c.nodeIP, c.nodeIP.replace(/\.1$/, '.2')];
     await waitFor('2 Ready nodes', async () => {
       const rows = parseTable(await c.k('get', 'nodes', '-o', 'wide'));
       return rows.filter((r) => r.STATUS === 'Ready').map((r) => `${r.NAME} ${r['INTERNAL-IP']}`).sort().join(',') === `${nodes[0]} ${nodeIPs[0]},${nodes[1]} ${nodeIPs[1]}` || undefined;
@@ -64,7 +64,7 @@ describe('proxy scheduling and traffic policies with real pods (2 nodes, --proxy
   });
   after(async () => {
     await c?.destroy();
-    assert.deepEqual(podProcesses(`127.${O}.`), [], 'no pod process outlives the cluster');
+    if (c) assert.deepEqual(podProcesses(`127.${c.octet}.`), [], 'no pod process outlives the cluster');
   });
 
   it('rr: 300 requests over 3 echo replicas land exactly 100/100/100, in turn', async () => {

@@ -10,14 +10,10 @@ import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { run, TestCluster } from '../support/cluster.js';
 import { inCidr, parseTable } from '../support/kubectl.js';
-import { connectOutcome, curl, curlEcho, curlHostnames, freeOctet, podProcesses, tally } from '../support/net-tools.js';
+import { connectOutcome, curl, curlEcho, curlHostnames, podProcesses, tally } from '../support/net-tools.js';
 import { waitFor } from '../support/ports.js';
 
 const seeds = resolve(import.meta.dirname, '..', 'fixtures', 'seeds');
-/** This file's own 127.O.0.0/16 (20-29; the sibling acceptance files take 30-39 and 40-49), one not in use by another run of it. */
-const O = await freeOctet(20, 29, 3);
-const nodeIPs = [1, 2, 3].map((n) => `127.${O}.0.${n}`);
-const lbPool = `127.${O}.3.0/28`;
 /**
  * One sync of the proxy is 100ms (kube-proxy's min-sync-period); what the test observes adds a kubectl
  * poll of the EndpointSlice and a batch of curl requests, each well under this bound.
@@ -47,6 +43,10 @@ spec:
 
 describe('Services carry real traffic to real pods (3 nodes)', () => {
   let c: TestCluster;
+  // The cluster's own address block (address-block.ts): its nodes take 127.S.0.1-3; externalIPs and
+  // client addresses are spare addresses of the block.
+  let nodeIPs: string[];
+  let lbPool: string;
   const echoIPs = new Map<string, string>(); // pod name → pod IP
 
   const apply = async (text: string) => c.kubectl(['apply', '-f', '-'], { input: text }).then((r) => assert.equal(r.code, 0, r.stderr));
@@ -63,15 +63,14 @@ describe('Services carry real traffic to real pods (3 nodes)', () => {
   };
 
   before(async () => {
-    c = await TestCluster.start({
-      nodes: 3, nodeIP: nodeIPs[0], clusterCIDR: `127.${O}.128.0/17`,
-      extraArgs: ['--service-cidr', `127.${O}.2.0/24`, '--lb-pool', lbPool, '--disable', 'traefik'],
-    });
+    c = await TestCluster.start({ nodes: 3, extraArgs: ['--disable', 'traefik'] });
+    nodeIPs = [1, 2, 3].map((n) => c.nodeIP.replace(/\.1$/, `.${n}`));
+    lbPool = c.lbPool;
     await waitFor('3 Ready nodes', async () => parseTable(await c.k('get', 'nodes')).filter((r) => r.STATUS === 'Ready').length === 3 || undefined);
   });
   after(async () => {
     await c?.destroy();
-    assert.deepEqual(podProcesses(`127.${O}.`), [], 'no pod process outlives the cluster');
+    if (c) assert.deepEqual(podProcesses(`127.${c.octet}.`), [], 'no pod process outlives the cluster');
   });
 
   it("seed 000: curl NODE_IP:30008 reaches the nginx pod from every node's IP", async () => {
@@ -86,9 +85,9 @@ describe('Services carry real traffic to real pods (3 nodes)', () => {
 
   it("seed 001: ClusterIP, NodePort and LoadBalancer Services (externalIPs in the test's range) answer with the echo app's JSON", async () => {
     await c.k('apply', '-f', resolve(seeds, '001-pod.yaml'));
-    const externalIPs = ['150', '151', '152'].map((n) => `127.${O}.4.${n}`);
+    const externalIPs = [150, 151, 152].map((n) => c.spare(n, 2));
     for (const f of ['001-clusterip.yaml', '001-nodeport.yaml', '001-loadbalancer.yaml']) {
-      await apply((await readFile(resolve(seeds, f), 'utf8')).replace(/192\.168\.56\.(\d+)/g, `127.${O}.4.$1`));
+      await apply((await readFile(resolve(seeds, f), 'utf8')).replace(/192\.168\.56\.(\d+)/g, (_, n: string) => c.spare(Number(n), 2)));
     }
     await c.k('wait', '--for=condition=Ready', 'pod/spring-boot-rest-pod-app', '--timeout=60s');
     const podIP = (await c.k('get', 'pod', 'spring-boot-rest-pod-app', '-o', 'jsonpath={.status.podIP}')).trim();
@@ -134,7 +133,7 @@ describe('Services carry real traffic to real pods (3 nodes)', () => {
     await waitFor('3 ready endpoints', async () => (await readyIPs('echo-sticky')).length === 3 || undefined);
     const pinned = new Set<string>();
     for (let k = 1; k <= 12; k++) {
-      const from = `127.${O}.5.${k}`;
+      const from = c.spare(k, 3);
       const counts = tally(await curlHostnames(`http://${ip}`, 15, { from }));
       assert.equal(counts.size, 1, `client ${from} was spread over ${[...counts.keys()]}`);
       pinned.add([...counts.keys()][0]!);

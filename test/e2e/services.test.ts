@@ -9,21 +9,35 @@ import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { run, TestCluster } from '../support/cluster.js';
+import { claimAddressBlock, spareAddress, type AddressBlock } from '../support/address-block.js';
+import { run, TestCluster, type ClusterOptions } from '../support/cluster.js';
+import { inCidr } from '../support/kubectl.js';
 import { waitFor } from '../support/ports.js';
 
-/** One 127.O.0.0/16 block per run, so clusters of parallel runs never share an address. */
-const O = 150 + (process.pid % 100);
-const podIP = (n: number) => `127.${O}.1.${n}`;
-const nodeIP = `127.${O}.0.1`;
+// Each cluster takes its own 127.S.0.0/16 block (address-block.ts); the fake pods' IPs and the test's
+// client addresses are spare addresses of that block, which the cluster itself never uses.
+/** Fake pod n's IP in block `octet` (the backends bind it before the cluster starts). */
+const podIP = (octet: number, n: number) => spareAddress(octet, n);
 const nodePortBase = 30000 + (process.pid % 27) * 100;
-const fakeNode = `e2e-svc-node-${O}`;
+const fakeNode = `e2e-svc-node-${process.pid}`;
 
-function clusterOptions(extra: string[] = []) {
-  return {
-    nodeIP, clusterCIDR: `127.${O}.128.0/17`,
-    extraArgs: ['--service-cidr', `127.${O}.2.0/24`, '--lb-pool', `127.${O}.3.0/28`, '--service-node-port-range', `${nodePortBase}-${nodePortBase + 99}`, ...extra],
-  };
+function clusterOptions(block: AddressBlock, extra: string[] = []): ClusterOptions {
+  return { block, extraArgs: ['--service-node-port-range', `${nodePortBase}-${nodePortBase + 99}`, ...extra] };
+}
+
+/** The addresses in an IPv4 CIDR, less those ending in .0 or .255 when the pool avoids buggy IPs. */
+function poolCapacity(cidr: string, avoidBuggyIPs: boolean): number {
+  const size = 2 ** (32 - Number(cidr.split('/')[1]));
+  const base = Number(cidr.split('/')[0]!.split('.')[3]);
+  let buggy = 0;
+  for (let i = 0; i < size; i++) if ([0, 255].includes((base + i) % 256)) buggy++;
+  return avoidBuggyIPs ? size - buggy : size;
+}
+
+/** The address `offset` past the start of an IPv4 CIDR of /24 or longer. */
+function nthAddress(cidr: string, offset: number): string {
+  const [a, b, c, d] = cidr.split('/')[0]!.split('.').map(Number);
+  return `${a}.${b}.${c}.${d! + offset}`;
 }
 
 interface Backends {
@@ -31,10 +45,10 @@ interface Backends {
 }
 
 /** HTTP servers answering with their pod name, and UDP servers answering `name:payload`, on each pod IP. */
-async function startBackends(names: string[], port: number): Promise<Backends> {
+async function startBackends(octet: number, names: string[], port: number): Promise<Backends> {
   const closers: Array<() => Promise<void>> = [];
   for (const [i, name] of names.entries()) {
-    const ip = podIP(i + 2);
+    const ip = podIP(octet, i + 2);
     const srv = http.createServer((_req, res) => res.end(name));
     srv.keepAliveTimeout = 100;
     await new Promise<void>((r) => srv.listen(port, ip, r));
@@ -75,7 +89,7 @@ function podManifest(name: string, app: string, port: number): string {
 
 async function setPodStatus(c: TestCluster, name: string, ip: string, ready: boolean): Promise<void> {
   const status = {
-    phase: 'Running', hostIP: nodeIP, podIP: ip, podIPs: [{ ip }], startTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    phase: 'Running', hostIP: c.nodeIP, podIP: ip, podIPs: [{ ip }], startTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }, { type: 'ContainersReady', status: ready ? 'True' : 'False' }],
   };
   await c.k('patch', 'pod', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
@@ -102,11 +116,11 @@ const names = ['echo-a', 'echo-b', 'echo-c'];
 const backendPort = 8080;
 
 async function setUpPods(c: TestCluster): Promise<void> {
-  await c.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: fakeNode }, status: { addresses: [{ type: 'InternalIP', address: nodeIP }] } }) });
+  await c.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: fakeNode }, status: { addresses: [{ type: 'InternalIP', address: c.nodeIP }] } }) });
   for (const [i, n] of names.entries()) {
     const r = await c.kubectl(['create', '-f', '-'], { input: podManifest(n, 'echo', backendPort) });
     assert.equal(r.code, 0, r.stderr);
-    await setPodStatus(c, n, podIP(i + 2), true);
+    await setPodStatus(c, n, podIP(c.octet, i + 2), true);
   }
 }
 
@@ -132,8 +146,12 @@ describe('Services carry traffic (random scheduler)', { timeout: 180_000 }, () =
   let c: TestCluster;
   let backends: Backends;
   before(async () => {
-    backends = await startBackends(names, backendPort);
-    c = await TestCluster.start(clusterOptions());
+    const block = await claimAddressBlock();
+    backends = await startBackends(block.octet, names, backendPort).catch(async (err) => {
+      await block.release();
+      throw err;
+    });
+    c = await TestCluster.start(clusterOptions(block));
     await setUpPods(c);
   });
   after(async () => {
@@ -143,7 +161,7 @@ describe('Services carry traffic (random scheduler)', { timeout: 180_000 }, () =
 
   test('a ClusterIP balances 300 requests over all 3 pods; named targetPort; Endpoints and slices', async () => {
     const ip = await exposeAndWait(c, 'web', { ports: [{ name: 'web', port: 80, targetPort: 'http' }] }, 3);
-    assert.deepEqual(await readyIPs(c, 'web'), [podIP(2), podIP(3), podIP(4)]);
+    assert.deepEqual(await readyIPs(c, 'web'), [podIP(c.octet, 2), podIP(c.octet, 3), podIP(c.octet, 4)]);
     const slice = JSON.parse(await c.k('get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'json')).items[0];
     assert.equal(slice.metadata.generateName, 'web-');
     assert.equal(slice.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'endpointslice-controller.k8s.io');
@@ -165,10 +183,10 @@ describe('Services carry traffic (random scheduler)', { timeout: 180_000 }, () =
     await c.k('patch', 'svc', 'sticky', '-p', JSON.stringify({ spec: { sessionAffinity: 'ClientIP' } }));
     await waitFor('affinity in effect', async () => {
       const seen = new Set<string>();
-      for (let i = 0; i < 10; i++) seen.add(await get(ip, 81, `127.${O}.9.1`).catch(() => 'x'));
+      for (let i = 0; i < 10; i++) seen.add(await get(ip, 81, c.spare(1, 1)).catch(() => 'x'));
       return seen.size === 1 && !seen.has('x') ? true : undefined;
     }, 10_000);
-    for (const client of [`127.${O}.9.2`, `127.${O}.9.3`]) {
+    for (const client of [c.spare(2, 1), c.spare(3, 1)]) {
       const seen = new Set<string>();
       for (let i = 0; i < 20; i++) seen.add(await get(ip, 81, client));
       assert.equal(seen.size, 1, `${client} saw ${[...seen]}`);
@@ -191,7 +209,7 @@ describe('Services carry traffic (random scheduler)', { timeout: 180_000 }, () =
 
   test('a readiness flip takes a pod out of rotation within one sync, and back', async () => {
     const ip = await clusterIPOf(c, 'web');
-    await setPodStatus(c, 'echo-b', podIP(3), false);
+    await setPodStatus(c, 'echo-b', podIP(c.octet, 3), false);
     const flipped = performance.now();
     await waitFor('echo-b out of rotation', async () => {
       const ids = new Set<string>();
@@ -200,8 +218,8 @@ describe('Services carry traffic (random scheduler)', { timeout: 180_000 }, () =
     }, 5_000, 10);
     assert.ok(performance.now() - flipped < 3000, `took ${Math.round(performance.now() - flipped)}ms`);
     const ep = await c.k('get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].notReadyAddresses[*].ip}');
-    assert.equal(ep.trim(), podIP(3));
-    await setPodStatus(c, 'echo-b', podIP(3), true);
+    assert.equal(ep.trim(), podIP(c.octet, 3));
+    await setPodStatus(c, 'echo-b', podIP(c.octet, 3), true);
     await waitFor('echo-b back', async () => {
       const ids = new Set<string>();
       for (let i = 0; i < 30; i++) ids.add(await get(ip, 80));
@@ -214,7 +232,7 @@ describe('Services carry traffic (random scheduler)', { timeout: 180_000 }, () =
     const nodePort = Number((await c.k('get', 'svc', 'np', '-o', 'jsonpath={.spec.ports[0].nodePort}')).trim());
     assert.ok(nodePort >= nodePortBase && nodePort < nodePortBase + 100);
     const body = await waitFor('NodePort answers', async () => {
-      const b = await get(nodeIP, nodePort).catch(() => undefined);
+      const b = await get(c.nodeIP, nodePort).catch(() => undefined);
       return b && names.includes(b) ? b : undefined;
     }, 10_000);
     assert.ok(names.includes(body));
@@ -224,7 +242,7 @@ describe('Services carry traffic (random scheduler)', { timeout: 180_000 }, () =
     await createService(c, 'lb', { type: 'LoadBalancer', ports: [{ port: 84, targetPort: 'http' }] });
     const external = await waitFor('EXTERNAL-IP', async () => {
       const line = (await c.k('get', 'svc', 'lb', '--no-headers')).trim().split(/\s+/);
-      return line[3]?.startsWith(`127.${O}.3.`) ? line[3] : undefined;
+      return line[3] && inCidr(line[3], c.lbPool) ? line[3] : undefined;
     }, 10_000);
     const ann = await c.k('get', 'svc', 'lb', '-o', 'jsonpath={.metadata.annotations.metallb\\.io/ip-allocated-from-pool}');
     assert.equal(ann, 'skiff-default');
@@ -238,17 +256,17 @@ describe('Services carry traffic (random scheduler)', { timeout: 180_000 }, () =
       return /IPAllocated/.test(d) ? d : undefined;
     }, 10_000);
     assert.match(described, new RegExp(`LoadBalancer Ingress:\\s+${external.replace(/\./g, '\\.')}`));
-    assert.match(described, new RegExp(`Endpoints:\\s+${podIP(2).replace(/\./g, '\\.')}:${backendPort}`));
+    assert.match(described, new RegExp(`Endpoints:\\s+${podIP(c.octet, 2).replace(/\./g, '\\.')}:${backendPort}`));
     assert.match(described, new RegExp(`Normal\\s+IPAllocated\\s+.*metallb-controller\\s+Assigned IP \\["${external.replace(/\./g, '\\.')}"\\]`));
     const pool = JSON.parse(await c.k('get', 'ipaddresspools.metallb.io', '-n', 'kube-system', 'skiff-default', '-o', 'json'));
-    assert.deepEqual(pool.spec.addresses, [`127.${O}.3.0/28`]);
+    assert.deepEqual(pool.spec.addresses, [c.lbPool]);
     const used = await waitFor('pool status', async () => {
       const p = JSON.parse(await c.k('get', 'ipaddresspools.metallb.io', '-n', 'kube-system', 'skiff-default', '-o', 'json'));
       const used = p.status?.assignedIPv4;
-      return used >= 1 && p.status?.availableIPv4 === (p.spec.avoidBuggyIPs ? 15 : 16) - used ? used : undefined;
+      return used >= 1 && p.status?.availableIPv4 === poolCapacity(c.lbPool, p.spec.avoidBuggyIPs) - used ? used : undefined;
     }, 10_000);
     // An overlapping pool is rejected as MetalLB's webhook rejects it.
-    const overlap = await c.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'clash', namespace: 'kube-system' }, spec: { addresses: [`127.${O}.3.8-127.${O}.3.9`] } }) });
+    const overlap = await c.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'clash', namespace: 'kube-system' }, spec: { addresses: [`${nthAddress(c.lbPool, 8)}-${nthAddress(c.lbPool, 9)}`] } }) });
     assert.notEqual(overlap.code, 0);
     assert.match(overlap.stderr, /admission webhook "ipaddresspoolvalidationwebhook.metallb.io" denied the request: CIDR .* overlaps with already defined CIDR/);
     // Deleting the Service gives the address back to the pool.
@@ -271,12 +289,16 @@ describe('Services carry traffic (rr scheduler)', { timeout: 120_000 }, () => {
   let backends: Backends;
   const names2 = names;
   before(async () => {
-    backends = await startBackends(names2, backendPort + 1);
-    c = await TestCluster.start(clusterOptions(['--proxy-scheduler', 'rr', '--lb-pool', '']));
+    const block = await claimAddressBlock();
+    backends = await startBackends(block.octet, names2, backendPort + 1).catch(async (err) => {
+      await block.release();
+      throw err;
+    });
+    c = await TestCluster.start(clusterOptions(block, ['--proxy-scheduler', 'rr', '--lb-pool', '']));
     await c.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: fakeNode } }) });
     for (const [i, n] of names2.entries()) {
       assert.equal((await c.kubectl(['create', '-f', '-'], { input: podManifest(n, 'echo', backendPort + 1) })).code, 0);
-      await setPodStatus(c, n, podIP(i + 2), true);
+      await setPodStatus(c, n, podIP(c.octet, i + 2), true);
     }
   });
   after(async () => {

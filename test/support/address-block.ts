@@ -13,7 +13,7 @@ export interface AddressBlock {
 }
 
 const dir = join(tmpdir(), 'skiff-test-address-blocks');
-/** Second octets handed out here; tests that pick addresses by hand use octets outside this range. */
+/** Second octets handed out here; every e2e cluster takes its addresses from a block claimed here. */
 export const blockRange = { first: 150, last: 249 };
 
 function alive(pid: number): boolean {
@@ -52,7 +52,16 @@ export async function claimAddressBlock(): Promise<AddressBlock> {
   throw new Error(`no free loopback address block in 127.${blockRange.first}-${blockRange.last}.0.0/16`);
 }
 
-/** The addresses a cluster in block 127.S.0.0/16 uses by default. */
+/**
+ * An address of block S that the cluster never uses: 127.S.(16+subnet).host, subnet 0-15 (127.S.16.0/20
+ * lies outside the node, pool, service and pod ranges). For fake pod IPs, test backends, clients, externalIPs.
+ */
+export function spareAddress(octet: number, host: number, subnet = 0): string {
+  if (subnet < 0 || subnet > 15 || host < 0 || host > 255) throw new Error(`no spare address ${subnet}/${host} in 127.${octet}.16.0/20`);
+  return `127.${octet}.${16 + subnet}.${host}`;
+}
+
+/** The addresses a cluster in block 127.S.0.0/16 uses by default (nodes take 127.S.0.1, .2, ...). */
 export function blockAddresses(octet: number): { nodeIP: string; clusterCIDR: string; serviceCIDR: string; lbPool: string } {
   return {
     nodeIP: `127.${octet}.0.1`,

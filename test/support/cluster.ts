@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { blockAddresses, claimAddressBlock, type AddressBlock } from './address-block.js';
+import { blockAddresses, claimAddressBlock, spareAddress, type AddressBlock } from './address-block.js';
 import { freePort, waitFor } from './ports.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -30,6 +30,12 @@ export interface ClusterOptions {
    */
   nodeIP?: string;
   clusterCIDR?: string;
+  /**
+   * An address block the test claimed itself (claimAddressBlock) because it needs the addresses before the
+   * cluster starts (backends bound first); the cluster takes it over and releases it on destroy — or when
+   * start fails.
+   */
+  block?: AddressBlock;
 }
 
 function flagValue(args: string[] | undefined, flag: string): string | undefined {
@@ -49,6 +55,8 @@ export class TestCluster {
   readonly lbPool: string;
   readonly kubeconfig: string;
   readonly home: string;
+  /** S of the cluster's address block 127.S.0.0/16. */
+  readonly octet: number;
   private readonly defaultArgs: string[] = [];
 
   private constructor(
@@ -58,6 +66,7 @@ export class TestCluster {
     private readonly block: AddressBlock,
   ) {
     this.kubeconfig = join(dataDir, 'kubeconfig.yaml');
+    this.octet = block.octet;
     const own = blockAddresses(block.octet);
     this.nodeIP = opts.nodeIP ?? own.nodeIP;
     this.clusterCIDR = opts.clusterCIDR ?? own.clusterCIDR;
@@ -70,7 +79,7 @@ export class TestCluster {
 
   static async start(opts: ClusterOptions = {}): Promise<TestCluster> {
     const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'skiff-e2e-')));
-    const cluster = new TestCluster(dataDir, opts, !opts.dataDir, await claimAddressBlock());
+    const cluster = new TestCluster(dataDir, opts, !opts.dataDir, opts.block ?? (await claimAddressBlock()));
     try {
       await cluster.boot();
     } catch (err) {
@@ -78,6 +87,11 @@ export class TestCluster {
       throw err;
     }
     return cluster;
+  }
+
+  /** An address of this cluster's block it never uses itself (spareAddress): 127.S.(16+subnet).host. */
+  spare(host: number, subnet = 0): string {
+    return spareAddress(this.octet, host, subnet);
   }
 
   get pid(): number | undefined {

@@ -95,25 +95,3 @@ export function podProcesses(prefix: string): number[] {
   }
   return pids;
 }
-
-/** Can something listen on ip:port right now? */
-function canListen(ip: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen({ host: ip, port, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
-
-/**
- * A second octet O in [lo, hi] whose 127.O.0.{1..nodes} kubelet ports (10250) are free, picked at random:
- * the same test file run twice at once (two sessions) must not hand both clusters one address block.
- */
-export async function freeOctet(lo: number, hi: number, nodes: number): Promise<number> {
-  const candidates = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i).sort(() => Math.random() - 0.5);
-  for (const o of candidates) {
-    const free = await Promise.all(Array.from({ length: nodes }, (_, k) => canListen(`127.${o}.0.${k + 1}`, 10250)));
-    if (free.every(Boolean)) return o;
-  }
-  throw new Error(`no free 127.O block with O in ${lo}-${hi}`);
-}
