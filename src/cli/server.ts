@@ -162,7 +162,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   const proxy = startProxy({
     client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-proxy/v1.32.4' }),
     nodes: proxyNodes,
-    scheduler: opts.proxyScheduler, ownsServiceIPs: true, log: (m) => log.debug(m),
+    scheduler: opts.proxyScheduler, ownsServiceIPs: true, clusterCIDR: opts.clusterCidr, log: (m) => log.debug(m),
   });
   api.setReady(true);
   const kubectlHint = opts.writeKubeconfig ? `kubectl --kubeconfig ${kubeconfigPath} get pods -A` : `kubectl --context skiff get pods -A   (context "skiff" merged into ${kubeconfigPath})`;

@@ -43,7 +43,7 @@ export class ServiceBalancer {
   private localByNode = new Map<string, EndpointCounters[]>();
   private hasAny = false;
   private readonly counters = new Map<string, EndpointCounters>();
-  private readonly scheduler: Scheduler;
+  private scheduler: Scheduler;
   private readonly affinity: AffinityTable;
 
   constructor(readonly name: ServicePortName, private readonly opts: BalancerOptions) {
@@ -53,6 +53,11 @@ export class ServiceBalancer {
 
   get service(): ServicePortInfo {
     return this.info;
+  }
+
+  /** A new scheduler (kube-proxy configuration changed); open connections and counters stay. */
+  setScheduler(name: SchedulerName): void {
+    this.scheduler = newScheduler(name, this.opts.schedulerOptions);
   }
 
   update(info: ServicePortInfo, endpoints: readonly Endpoint[], nodeNames: readonly string[] = []): void {

@@ -46,8 +46,22 @@ export class UserspaceDatapath implements Datapath {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
+  private scheduler: SchedulerName;
+
   constructor(private readonly opts: UserspaceDatapathOptions = {}) {
     this.clock = opts.clock ?? realClock;
+    this.scheduler = opts.scheduler ?? 'random';
+  }
+
+  get schedulerName(): SchedulerName {
+    return this.scheduler;
+  }
+
+  /** Switches every service port to another scheduler; established connections are untouched. */
+  setScheduler(name: SchedulerName): void {
+    if (name === this.scheduler) return;
+    this.scheduler = name;
+    for (const b of this.balancers.values()) b.setScheduler(name);
   }
 
   sync(state: ProxyState): Promise<SyncResult> {
@@ -98,7 +112,7 @@ export class UserspaceDatapath implements Datapath {
     for (const [spn, info] of state.services) {
       let b = this.balancers.get(spn);
       if (!b) {
-        b = new ServiceBalancer(spn, { clock: this.clock, scheduler: this.opts.scheduler ?? 'random', schedulerOptions: this.opts.schedulerOptions });
+        b = new ServiceBalancer(spn, { clock: this.clock, scheduler: this.scheduler, schedulerOptions: this.opts.schedulerOptions });
         this.balancers.set(spn, b);
       }
       b.update(info, state.endpoints.get(spn) ?? [], nodeNames);
