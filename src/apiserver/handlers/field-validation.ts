@@ -17,15 +17,20 @@ export function fieldValidationOf(q: URLSearchParams): FieldValidation {
 
 /**
  * Unknown fields: under Strict a 400 decoding error (create/update) or a 422 naming the patch;
- * otherwise they are dropped, with one Warning header each under Warn.
+ * otherwise they are dropped, and under Warn returned as the warnings to send.
  */
-export function checkUnknownFields(ctx: HandlerContext, res: ServerResponse, info: ResourceInfo, obj: unknown, mode: FieldValidation, patchText?: string): void {
+export function checkUnknownFields(ctx: HandlerContext, info: ResourceInfo, obj: unknown, mode: FieldValidation, patchText?: string): string[] {
   if (mode === 'Strict') {
     const unknown = ctx.fns.unknownFields(info, obj);
     if (unknown.length) throw patchText !== undefined ? strictPatchError(patchText, unknown) : strictBodyError(info, unknown);
-    return;
+    return [];
   }
   // Warn and Ignore decode as Go does: unknown fields are dropped, not stored
   const dropped = ctx.fns.unknownFields(info, obj, true);
-  if (mode === 'Warn') for (const w of strictWarnings(dropped)) addWarning(res, w);
+  return mode === 'Warn' ? strictWarnings(dropped) : [];
+}
+
+/** Warning headers, sent once the write succeeded (a retried patch must not repeat them). */
+export function sendWarnings(res: ServerResponse, warnings: string[]): void {
+  for (const w of warnings) addWarning(res, w);
 }

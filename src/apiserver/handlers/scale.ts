@@ -1,24 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, invalid } from '../../api/status.js';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import { fromLabelSelector, selectorToString } from '../../api/labels.js';
 import type { KubeObject } from '../../api/types.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import type { RestStorage } from '../registry/rest-storage.js';
 import type { HandlerContext } from './context.js';
 
-/** Scale's status.selector: the label selector as a string, like metav1.FormatLabelSelector. */
+/** Scale's status.selector: the label selector as a string, like metav1.FormatLabelSelector ('' when none). */
 function selectorString(obj: KubeObject): string {
-  const sel = (obj.spec as { selector?: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } } | undefined)?.selector;
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(sel?.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b))) parts.push(`${k}=${v}`);
-  for (const e of sel?.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort().join(',');
-    if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  try {
+    return selectorToString(fromLabelSelector((obj.spec as { selector?: LabelSelector } | undefined)?.selector ?? {}));
+  } catch {
+    return '';
   }
-  return parts.join(',');
 }
 
 export function toScale(obj: KubeObject): KubeObject {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { expired, type Status } from '../../api/status.js';
+import { expired, toStatusError, type Status } from '../../api/status.js';
 import type { KubeObject, WatchEvent } from '../../api/types.js';
 import { isStorageError, type StoreEvent } from '../../storage/store.js';
 import { decodeObject } from '../registry/codec.js';
@@ -79,8 +79,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: W
       const current = await w.storage.storeForWatch.currentRevision().catch(() => 0);
       send({ type: 'ERROR', object: expired(`too old resource version: ${w.resourceVersion} (${current})`).status });
     } else if (!abort.signal.aborted) {
-      const status = (err as { status?: Status }).status;
-      send({ type: 'ERROR', object: status ?? expired(String(err)).status });
+      send({ type: 'ERROR', object: toStatusError(err).status });
     }
   } finally {
     clearTimeout(timer);

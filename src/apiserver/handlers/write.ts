@@ -5,7 +5,7 @@ import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import type { RestStorage } from '../registry/rest-storage.js';
 import type { HandlerContext, PatchType } from './context.js';
-import { checkUnknownFields, fieldValidationOf } from './field-validation.js';
+import { checkUnknownFields, fieldValidationOf, sendWarnings } from './field-validation.js';
 
 function dryRunOf(q: URLSearchParams): boolean {
   const v = q.getAll('dryRun');
@@ -33,7 +33,7 @@ export async function handleCreate(ctx: HandlerContext, req: IncomingMessage, re
   const body = decodeBody(await readBody(req), req.headers['content-type']);
   const mode = fieldValidationOf(q);
   const obj = asObject(storage, body);
-  checkUnknownFields(ctx, res, storage.info, obj, mode);
+  sendWarnings(res, checkUnknownFields(ctx, storage.info, obj, mode));
   const manager = q.get('fieldManager') ?? managerFromAgent(req);
   const created = await storage.create(info.namespace, obj, { dryRun: dryRunOf(q), finalize: recorder(ctx, storage, manager) });
   sendJSON(res, 201, created);
@@ -44,7 +44,7 @@ export async function handleUpdate(ctx: HandlerContext, req: IncomingMessage, re
   const body = decodeBody(await readBody(req), req.headers['content-type']);
   const mode = fieldValidationOf(q);
   const obj = asObject(storage, body);
-  if (info.subresource !== 'status' && info.subresource !== 'finalize') checkUnknownFields(ctx, res, storage.info, obj, mode);
+  if (info.subresource !== 'status' && info.subresource !== 'finalize') sendWarnings(res, checkUnknownFields(ctx, storage.info, obj, mode));
   const manager = q.get('fieldManager') ?? managerFromAgent(req);
   const subresource = info.subresource === 'status' || info.subresource === 'finalize' ? info.subresource : undefined;
   if (info.subresource === 'finalize') {
@@ -86,7 +86,7 @@ export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res
   if (type === 'apply') {
     if (!manager) throw badRequest('PATCH, application/apply-patch+yaml requests must have a fieldManager');
     const applied = asObject(storage, body);
-    checkUnknownFields(ctx, res, storage.info, applied, mode);
+    sendWarnings(res, checkUnknownFields(ctx, storage.info, applied, mode));
     const force = q.get('force') === 'true';
     try {
       const result = await storage.guaranteedUpdate(info.namespace, info.name!, (live) => ctx.fns.serverSideApply(storage.info, live, applied, { manager, force, now }), { dryRun, subresource: sub });
@@ -99,18 +99,20 @@ export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res
     return;
   }
   if (type !== 'json' && (body === null || typeof body !== 'object' || Array.isArray(body))) throw badRequest('the body of the request was in an unknown format');
+  let warnings: string[] = [];
   const result = await storage.guaranteedUpdate(
     info.namespace,
     info.name!,
     (current) => {
       const patched = ctx.fns.applyPatch(storage.info, type, current, body);
-      if (!sub) checkUnknownFields(ctx, res, storage.info, patched, mode, raw.toString('utf8'));
+      if (!sub) warnings = checkUnknownFields(ctx, storage.info, patched, mode, raw.toString('utf8'));
       // a patch without resourceVersion must not trip optimistic concurrency
       if (!hasResourceVersion(body)) patched.metadata.resourceVersion = current.metadata.resourceVersion;
       return patched;
     },
     { dryRun, subresource: sub, finalize: recorder(ctx, storage, manager, sub) },
   );
+  sendWarnings(res, warnings);
   sendJSON(res, 200, result);
 }
 
