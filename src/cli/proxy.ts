@@ -59,15 +59,9 @@ export function startProxy(opts: StartProxyOptions): RunningProxy {
   });
   const abort = new AbortController();
   const running = proxier.run(abort.signal);
-  // In-process nodes appear after the proxy starts: notice them without waiting for the 30s resync.
-  const poll = setInterval(() => {
-    if (proxier.nodesChanged()) proxier.requestSync();
-  }, 500);
-  poll.unref();
   return {
     proxier,
     async stop() {
-      clearInterval(poll);
       abort.abort();
       await running;
       await factory.stopped();

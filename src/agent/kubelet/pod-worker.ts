@@ -11,7 +11,7 @@ import type { TimerHandle } from '../../util/clock.js';
 import { rfc3339 } from '../../util/clock.js';
 import { containerArgv } from '../images/command.js';
 import { ContainerProcess, type ContainerExit } from '../runtime/process-runtime.js';
-import { backoffKey, doBackOff } from '../runtime/backoff.js';
+import { backOffEventMessage, backoffKey, doBackOff } from '../runtime/backoff.js';
 import { recordContainerProcess } from '../runtime/leftovers.js';
 import { ContainerSlot } from './container-slot.js';
 import { computePodStatus } from './status.js';
@@ -160,7 +160,7 @@ export class PodWorker {
       const d = doBackOff(this.ctx.backoff, { pod: podRef(this.pod), container: slot.name, finishedAt: slot.lastExit.finishedAt });
       if (d.inBackOff) {
         slot.record.state = { waiting: { reason: 'CrashLoopBackOff', message: d.message! } };
-        this.event('Warning', 'BackOff', `Back-off restarting failed container ${slot.name} in pod ${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`);
+        this.event('Warning', 'BackOff', backOffEventMessage({ container: slot.name, pod: podRef(this.pod) }));
         this.requestSync(d.retryAfterMs!);
         return;
       }

@@ -27,9 +27,7 @@ export function selectsPod(svc: Service, pod: Pod): boolean {
   return matches(fromSet(svc.spec!.selector!), pod.metadata?.labels);
 }
 
-export function isPodReady(pod: Pod): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
+export { isPodReady } from '../common/pods.js';
 
 export function podIPs(pod: Pod): string[] {
   const ips = (pod.status?.podIPs ?? []).map((p) => p.ip).filter((ip): ip is string => !!ip);

@@ -47,7 +47,6 @@ export class Proxier {
   private reportedBindErrors = new Set<string>();
   private servicesSynced = false;
   private endpointsSynced = false;
-  private lastNodes = '';
   syncCount = 0;
 
   constructor(private readonly opts: ProxierOptions) {
@@ -95,7 +94,6 @@ export class Proxier {
 
   private async syncProxyRules(): Promise<void> {
     const nodes = this.opts.nodes();
-    this.lastNodes = JSON.stringify(nodes);
     const state = buildProxyState({ services: this.serviceChanges, endpoints: this.endpointsChanges, nodes });
     let result: SyncResult;
     try {
@@ -109,10 +107,6 @@ export class Proxier {
     this.opts.onSync?.(state, result);
   }
 
-  /** True when the node list differs from the one of the last sync (cheap poll for callers). */
-  nodesChanged(): boolean {
-    return JSON.stringify(this.opts.nodes()) !== this.lastNodes;
-  }
 
   private reportBindErrors(errors: BindError[]): void {
     const now = new Set<string>();
