@@ -8,6 +8,8 @@ export interface BootstrapOptions {
   /** Where the API server really listens, for the `kubernetes` Endpoints. */
   advertiseAddress: string;
   securePort: number;
+  /** Namespaces packaged components expect (MetalLB's `metallb-system`, where seed 000 puts its pool). */
+  extraNamespaces?: string[];
 }
 
 async function ensure(server: ApiServer, resource: [string, string, string], namespace: string | undefined, obj: KubeObject): Promise<void> {
@@ -26,7 +28,7 @@ async function ensure(server: ApiServer, resource: [string, string, string], nam
 
 /** The objects every cluster has: system namespaces and the `default/kubernetes` Service with its endpoints. */
 export async function bootstrapCluster(server: ApiServer, opts: BootstrapOptions): Promise<void> {
-  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease', ...(opts.extraNamespaces ?? [])])
     await ensure(server, ['', 'v1', 'namespaces'], undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
   await ensure(server, ['', 'v1', 'services'], 'default', {
     apiVersion: 'v1',

@@ -125,9 +125,11 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   if (opts.writeKubeconfig) await writeKubeconfig(kubeconfigPath, entry);
   else await mergeIntoDefaultKubeconfig(entry, kubeconfigPath);
   await writeKubeconfig(join(dataDir, 'server', 'cred', 'admin.kubeconfig'), entry);
-  await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: advertise, securePort: port });
-  await ensureDefaultLBPool(api, opts.lbPool ?? defaultLBPool, (m) => log.info(m));
   const disabled = new Set(opts.disable ?? []);
+  // the built-in MetalLB reads pools from any namespace; its usual one exists as after MetalLB's install
+  const extraNamespaces = disabled.has('servicelb') ? [] : ['metallb-system'];
+  await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: advertise, securePort: port, extraNamespaces });
+  await ensureDefaultLBPool(api, opts.lbPool ?? defaultLBPool, (m) => log.info(m));
   const controllers = await startControllers({
     server,
     token: creds.token,

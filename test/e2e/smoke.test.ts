@@ -20,7 +20,7 @@ describe('skiff server with the real kubectl', () => {
 
   it('has the default namespaces and the kubernetes Service', async () => {
     const ns = await cluster.k('get', 'ns', '-o', 'name');
-    assert.deepEqual(ns.trim().split('\n').sort(), ['namespace/default', 'namespace/kube-node-lease', 'namespace/kube-public', 'namespace/kube-system']);
+    assert.deepEqual(ns.trim().split('\n').sort(), ['namespace/default', 'namespace/kube-node-lease', 'namespace/kube-public', 'namespace/kube-system', 'namespace/metallb-system']);
     const svc = await cluster.k('get', 'svc', 'kubernetes');
     assert.match(svc, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\n/);
     // the first address of the service range, which the harness gives each cluster on its own
