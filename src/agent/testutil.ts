@@ -26,6 +26,14 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   return port;
 }
 
+const tempDirs: string[] = [];
+process.once('exit', () => {
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A temp dir for a test, removed when the test process exits. */
 export function tempDir(prefix = 'skiff-agent-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }

@@ -1,4 +1,5 @@
 // Helpers for e2e tests that read what the real kubectl prints.
+import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,9 +48,15 @@ export function lines(out: string): string[] {
   return out.replace(/\r/g, '').split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
 }
 
-/** Writes a manifest to a fresh temp dir and returns its path (kubectl quotes that path in errors). */
+const manifestDirs: string[] = [];
+process.once('exit', () => {
+  for (const d of manifestDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Writes a manifest to a fresh temp dir (removed when the test process exits) and returns its path (kubectl quotes that path in errors). */
 export async function writeManifest(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-manifest-'));
+  manifestDirs.push(dir);
   const path = join(dir, name);
   await writeFile(path, text);
   return path;
