@@ -47,6 +47,8 @@ export const resources: readonly ResourceInfo[] = [
   r({ group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', shortNames: ['sa'] }),
   r({ group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'], hasStatus: true }),
   r({ group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'], hasStatus: true }),
+  r({ group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs', categories: ['all'], subresources: ['status'], hasStatus: true }),
+  r({ group: 'batch', version: 'v1', kind: 'CronJob', resource: 'cronjobs', shortNames: ['cj'], categories: ['all'], subresources: ['status'], hasStatus: true }),
   r({ group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices' }),
   r({ group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', shortNames: ['ing'], subresources: ['status'], hasStatus: true }),
   r({ group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', resource: 'ingressclasses', namespaced: false }),

@@ -9,6 +9,7 @@ import { NamespaceController } from '../controllers/namespace/controller.js';
 import { DeploymentController } from '../controllers/deployment/controller.js';
 import { NodeIpamController } from '../controllers/nodeipam/controller.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
+import { JobController } from '../controllers/job/controller.js';
 import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { Scheduler } from '../controllers/scheduler/scheduler.js';
 import { realClock } from '../util/clock.js';
@@ -40,6 +41,7 @@ export function controllerDescriptors(): ControllerDescriptor[] {
       name: 'node-lifecycle',
       init: (ctx) => new NodeLifecycleController({ factory: ctx.informers, recorder: ctx.recorder('node-controller'), clock: ctx.clock, nodeMonitorGracePeriodMs: ctx.settings.nodeMonitorGracePeriodMs, log: ctx.log }),
     },
+    { name: 'job', init: (ctx) => new JobController({ factory: ctx.informers, recorder: ctx.recorder('job-controller'), clock: ctx.clock, log: ctx.log }) },
     // further controllers register here
   ];
 }

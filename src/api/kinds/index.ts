@@ -5,9 +5,11 @@
  */
 import type { IPFamily } from '../../util/net.js';
 import type { ResourceStrategy } from '../strategy.js';
+import { cronJobStrategy } from './cronjob.js';
 import { configMapStrategy, secretStrategy } from './config.js';
 import { endpointSliceStrategy, endpointsStrategy } from './endpoints.js';
 import { ingressClassStrategy, ingressStrategy } from './ingress.js';
+import { jobStrategy } from './job.js';
 import { ipAddressPoolStrategy } from './ipaddresspool.js';
 import { eventStrategy, l2AdvertisementStrategy, leaseStrategy, serviceAccountStrategy } from './misc.js';
 import { namespaceStrategy } from './namespace.js';
@@ -41,6 +43,8 @@ export function createStrategies(opts: StrategyOptions = {}): Record<string, Res
     '/ServiceAccount': serviceAccountStrategy(),
     'apps/Deployment': deploymentStrategy(),
     'apps/ReplicaSet': replicaSetStrategy(),
+    'batch/Job': jobStrategy(),
+    'batch/CronJob': cronJobStrategy(),
     'discovery.k8s.io/EndpointSlice': endpointSliceStrategy({ allowLoopbackIPs }),
     'networking.k8s.io/Ingress': ingressStrategy(),
     'networking.k8s.io/IngressClass': ingressClassStrategy(),

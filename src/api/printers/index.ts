@@ -5,6 +5,7 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../types.js';
 import type { TableColumnDefinition, TablePrinter } from '../table.js';
+import { cronJobPrinter, jobPrinter } from './batch.js';
 import { configMapPrinter, leasePrinter, namespacePrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { ipAddressPoolPrinter, l2AdvertisementPrinter } from './crd.js';
 import { defaultPrinter } from './default.js';
@@ -34,6 +35,8 @@ const printers = new Map<string, TablePrinter>([
   ['/ServiceAccount', serviceAccountPrinter],
   ['apps/Deployment', deploymentPrinter],
   ['apps/ReplicaSet', replicaSetPrinter],
+  ['batch/Job', jobPrinter],
+  ['batch/CronJob', cronJobPrinter],
   ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
   ['networking.k8s.io/IngressClass', ingressClassPrinter],

@@ -5,6 +5,8 @@ import { rfc3339 } from '../../util/clock.js';
 
 /** Kinds whose metadata.generation tracks spec changes (their strategies set it, as in Kubernetes 1.32). */
 const tracksGeneration = new Set(['deployments.apps', 'replicasets.apps', 'ingresses.networking.k8s.io', 'ingressclasses.networking.k8s.io', 'ipaddresspools.metallb.io', 'l2advertisements.metallb.io']);
+// batch/v1 strategies set and bump generation too
+for (const r of ['jobs.batch', 'cronjobs.batch']) tracksGeneration.add(r);
 
 export function hasGeneration(info: ResourceInfo): boolean {
   return tracksGeneration.has(`${info.resource}.${info.group}`);
