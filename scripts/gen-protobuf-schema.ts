@@ -23,6 +23,7 @@ const packages: Record<string, string> = {
   'k8s.io/api/coordination/v1': 'coordination.k8s.io/v1',
   'k8s.io/api/autoscaling/v1': 'autoscaling/v1',
   'k8s.io/api/policy/v1': 'policy/v1',
+  'k8s.io/api/batch/v1': 'batch/v1',
   'k8s.io/apimachinery/pkg/apis/meta/v1': '*',
 };
 

@@ -10,6 +10,8 @@ import { DeploymentController } from '../controllers/deployment/controller.js';
 import { NodeIpamController } from '../controllers/nodeipam/controller.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
 import { JobController } from '../controllers/job/controller.js';
+import { CronJobController } from '../controllers/cronjob/controller.js';
+import { TTLAfterFinishedController } from '../controllers/ttlafterfinished/controller.js';
 import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { Scheduler } from '../controllers/scheduler/scheduler.js';
 import { realClock } from '../util/clock.js';
@@ -42,6 +44,8 @@ export function controllerDescriptors(): ControllerDescriptor[] {
       init: (ctx) => new NodeLifecycleController({ factory: ctx.informers, recorder: ctx.recorder('node-controller'), clock: ctx.clock, nodeMonitorGracePeriodMs: ctx.settings.nodeMonitorGracePeriodMs, log: ctx.log }),
     },
     { name: 'job', init: (ctx) => new JobController({ factory: ctx.informers, recorder: ctx.recorder('job-controller'), clock: ctx.clock, log: ctx.log }) },
+    { name: 'cronjob', init: (ctx) => new CronJobController({ factory: ctx.informers, recorder: ctx.recorder('cronjob-controller'), clock: ctx.clock, log: ctx.log }) },
+    { name: 'ttl-after-finished', init: (ctx) => new TTLAfterFinishedController({ factory: ctx.informers, clock: ctx.clock, log: ctx.log }) },
     // further controllers register here
   ];
 }
