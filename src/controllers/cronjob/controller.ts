@@ -14,7 +14,7 @@ import { errorMessage } from '../../util/errors.js';
 import { indexNamespaces, listInNamespace } from '../common/informers.js';
 import { controllerRefOf } from '../common/pods.js';
 import { sameJSON } from '../job/controller.js';
-import { jobRef, planCronJobSync } from './sync.js';
+import { finishedCondition, jobRef, planCronJobSync } from './sync.js';
 
 export const cronjobs = findResource('batch', 'v1', 'cronjobs')!;
 const jobs = findResource('batch', 'v1', 'jobs')!;
@@ -80,9 +80,21 @@ export class CronJobController {
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
-    const cj = this.cjInformer.store.get(key);
+    let cj = this.cjInformer.store.get(key);
     if (!cj) return;
-    const owned = listInNamespace(this.jobInformer, cj.metadata.namespace ?? '').filter((j) => controllerRefOf(j)?.uid === cj.metadata.uid);
+    const uid = cj.metadata.uid;
+    const owned = listInNamespace(this.jobInformer, cj.metadata.namespace ?? '').filter((j) => controllerRefOf(j)?.uid === uid);
+    // an unfinished Job missing from the cached active list may be one whose status update the cache has
+    // not seen yet: read the CronJob fresh before calling it unexpected (as syncCronJob does)
+    if (owned.some((j) => !finishedCondition(j) && !(cj!.status?.active ?? []).some((r) => r.uid === j.metadata.uid))) {
+      try {
+        const fresh = await this.client.get<CronJobObject>(cronjobs, { namespace: cj.metadata.namespace, name: cj.metadata.name! });
+        if (fresh.metadata.uid === uid) cj = fresh;
+      } catch (err) {
+        if (isStatusError(err, 'NotFound')) return;
+        throw err;
+      }
+    }
     // active references the cache does not know: ask the API server before dropping them
     const gone = new Set<string>();
     for (const r of cj.status?.active ?? []) {
@@ -94,7 +106,8 @@ export class CronJobController {
         else throw err;
       }
     }
-    const plan = planCronJobSync(cj, owned, this.clock.now(), gone);
+    const current = cj;
+    const plan = planCronJobSync(current, owned, this.clock.now(), gone);
     for (const e of plan.events) this.event(cj, e.type, e.reason, e.message);
     const status = plan.status;
     for (const r of plan.replace) await this.deleteJob(cj, r.name!, r.namespace ?? cj.metadata.namespace);
