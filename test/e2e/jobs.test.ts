@@ -156,6 +156,38 @@ spec:
     assert.match(events, /Warning\s+BackoffLimitExceeded\s+job\/bad\s+Job has reached the specified backoff limit/);
   });
 
+  it('activeDeadlineSeconds fails a Job with DeadlineExceeded, OnFailure restarts count against backoffLimit; deleting Jobs takes their pods', async () => {
+    const manifest = `apiVersion: batch/v1
+kind: Job
+metadata: {name: slow}
+spec:
+  activeDeadlineSeconds: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox, command: [sh, -c, 'sleep 60']}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: crashy}
+spec:
+  backoffLimit: 1
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers: [{name: c, image: busybox, command: [sh, -c, 'exit 2']}]
+`;
+    assert.equal((await cluster.kubectl(['apply', '-f', '-'], { input: manifest })).code, 0);
+    const wait = await cluster.kubectl(['wait', '--for=condition=failed', 'job/slow', 'job/crashy', '--timeout=60s'], { timeoutMs: 70_000 });
+    assert.equal(wait.code, 0, wait.stderr);
+    const reason = async (name: string) => (await cluster.k('get', 'job', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Failed")].reason}: {.status.conditions[?(@.type=="Failed")].message}'));
+    assert.equal(await reason('slow'), 'DeadlineExceeded: Job was active longer than specified deadline');
+    assert.equal(await reason('crashy'), 'BackoffLimitExceeded: Job has reached the specified backoff limit');
+    assert.equal(await cluster.k('delete', 'job', 'slow', 'crashy'), 'job.batch "slow" deleted\njob.batch "crashy" deleted\n');
+    // the pods go too, released from the job-tracking finalizer by the Job controller
+    await waitFor('their pods to go', async () => ((await cluster.k('get', 'pods', '-l', 'job-name in (slow,crashy)', '-o', 'name')).trim() === '' ? true : undefined), 30_000, 200);
+  });
+
   it('rejects a Job whose pods would restart Always, with the Kubernetes message', async () => {
     const r = await cluster.kubectl(['create', 'job', 'always', '--image=busybox', '--dry-run=client', '-o', 'yaml']);
     assert.equal(r.code, 0);

@@ -101,6 +101,8 @@ export class JobController {
     }
     const key = metaNamespaceKey(job);
     if (added) this.expectations.creationObserved(key);
+    // a pod being deleted counts as deleted: the tracking finalizer keeps it until the sync that counts it
+    if (pod.metadata.deletionTimestamp) this.expectations.deletionObserved(key, metaNamespaceKey(pod));
     this.queue.add(key);
   }
 
