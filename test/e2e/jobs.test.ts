@@ -156,7 +156,7 @@ spec:
     assert.match(events, /Warning\s+BackoffLimitExceeded\s+job\/bad\s+Job has reached the specified backoff limit/);
   });
 
-  it('activeDeadlineSeconds fails a Job with DeadlineExceeded, OnFailure restarts count against backoffLimit; deleting Jobs takes their pods', async () => {
+  it('activeDeadlineSeconds fails a Job with DeadlineExceeded, OnFailure restarts count against backoffLimit, podFailurePolicy FailJob; deleting Jobs takes their pods', async () => {
     const manifest = `apiVersion: batch/v1
 kind: Job
 metadata: {name: slow}
@@ -176,16 +176,34 @@ spec:
     spec:
       restartPolicy: OnFailure
       containers: [{name: c, image: busybox, command: [sh, -c, 'exit 2']}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: fatal}
+spec:
+  backoffLimit: 6
+  podFailurePolicy:
+    rules:
+    - action: FailJob
+      onExitCodes: {operator: In, values: [42]}
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox, command: [sh, -c, 'exit 42']}]
 `;
-    assert.equal((await cluster.kubectl(['apply', '-f', '-'], { input: manifest })).code, 0);
-    const wait = await cluster.kubectl(['wait', '--for=condition=failed', 'job/slow', 'job/crashy', '--timeout=60s'], { timeoutMs: 70_000 });
+    const applied = await cluster.kubectl(['apply', '-f', '-'], { input: manifest });
+    assert.equal(applied.code, 0, applied.stderr);
+    const wait = await cluster.kubectl(['wait', '--for=condition=failed', 'job/slow', 'job/crashy', 'job/fatal', '--timeout=60s'], { timeoutMs: 70_000 });
     assert.equal(wait.code, 0, wait.stderr);
     const reason = async (name: string) => (await cluster.k('get', 'job', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Failed")].reason}: {.status.conditions[?(@.type=="Failed")].message}'));
     assert.equal(await reason('slow'), 'DeadlineExceeded: Job was active longer than specified deadline');
     assert.equal(await reason('crashy'), 'BackoffLimitExceeded: Job has reached the specified backoff limit');
-    assert.equal(await cluster.k('delete', 'job', 'slow', 'crashy'), 'job.batch "slow" deleted\njob.batch "crashy" deleted\n');
+    // podFailurePolicy FailJob: the first exit 42 ends the Job, backoffLimit 6 notwithstanding
+    assert.match(await reason('fatal'), /^PodFailurePolicy: Container c for pod default\/fatal-\w+ failed with exit code 42 matching FailJob rule at index 0$/);
+    assert.equal(await cluster.k('get', 'job', 'fatal', '-o', 'jsonpath={.status.failed}'), '1');
+    assert.equal(await cluster.k('delete', 'job', 'slow', 'crashy', 'fatal'), 'job.batch "slow" deleted\njob.batch "crashy" deleted\njob.batch "fatal" deleted\n');
     // the pods go too, released from the job-tracking finalizer by the Job controller
-    await waitFor('their pods to go', async () => ((await cluster.k('get', 'pods', '-l', 'job-name in (slow,crashy)', '-o', 'name')).trim() === '' ? true : undefined), 30_000, 200);
+    await waitFor('their pods to go', async () => ((await cluster.k('get', 'pods', '-l', 'job-name in (slow,crashy,fatal)', '-o', 'name')).trim() === '' ? true : undefined), 30_000, 200);
   });
 
   it('rejects a Job whose pods would restart Always, with the Kubernetes message', async () => {

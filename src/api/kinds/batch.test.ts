@@ -83,3 +83,19 @@ test('CronJob defaults and validation messages', () => {
   assert.deepEqual(v({ jobTemplate: { spec: { template: { spec: podSpec() } } } }), ['spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"']);
   assert.deepEqual(v({ schedule: '' }), ['spec.schedule: Required value']);
 });
+
+test('podFailurePolicy: restartPolicy Never only, rule checks, condition status defaults to True', () => {
+  const v = (spec: Record<string, unknown>) => messages(jobStrategy().validate!(job(spec)));
+  const rules = [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [42] } }];
+  assert.deepEqual(v({ podFailurePolicy: { rules }, template: { spec: podSpec('Never') } }), []);
+  assert.deepEqual(v({ podFailurePolicy: { rules }, template: { spec: podSpec('OnFailure') } }), ['spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified']);
+  assert.deepEqual(v({ podFailurePolicy: { rules: [{ action: 'Explode', onExitCodes: { operator: 'In', values: [0, 3, 2, 2] } }] }, template: { spec: podSpec('Never') } }), [
+    'spec.podFailurePolicy.rules[0].action: Unsupported value: "Explode": supported values: "Count", "FailJob", "Ignore"',
+    'spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
+    'spec.podFailurePolicy.rules[0].onExitCodes.values[2]: Invalid value: 2: must be ordered',
+    'spec.podFailurePolicy.rules[0].onExitCodes.values[3]: Duplicate value: 2',
+  ]);
+  const j = job({ podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] }, template: { spec: podSpec('Never') } });
+  assert.equal(j.spec!.podFailurePolicy!.rules[0]!.onPodConditions![0]!.status, 'True');
+  assert.equal(j.spec!.podReplacementPolicy, 'Failed');
+});

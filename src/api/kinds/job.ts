@@ -4,7 +4,7 @@ import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { ResourceStrategy } from '../strategy.js';
 import type { FieldError } from '../status.js';
 import type { KubeObject } from '../types.js';
-import { goStringMap, invalid, invalidGo, notSupported, required } from '../validation/field.js';
+import { duplicate, goStringMap, invalid, invalidGo, notSupported, required } from '../validation/field.js';
 import { fieldImmutableErrorMsg, labelSelectorMatches, nameIsDNSSubdomain, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from '../validation/metadata.js';
 import { defaultPodSpec } from './podspec-defaults.js';
 import { validatePodTemplateSpec } from './podspec-validation.js';
@@ -33,6 +33,7 @@ export function applyJobSpecDefaults(spec: JobSpec): void {
   spec.completionMode ??= 'NonIndexed';
   spec.suspend ??= false;
   spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
+  for (const rule of spec.podFailurePolicy?.rules ?? []) for (const p of rule.onPodConditions ?? []) p.status ||= 'True';
   defaultPodSpec((spec.template.spec ??= { containers: [] }));
 }
 
@@ -120,6 +121,35 @@ export function validateJobSpecCommon(spec: JobSpec | undefined, path: string): 
   errs.push(...validatePodTemplateSpec(spec.template, `${path}.template`));
   const rp = spec.template?.spec?.restartPolicy;
   if (rp !== 'OnFailure' && rp !== 'Never') errs.push(notSupported(`${path}.template.spec.restartPolicy`, rp ?? '', ['OnFailure', 'Never']));
+  else if (spec.podFailurePolicy && rp !== 'Never') errs.push(invalid(`${path}.template.spec.restartPolicy`, rp, 'only "Never" is supported when podFailurePolicy is specified'));
+  if (spec.podFailurePolicy) errs.push(...validatePodFailurePolicy(spec, `${path}.podFailurePolicy`));
+  return errs;
+}
+
+/** validatePodFailurePolicy (the checks a hand-written rule most often trips). */
+function validatePodFailurePolicy(spec: JobSpec, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const rules = spec.podFailurePolicy?.rules ?? [];
+  if (rules.length > 20) errs.push({ type: 'FieldValueTooMany', field: `${path}.rules`, detail: 'must have at most 20 items' });
+  rules.forEach((rule, i) => {
+    const rp = `${path}.rules[${i}]`;
+    const actions = spec.completionMode === 'Indexed' && spec.backoffLimitPerIndex != null ? ['Count', 'FailIndex', 'FailJob', 'Ignore'] : ['Count', 'FailJob', 'Ignore'];
+    if (!rule.action) errs.push(required(`${rp}.action`));
+    else if (!actions.includes(rule.action)) errs.push(notSupported(`${rp}.action`, rule.action, actions));
+    if (rule.onExitCodes && rule.onPodConditions?.length) errs.push({ type: 'FieldValueInvalid', field: rp, detail: 'specifying both OnExitCodes and OnPodConditions is not supported' });
+    else if (!rule.onExitCodes && !rule.onPodConditions?.length) errs.push({ type: 'FieldValueInvalid', field: rp, detail: 'specifying one of OnExitCodes and OnPodConditions is required' });
+    const ec = rule.onExitCodes;
+    if (ec) {
+      const ep = `${rp}.onExitCodes`;
+      if (!['In', 'NotIn'].includes(ec.operator)) errs.push(notSupported(`${ep}.operator`, ec.operator, ['In', 'NotIn']));
+      if (!ec.values?.length) errs.push(required(`${ep}.values`, 'at least one value is required'));
+      (ec.values ?? []).forEach((v, j) => {
+        if (ec.operator === 'In' && v === 0) errs.push(invalid(`${ep}.values[${j}]`, v, 'must not be 0 for the In operator'));
+        if (j > 0 && v === ec.values[j - 1]) errs.push(duplicate(`${ep}.values[${j}]`, v));
+        else if (j > 0 && v < ec.values[j - 1]!) errs.push(invalid(`${ep}.values[${j}]`, v, 'must be ordered'));
+      });
+    }
+  });
   return errs;
 }
 

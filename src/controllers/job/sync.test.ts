@@ -222,3 +222,32 @@ test('no completions: done when any pod succeeded and none is left running', () 
   plan = planJobSync(j, [pod('Succeeded', { finishedAt: now }), pod('Succeeded', { finishedAt: now })], now);
   assert.deepEqual(plan.status.conditions!.map((c) => c.type), ['SuccessCriteriaMet', 'Complete']);
 });
+
+test('podFailurePolicy: FailJob on a matching exit code, Ignore does not count, others count', () => {
+  const now = Date.parse('2026-01-01T00:00:10Z');
+  const rules = [
+    { action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [42] } },
+    { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+  ];
+  const j = job({ backoffLimit: 3, podFailurePolicy: { rules } }, { startTime: '2026-01-01T00:00:00Z' });
+  const exited = (code: number) => {
+    const p = pod('Failed', { finishedAt: now });
+    p.status!.containerStatuses![0]!.state = { terminated: { exitCode: code, finishedAt: rfc3339(now) } };
+    return p;
+  };
+  const fatal = exited(42);
+  let plan = planJobSync(j, [fatal], now);
+  const c = plan.status.conditions!.find((x) => x.type === 'FailureTarget')!;
+  assert.equal(c.reason, 'PodFailurePolicy');
+  assert.equal(c.message, `Container c for pod default/${fatal.metadata.name} failed with exit code 42 matching FailJob rule at index 0`);
+  assert.deepEqual(plan.status.conditions!.map((x) => x.type), ['FailureTarget', 'Failed']);
+  const disrupted = exited(137);
+  (disrupted.status!.conditions as unknown as Array<Record<string, string>>).push({ type: 'DisruptionTarget', status: 'True' });
+  plan = planJobSync(j, [disrupted], now);
+  assert.equal(plan.status.failed, undefined, 'ignored: not a failure');
+  assert.deepEqual(plan.removeFinalizers, [disrupted]);
+  assert.equal(plan.create.length, 1, 'replaced at once, no backoff');
+  plan = planJobSync(j, [exited(1)], now);
+  assert.equal(plan.status.failed, 1);
+  assert.equal(plan.status.conditions, undefined);
+});

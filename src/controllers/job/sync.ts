@@ -6,6 +6,7 @@ import type { JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { JobObject } from '../../api/kinds/job.js';
 import { rfc3339 } from '../../util/clock.js';
 import { isPodActive, isPodReady, type PodObject } from '../common/pods.js';
+import { matchPodFailurePolicy } from './pod-failure-policy.js';
 import {
   backoffRecord,
   completionIndex,
@@ -93,10 +94,21 @@ export function planJobSync(job: JobObject, pods: PodObject[], now: number): Job
   let changed = false;
   const succeededPods: PodObject[] = [];
   const failedPods: PodObject[] = [];
+  let failJob: string | undefined;
   for (const p of pods) {
     const uid = p.metadata.uid ?? '';
     const succeeded = isPodSucceeded(p);
-    const failed = !succeeded && isPodFailed(p, job);
+    let failed = !succeeded && isPodFailed(p, job);
+    if (failed && spec.podFailurePolicy) {
+      const match = matchPodFailurePolicy(spec.podFailurePolicy, p);
+      if (match.action === 'FailJob') failJob ??= match.message;
+      if (!match.countFailed) {
+        // Ignore: not a failure at all; the pod just loses the finalizer (and is replaced)
+        failed = false;
+        if (hasTrackingFinalizer(p) && !uncFail.has(uid)) plan.removeFinalizers.push(p);
+        continue;
+      }
+    }
     if (succeeded) succeededPods.push(p);
     else if (failed) failedPods.push(p);
     if (!hasTrackingFinalizer(p)) continue;
@@ -169,7 +181,8 @@ export function planJobSync(job: JobObject, pods: PodObject[], now: number): Job
   if (!verdict && !suspended) {
     const restarts = spec.template.spec?.restartPolicy === 'OnFailure' ? restartCount(activePods) : 0;
     const pastOnFailure = spec.template.spec?.restartPolicy === 'OnFailure' && (backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit);
-    if (failed > backoffLimit || pastOnFailure) verdict = { type: 'FailureTarget', ...reasons.backoffLimitExceeded };
+    if (failJob) verdict = { type: 'FailureTarget', reason: 'PodFailurePolicy', message: failJob };
+    else if (failed > backoffLimit || pastOnFailure) verdict = { type: 'FailureTarget', ...reasons.backoffLimitExceeded };
     else if (deadlineMs !== undefined && now >= deadlineMs) verdict = { type: 'FailureTarget', ...reasons.deadlineExceeded };
   }
 
