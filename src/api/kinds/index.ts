@@ -14,6 +14,9 @@ import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
 import { podStrategy } from './pod.js';
 import { serviceStrategy } from './service.js';
+import { controllerRevisionStrategy } from './controllerrevision.js';
+import { daemonSetStrategy } from './daemonset.js';
+import { statefulSetStrategy } from './statefulset.js';
 import { deploymentStrategy, replicaSetStrategy } from './workloads.js';
 
 export interface StrategyOptions {
@@ -41,6 +44,9 @@ export function createStrategies(opts: StrategyOptions = {}): Record<string, Res
     '/ServiceAccount': serviceAccountStrategy(),
     'apps/Deployment': deploymentStrategy(),
     'apps/ReplicaSet': replicaSetStrategy(),
+    'apps/StatefulSet': statefulSetStrategy(),
+    'apps/DaemonSet': daemonSetStrategy(),
+    'apps/ControllerRevision': controllerRevisionStrategy(),
     'discovery.k8s.io/EndpointSlice': endpointSliceStrategy({ allowLoopbackIPs }),
     'networking.k8s.io/Ingress': ingressStrategy(),
     'networking.k8s.io/IngressClass': ingressClassStrategy(),

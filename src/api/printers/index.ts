@@ -5,6 +5,7 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../types.js';
 import type { TableColumnDefinition, TablePrinter } from '../table.js';
+import { controllerRevisionPrinter, daemonSetPrinter, statefulSetPrinter } from './apps.js';
 import { configMapPrinter, leasePrinter, namespacePrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { ipAddressPoolPrinter, l2AdvertisementPrinter } from './crd.js';
 import { defaultPrinter } from './default.js';
@@ -34,6 +35,9 @@ const printers = new Map<string, TablePrinter>([
   ['/ServiceAccount', serviceAccountPrinter],
   ['apps/Deployment', deploymentPrinter],
   ['apps/ReplicaSet', replicaSetPrinter],
+  ['apps/StatefulSet', statefulSetPrinter],
+  ['apps/DaemonSet', daemonSetPrinter],
+  ['apps/ControllerRevision', controllerRevisionPrinter],
   ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
   ['networking.k8s.io/IngressClass', ingressClassPrinter],

@@ -5,6 +5,7 @@ import { rfc3339 } from '../../util/clock.js';
 
 /** Kinds whose metadata.generation tracks spec changes (their strategies set it, as in Kubernetes 1.32). */
 const tracksGeneration = new Set(['deployments.apps', 'replicasets.apps', 'ingresses.networking.k8s.io', 'ingressclasses.networking.k8s.io', 'ipaddresspools.metallb.io', 'l2advertisements.metallb.io']);
+for (const r of ['statefulsets.apps', 'daemonsets.apps']) tracksGeneration.add(r);
 
 export function hasGeneration(info: ResourceInfo): boolean {
   return tracksGeneration.has(`${info.resource}.${info.group}`);
