@@ -81,14 +81,14 @@ export interface NewRevisionOptions {
   data: unknown;
   revision: number;
   collisionCount?: number;
-  /** The hash to name and label it with (DaemonSets hash the template, not the data). */
-  hash?: string;
+  /** The hash to name and label it with, from the collision count (DaemonSets hash the template, not the data). */
+  hash?: (collisionCount: number) => string;
   annotations?: Record<string, string>;
 }
 
 /** NewControllerRevision. */
 export function newControllerRevision(o: NewRevisionOptions): RevisionObject {
-  const hash = o.hash ?? hashRevision(o.data, o.collisionCount);
+  const hash = o.hash ? o.hash(o.collisionCount ?? 0) : hashRevision(o.data, o.collisionCount);
   const metadata: KubeObject['metadata'] = {
     name: revisionName(o.parent.metadata.name!, hash),
     namespace: o.parent.metadata.namespace,
