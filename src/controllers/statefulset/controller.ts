@@ -198,7 +198,7 @@ export class StatefulSetController {
   private async writeStatus(set: StatefulSetObject, next: StatefulSetStatus): Promise<void> {
     const status: StatefulSetStatus = { ...next };
     if (set.status?.conditions?.length) status.conditions = set.status.conditions;
-    for (const k of ['readyReplicas', 'availableReplicas', 'currentReplicas', 'updatedReplicas'] as const) if (!status[k]) delete status[k];
+    for (const k of ['readyReplicas', 'currentReplicas', 'updatedReplicas'] as const) if (!status[k]) delete status[k];
     if (JSON.stringify(compact(set.status)) === JSON.stringify(compact(status))) return;
     try {
       await this.client.updateStatus<StatefulSetObject>(statefulsets, { ...set, status });
