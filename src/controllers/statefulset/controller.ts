@@ -17,7 +17,7 @@ import { indexNamespaces, listInNamespace } from '../common/informers.js';
 import { controllerRefOf, msUntilAvailable, type PodObject } from '../common/pods.js';
 import { controllerRevisions } from '../history/client.js';
 import { templateOf, type RevisionObject } from '../history/revision.js';
-import { claimsFor, isMemberOf, newStatefulSetPod, podRevision, startOrdinal, type StatefulSetObject } from './identity.js';
+import { claimsFor, isMemberOf, newStatefulSetPod, ordinalOf, podRevision, startOrdinal, type ClaimObject, type StatefulSetObject } from './identity.js';
 import { planStatefulSet, type Action } from './plan.js';
 import { statefulSetRevisions, truncateHistory, type SetRevisions } from './revisions.js';
 
@@ -162,6 +162,7 @@ export class StatefulSetController {
       return;
     }
     const pod = action.pod;
+    if (action.reason === 'condemned' && set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete') await this.claimsOwnedByPod(set, pod);
     try {
       await this.client.delete(pods, { namespace: pod.metadata.namespace, name: pod.metadata.name!, preconditions: { uid: pod.metadata.uid } });
       recorder.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${name} successful`);
@@ -176,7 +177,10 @@ export class StatefulSetController {
   private async createClaims(set: StatefulSetObject, pod: PodObject, ordinal: number): Promise<void> {
     const claims = claimsFor(set, ordinal);
     if (!claims.length || this.claimsUnsupported) return;
+    // persistentVolumeClaimRetentionPolicy.whenDeleted: Delete makes the set an owner, so the GC removes the claims with it
+    const ownedBySet = set.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === 'Delete';
     for (const claim of claims) {
+      if (ownedBySet) claim.metadata.ownerReferences = [ownerRef(set)];
       try {
         await this.client.create(persistentVolumeClaims, claim);
         this.opts.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${claim.metadata.name} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} success`);
@@ -195,6 +199,21 @@ export class StatefulSetController {
     }
   }
 
+  /** whenScaled: Delete: a condemned pod becomes the owner of its claims, which go with it. */
+  private async claimsOwnedByPod(set: StatefulSetObject, pod: PodObject): Promise<void> {
+    if (this.claimsUnsupported) return;
+    for (const { metadata } of claimsFor(set, ordinalOf(pod))) {
+      try {
+        const claim = await this.client.get<ClaimObject>(persistentVolumeClaims, { namespace: metadata.namespace, name: metadata.name! });
+        if (claim.metadata.ownerReferences?.some((r) => r.uid === pod.metadata.uid)) continue;
+        claim.metadata.ownerReferences = [...(claim.metadata.ownerReferences ?? []), ownerRef(pod)];
+        await this.client.update(persistentVolumeClaims, claim);
+      } catch (err) {
+        if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
+      }
+    }
+  }
+
   private async writeStatus(set: StatefulSetObject, next: StatefulSetStatus): Promise<void> {
     const status: StatefulSetStatus = { ...next };
     if (set.status?.conditions?.length) status.conditions = set.status.conditions;
@@ -207,6 +226,11 @@ export class StatefulSetController {
       if (isStatusError(err, 'Conflict')) this.queue.add(metaNamespaceKey(set));
     }
   }
+}
+
+/** A plain (non-controller) owner reference, as the claim retention policy sets them. */
+function ownerRef(owner: KubeObject): { apiVersion: string; kind: string; name: string; uid: string } {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name!, uid: owner.metadata.uid! };
 }
 
 function compact(s: StatefulSetStatus | undefined): unknown {
