@@ -89,7 +89,7 @@ describe('StatefulSet with the real kubectl', () => {
   });
 
   it('brings web-0, web-1, web-2 up in order, each after the one before is Running and Ready', async () => {
-    watcher = spawn('kubectl', ['get', 'pods', '-l', 'app=nginx', '-w', '-o', 'jsonpath={.metadata.name} {.status.phase} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}'], {
+    watcher = spawn('kubectl', ['get', 'pods', '-l', 'app=nginx', '-w', '-o', 'jsonpath={.metadata.name} {.status.phase} {.status.conditions[?(@.type=="Ready")].status} {.metadata.deletionTimestamp}{"\\n"}'], {
       env: { ...process.env, KUBECONFIG: cluster.kubeconfig, HOME: cluster.home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -176,13 +176,18 @@ describe('StatefulSet with the real kubectl', () => {
   });
 
   it('scales down in reverse order through the scale subresource', async () => {
+    const from = watched.length;
     await cluster.k('scale', 'sts/web', '--replicas=1');
     await waitFor('only web-0 left', async () => {
       const names = parseTable(await cluster.k('get', 'pods', '-l', 'app=nginx')).map((r) => r.NAME);
       return names.length === 1 && names[0] === 'web-0' ? names : undefined;
     }, 60_000);
-    const events = lines(await cluster.k('get', 'events', '--field-selector', 'involvedObject.kind=StatefulSet,reason=SuccessfulDelete', '--sort-by=.metadata.creationTimestamp', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}'));
-    const deleted = events.filter((m) => /delete Pod web-[12] /.test(m));
-    assert.ok(deleted.length >= 2, deleted.join('\n'));
+    // the watch started in the ordering test saw each pod begin terminating (a deletionTimestamp): web-2 first
+    const terminating = lines(watched.slice(from)).filter((l) => /^web-[12] .* \d{4}-\d\d-\d\dT/.test(l)).map((l) => l.split(' ')[0]);
+    assert.equal(terminating[0], 'web-2', terminating.join('\n'));
+    assert.ok(terminating.includes('web-1'));
+    const events = await cluster.k('get', 'events', '--field-selector', 'involvedObject.kind=StatefulSet,reason=SuccessfulDelete', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}');
+    assert.match(events, /delete Pod web-2 in StatefulSet web successful/);
+    assert.match(events, /delete Pod web-1 in StatefulSet web successful/);
   });
 });
