@@ -83,3 +83,8 @@ test('status counts and completing a rolling update', () => {
 test('a set being deleted only reports status', () => {
   assert.deepEqual(summary(planStatefulSet(input([], { deleting: true }))), []);
 });
+
+test('a huge replica count is created in bursts, not all at once', () => {
+  assert.equal(planStatefulSet(input([], { monotonic: false, replicas: 2 ** 31 - 1 })).actions.length, 500);
+  assert.deepEqual(summary(planStatefulSet(input([], { replicas: 2 ** 31 - 1 }))), ['create 0@web-a']);
+});

@@ -34,6 +34,9 @@ export interface Plan {
   status: Pick<StatefulSetStatus, 'replicas' | 'readyReplicas' | 'availableReplicas' | 'currentReplicas' | 'updatedReplicas' | 'currentRevision' | 'updateRevision'>;
 }
 
+/** Parallel mode acts on at most this many pods per sync (the ReplicaSet controller's burstReplicas). */
+export const burst = 500;
+
 const isTerminating = (p: PodObject) => !!p.metadata.deletionTimestamp;
 const isFinished = (p: PodObject) => p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded';
 const isRunningAndReady = (p: PodObject) => p.status?.phase === 'Running' && isPodReady(p);
@@ -43,7 +46,8 @@ export function planStatefulSet(input: PlanInput): Plan {
   const available = (p: PodObject) => isRunningAndReady(p) && isPodAvailable(p, minReadySeconds, now);
   const healthy = (p: PodObject) => available(p) && !isTerminating(p);
   const status: Plan['status'] = { replicas: 0, readyReplicas: 0, availableReplicas: 0, currentReplicas: 0, updatedReplicas: 0, currentRevision: input.currentRevision, updateRevision: input.updateRevision };
-  const slots: (PodObject | undefined)[] = new Array(n).fill(undefined);
+  // by ordinal offset; a Map, so a huge replica count costs nothing until pods exist
+  const slots = new Map<number, PodObject>();
   const condemned: PodObject[] = [];
   for (const pod of input.pods) {
     status.replicas!++;
@@ -56,7 +60,7 @@ export function planStatefulSet(input: PlanInput): Plan {
       if (podRevision(pod) === input.updateRevision) status.updatedReplicas!++;
     }
     const ord = ordinalOf(pod);
-    if (ord >= start && ord < start + n && !slots[ord - start]) slots[ord - start] = pod;
+    if (ord >= start && ord < start + n && !slots.has(ord - start)) slots.set(ord - start, pod);
     else if (ord >= 0) condemned.push(pod);
   }
   condemned.sort((a, b) => ordinalOf(b) - ordinalOf(a)); // highest ordinal first
@@ -66,13 +70,13 @@ export function planStatefulSet(input: PlanInput): Plan {
 
   // the revision a missing ordinal is created at: below the partition it stays at the current revision
   const revisionFor = (ord: number) => (input.rollingUpdate && ord < start + input.partition ? input.currentRevision : input.updateRevision);
-  const firstUnhealthy = [...slots, ...[...condemned].reverse()].find((p) => p !== undefined && !healthy(p));
+  const firstUnhealthy = [...[...slots].sort(([a], [b]) => a - b).map(([, p]) => p), ...[...condemned].reverse()].find((p) => !healthy(p));
 
   for (let i = 0; i < n; i++) {
-    const pod = slots[i];
+    const pod = slots.get(i);
     if (!pod) {
       actions.push({ type: 'create', ordinal: start + i, revision: revisionFor(start + i) });
-      if (monotonic) return done();
+      if (monotonic || actions.length >= burst) return done();
       continue;
     }
     if (isFinished(pod)) {
@@ -96,7 +100,7 @@ export function planStatefulSet(input: PlanInput): Plan {
   if (!input.rollingUpdate || actions.length) return done();
 
   for (let i = n - 1; i >= Math.max(0, input.partition); i--) {
-    const pod = slots[i];
+    const pod = slots.get(i);
     if (!pod) return done();
     if (podRevision(pod) !== input.updateRevision && !isTerminating(pod)) {
       actions.push({ type: 'delete', pod, reason: 'update' });
