@@ -162,6 +162,7 @@ export class StatefulSetController {
       return;
     }
     const pod = action.pod;
+    if (action.reason === 'failed') recorder.event(set, 'Warning', 'RecreatingFailedPod', `StatefulSet ${set.metadata.namespace}/${name} is recreating failed Pod ${pod.metadata.name}`);
     if (action.reason === 'condemned' && set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete') await this.claimsOwnedByPod(set, pod);
     try {
       await this.client.delete(pods, { namespace: pod.metadata.namespace, name: pod.metadata.name!, preconditions: { uid: pod.metadata.uid } });
