@@ -52,7 +52,7 @@ test('legacy discovery documents', () => {
   const apps = apiResourceList('apps', 'v1') as Obj;
   assert.equal(apps.groupVersion, 'apps/v1');
   const names = apps.resources.map((r: Obj) => r.name);
-  assert.deepEqual(names, ['deployments', 'deployments/status', 'deployments/scale', 'replicasets', 'replicasets/status', 'replicasets/scale']);
+  assert.deepEqual(names, ['deployments', 'deployments/status', 'deployments/scale', 'replicasets', 'replicasets/status', 'replicasets/scale', 'statefulsets', 'statefulsets/status', 'statefulsets/scale', 'daemonsets', 'daemonsets/status', 'controllerrevisions']);
   assert.deepEqual(apps.resources[0], { name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['deploy'], categories: ['all'] });
   assert.deepEqual(apps.resources[2], { name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
   assert.deepEqual(apps.resources[1], { name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'] });

@@ -6,6 +6,7 @@ import { GarbageCollector } from '../controllers/garbagecollector/garbagecollect
 import { runControllers, type ControllerDescriptor, type ControllerSettings } from '../controllers/manager.js';
 import { LoadBalancerController } from '../controllers/loadbalancer/controller.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
+import { DaemonSetController } from '../controllers/daemonset/controller.js';
 import { DeploymentController } from '../controllers/deployment/controller.js';
 import { NodeIpamController } from '../controllers/nodeipam/controller.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
@@ -14,6 +15,7 @@ import { CronJobController } from '../controllers/cronjob/controller.js';
 import { TTLAfterFinishedController } from '../controllers/ttlafterfinished/controller.js';
 import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { Scheduler } from '../controllers/scheduler/scheduler.js';
+import { StatefulSetController } from '../controllers/statefulset/controller.js';
 import { realClock } from '../util/clock.js';
 import type { Logger } from './logger.js';
 
@@ -37,6 +39,8 @@ export function controllerDescriptors(): ControllerDescriptor[] {
     { name: 'loadbalancer', init: (ctx) => new LoadBalancerController({ factory: ctx.informers, recorder: ctx.recorder('metallb-controller'), clock: ctx.clock, log: ctx.log }) },
     { name: 'replicaset', init: (ctx) => new ReplicaSetController({ factory: ctx.informers, recorder: ctx.recorder('replicaset-controller'), clock: ctx.clock, log: ctx.log }) },
     { name: 'deployment', init: (ctx) => new DeploymentController({ factory: ctx.informers, recorder: ctx.recorder('deployment-controller'), clock: ctx.clock, log: ctx.log }) },
+    { name: 'daemonset', init: (ctx) => new DaemonSetController({ factory: ctx.informers, recorder: ctx.recorder('daemonset-controller'), clock: ctx.clock, log: ctx.log }) },
+    { name: 'statefulset', init: (ctx) => new StatefulSetController({ factory: ctx.informers, recorder: ctx.recorder('statefulset-controller'), clock: ctx.clock, log: ctx.log }) },
     { name: 'scheduler', init: (ctx) => new Scheduler({ factory: ctx.informers, recorder: ctx.recorder('default-scheduler'), clock: ctx.clock, log: ctx.log }) },
     { name: 'node-ipam', init: (ctx) => new NodeIpamController({ factory: ctx.informers, recorder: ctx.recorder('node-controller'), clusterCIDR: ctx.settings.clusterCIDR ?? '127.42.0.0/16', log: ctx.log }) },
     {

@@ -16,6 +16,9 @@ import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
 import { podStrategy } from './pod.js';
 import { serviceStrategy } from './service.js';
+import { controllerRevisionStrategy } from './controllerrevision.js';
+import { daemonSetStrategy } from './daemonset.js';
+import { statefulSetStrategy } from './statefulset.js';
 import { deploymentStrategy, replicaSetStrategy } from './workloads.js';
 
 export interface StrategyOptions {
@@ -43,6 +46,9 @@ export function createStrategies(opts: StrategyOptions = {}): Record<string, Res
     '/ServiceAccount': serviceAccountStrategy(),
     'apps/Deployment': deploymentStrategy(),
     'apps/ReplicaSet': replicaSetStrategy(),
+    'apps/StatefulSet': statefulSetStrategy(),
+    'apps/DaemonSet': daemonSetStrategy(),
+    'apps/ControllerRevision': controllerRevisionStrategy(),
     'batch/Job': jobStrategy(),
     'batch/CronJob': cronJobStrategy(),
     'discovery.k8s.io/EndpointSlice': endpointSliceStrategy({ allowLoopbackIPs }),

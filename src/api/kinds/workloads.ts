@@ -22,7 +22,7 @@ export function goLabelSelector(sel: LabelSelector): string {
   return `v1.LabelSelector{MatchLabels:${goStringMap(sel.matchLabels)}, MatchExpressions:${exprs}}`;
 }
 
-function goIntOrString(v: IntOrString | undefined): string {
+export function goIntOrString(v: IntOrString | undefined): string {
   if (typeof v === 'string') return `intstr.IntOrString{Type:1, IntVal:0, StrVal:${JSON.stringify(v)}}`;
   return `intstr.IntOrString{Type:0, IntVal:${v ?? 0}, StrVal:""}`;
 }
@@ -57,7 +57,7 @@ export function applyReplicaSetDefaults(rs: ReplicaSet): void {
 }
 
 /** ValidatePositiveIntOrPercent + IsNotMoreThan100Percent */
-function validateIntOrPercent(v: IntOrString | undefined, field: string, max100: boolean): FieldError[] {
+export function validateIntOrPercent(v: IntOrString | undefined, field: string, max100: boolean): FieldError[] {
   if (typeof v === 'string') {
     if (!/^[0-9]+%$/.test(v)) return [invalidGo(field, goIntOrString(v), regexError("a valid percent string must be a numeric string followed by an ending '%'", '[0-9]+%', '1%', '93%'))];
     if (max100 && Number(v.slice(0, -1)) > 100) return [invalidGo(field, goIntOrString(v), 'must not be greater than 100%')];
@@ -66,7 +66,7 @@ function validateIntOrPercent(v: IntOrString | undefined, field: string, max100:
   return nonNegative(v, field);
 }
 
-function intOrPercentValue(v: IntOrString | undefined): number {
+export function intOrPercentValue(v: IntOrString | undefined): number {
   return typeof v === 'string' ? Number.parseInt(v, 10) || 0 : (v ?? 0);
 }
 
@@ -138,7 +138,7 @@ export function validateReplicaSet(rs: ReplicaSet): FieldError[] {
 }
 
 /** apps/v1 selectors are immutable. */
-function selectorImmutable(sel: LabelSelector | undefined, old: LabelSelector | undefined): FieldError[] {
+export function selectorImmutable(sel: LabelSelector | undefined, old: LabelSelector | undefined): FieldError[] {
   if (JSON.stringify(sel ?? null) === JSON.stringify(old ?? null)) return [];
   // A nil pointer prints as the quoted string "null" in these messages.
   return [invalidGo('spec.selector', sel ? goLabelSelector(sel) : '"null"', fieldImmutableErrorMsg)];

@@ -5,6 +5,7 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../types.js';
 import type { TableColumnDefinition, TablePrinter } from '../table.js';
+import { controllerRevisionPrinter, daemonSetPrinter, statefulSetPrinter } from './apps.js';
 import { cronJobPrinter, jobPrinter } from './batch.js';
 import { configMapPrinter, leasePrinter, namespacePrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { ipAddressPoolPrinter, l2AdvertisementPrinter } from './crd.js';
@@ -35,6 +36,9 @@ const printers = new Map<string, TablePrinter>([
   ['/ServiceAccount', serviceAccountPrinter],
   ['apps/Deployment', deploymentPrinter],
   ['apps/ReplicaSet', replicaSetPrinter],
+  ['apps/StatefulSet', statefulSetPrinter],
+  ['apps/DaemonSet', daemonSetPrinter],
+  ['apps/ControllerRevision', controllerRevisionPrinter],
   ['batch/Job', jobPrinter],
   ['batch/CronJob', cronJobPrinter],
   ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],

@@ -7,6 +7,7 @@ import { rfc3339 } from '../../util/clock.js';
 const tracksGeneration = new Set(['deployments.apps', 'replicasets.apps', 'ingresses.networking.k8s.io', 'ingressclasses.networking.k8s.io', 'ipaddresspools.metallb.io', 'l2advertisements.metallb.io']);
 // batch/v1 strategies set and bump generation too
 for (const r of ['jobs.batch', 'cronjobs.batch']) tracksGeneration.add(r);
+for (const r of ['statefulsets.apps', 'daemonsets.apps']) tracksGeneration.add(r);
 
 export function hasGeneration(info: ResourceInfo): boolean {
   return tracksGeneration.has(`${info.resource}.${info.group}`);

@@ -34,6 +34,11 @@ export class ControllerExpectations {
     this.items.set(key, { add: 0, deletes: new Set(podKeys), at: this.clock.now() });
   }
 
+  /** Both at once (the DaemonSet controller creates and deletes in one sync). */
+  expect(key: string, creations: number, podKeys: string[]): void {
+    this.items.set(key, { add: creations, deletes: new Set(podKeys), at: this.clock.now() });
+  }
+
   creationObserved(key: string): void {
     const e = this.items.get(key);
     if (e) e.add--;

@@ -48,3 +48,12 @@ test('scoring spreads an owner across nodes, then prefers the emptiest', () => {
   assert.equal(pickNode(['a', 'b', 'c'], (n) => loads[n]), 'c');
   assert.equal(pickNode([], (n) => loads[n]), undefined);
 });
+
+test('filters: required node affinity (matchExpressions and matchFields metadata.name)', () => {
+  const onNode = (name: string) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [name] }] }] } } });
+  assert.equal(filterNode(pod({ affinity: onNode('a') }), node('a')), undefined);
+  assert.equal(filterNode(pod({ affinity: onNode('b') }), node('a')), "node(s) didn't match Pod's node affinity/selector");
+  const zone = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['x'] }] }, { matchExpressions: [{ key: 'gpu', operator: 'Exists' }] }] } } };
+  assert.equal(filterNode(pod({ affinity: zone }), node('a', { labels: { gpu: '1' } })), undefined);
+  assert.equal(filterNode(pod({ affinity: zone }), node('a', { labels: { zone: 'y' } })), "node(s) didn't match Pod's node affinity/selector");
+});

@@ -1,5 +1,6 @@
 /** kube-scheduler's filter and score plugins that skiff runs, as pure functions. */
 import type { Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { requiredNodeAffinityMatches } from '../common/nodeaffinity.js';
 
 export const notReadyTaint = 'node.kubernetes.io/not-ready';
 export const unreachableTaint = 'node.kubernetes.io/unreachable';
@@ -38,11 +39,8 @@ export function filterNode(pod: Pod, node: Node): string | undefined {
   if (node.spec?.unschedulable && !tolerated(spec.tolerations, { key: unschedulableTaint, effect: 'NoSchedule' })) return 'node(s) were unschedulable';
   // NodeName
   if (spec.nodeName && spec.nodeName !== node.metadata?.name) return "node(s) didn't match the requested node name";
-  // NodeAffinity (nodeSelector)
-  const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) {
-    if (labels[k] !== v) return "node(s) didn't match Pod's node affinity/selector";
-  }
+  // NodeAffinity (nodeSelector and required node affinity, e.g. a DaemonSet pod's matchFields metadata.name)
+  if (!requiredNodeAffinityMatches(pod, node)) return "node(s) didn't match Pod's node affinity/selector";
   // TaintToleration
   for (const taint of effectiveTaints(node)) {
     if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
