@@ -71,7 +71,7 @@ function label(v: string): string {
 }
 
 function fmt(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toPrecision(9).replace(/\.?0+$/, '');
+  return String(Number.isInteger(n) ? n : Number(n.toFixed(9)));
 }
 
 /** The Prometheus text format (version 0.0.4) of the sync metrics and every endpoint's counters. */

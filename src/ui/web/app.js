@@ -107,7 +107,7 @@ function ServicePanel({ svc, select }) {
     ${details?.rules?.listeners?.length ? html`<ul class="mono small">${details.rules.listeners.map((l) => html`<li>${l.protocol}/${l.address}:${l.port} <span class="muted">${l.role} → ${l.servicePortName}</span></li>`)}</ul>` : html`<p class="muted">No listeners.</p>`}
     ${details?.rules?.text && html`<pre class="rules">${details.rules.text}</pre>`}
     <h3>DNS records</h3>
-    ${details?.dns?.length ? html`<table class="grid mono small"><tbody>${details.dns.map((d, i) => html`<tr key=${i}><td>${d.name}</td><td>${d.type}</td><td>${d.data}</td></tr>`)}</tbody></table>` : html`<p class="muted">None.</p>`}
+    ${details?.dns?.length ? html`<table class="grid mono small dnsrec"><tbody>${details.dns.map((d, i) => html`<tr key=${i}><td>${d.name}</td><td>${d.type}</td><td>${d.data}</td></tr>`)}</tbody></table>` : html`<p class="muted">None.</p>`}
     <h3>Events</h3><${Events} items=${eventsOf(store, 'Service', svc.namespace, svc.name)}/>
   </section>`;
 }
@@ -157,7 +157,7 @@ function Connections() {
       const client = podName(store, r.client);
       const pod = podName(store, r.endpoint);
       return html`<tr key=${r.id} data-testid="conn-row" data-pod=${pod}><td>${clock(r.time)}</td><td class="mono">${r.client}${client ? html` <span class="muted">${client}</span>` : ''}</td>
-      <td class="mono">${r.dialled} <span class="muted">${r.role}</span></td><td>${r.servicePortName}</td><td><b>${pod || '?'}</b> <span class="mono muted">${r.endpoint}</span></td>
+      <td class="mono">${r.dialled} <span class="muted">${r.role}</span></td><td class="nowrap">${r.servicePortName}</td><td><b>${pod || (r.servicePortName.startsWith('kube-system/kube-dns') ? 'cluster DNS' : '—')}</b> <span class="mono muted">${r.endpoint}</span></td>
       <td><span class="chip reason">${r.reason}</span></td><td class="num">${r.open ? '' : bytes(r.bytesIn + r.bytesOut)}</td><td>${r.open ? html`<span class="live">open</span>` : ''}</td></tr>`;
     })}</tbody></table>${rows.length ? '' : html`<p class="muted">No connections yet: send some requests.</p>`}</div></section>`;
 }

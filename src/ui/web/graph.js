@@ -5,7 +5,7 @@ import { html } from './html.js';
 import { endpointRows, slicesOf } from './derive.js';
 import { rate, bytes } from './store.js';
 
-const size = { ing: [190, 46], svc: [210, 62], eps: [150, 40], pod: [250, 50], ext: [190, 36] };
+const size = { ing: [190, 46], svc: [230, 62], eps: [150, 40], pod: [250, 50], ext: [190, 36] };
 
 function width(n) {
   return 1.4 + Math.min(6, Math.log2(1 + n));
@@ -102,7 +102,7 @@ function NodeBox({ id, n, selected, select }) {
       return html`<g class=${'k-svc' + sel} data-testid="svc-node" data-name=${d.name} data-namespace=${d.namespace} onClick=${() => select(id)}>
         <rect x=${x} y=${y} width=${n.width} height=${n.height} rx="8"/>
         <text x=${x + 10} y=${y + 18} class="title">${d.name}</text>
-        <text x=${x + n.width - 10} y=${y + 18} class="badge end">${d.type}${d.clusterIP === 'None' ? ' · headless' : ''}</text>
+        <text x=${x + n.width - 10} y=${y + 18} class="badge end">${d.clusterIP === 'None' ? 'headless' : d.type}</text>
         <text x=${x + 10} y=${y + 36} class="meta">${d.type === 'ExternalName' ? '→ ' + d.externalName : d.clusterIP === 'None' ? `${d.name}.${d.namespace}.svc` : d.clusterIP}${d.lbIPs?.length ? ' · LB ' + d.lbIPs.join(',') : ''}</text>
         <text x=${x + 10} y=${y + 52} class="meta">${d.ports.map((p) => `${p.port}${p.nodePort ? ':' + p.nodePort : ''}/${p.protocol}`).join(' ')}${d.externalIPs?.length ? ' · ext ' + d.externalIPs.join(',') : ''} · ${d.namespace}</text></g>`;
     case 'eps':
@@ -127,8 +127,9 @@ function NodeBox({ id, n, selected, select }) {
 }
 
 function edgeLabel(e) {
-  if (e.kind === 'svc' && (e.total || e.connRate)) return `${rate(e.connRate)} conn/s · ${bytes(e.byteRate)}/s`;
-  if (e.kind === 'ep' && e.total) return `${e.total} · ${rate(e.connRate)}/s`;
+  if (e.kind === 'svc' && e.connRate > 0) return `${rate(e.connRate)} conn/s · ${bytes(e.byteRate)}/s`;
+  if (e.kind === 'svc' && e.total) return `${e.total} conns`;
+  if (e.kind === 'ep' && e.total) return e.connRate > 0 ? `${e.total} · ${rate(e.connRate)}/s` : `${e.total}`;
   if (e.kind === 'ing' && e.total) return `${e.total} req`;
   return '';
 }
@@ -140,7 +141,7 @@ export function MapView({ graph, selected, select }) {
   const ids = graph.nodes();
   const clusters = ids.filter((id) => graph.node(id).kind === 'node');
   const others = ids.filter((id) => graph.node(id).kind !== 'node');
-  return html`<svg class="map" viewBox=${`0 0 ${w} ${h}`} width=${w} height=${h} role="img" aria-label="Service map">
+  return html`<svg class="map" viewBox=${`0 0 ${w} ${h}`} style=${`width:100%;max-width:${w}px;height:auto`} role="img" aria-label="Service map">
     <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>
     ${clusters.map((id) => html`<${NodeBox} key=${id} id=${id} n=${graph.node(id)} selected=${selected} select=${select}/>`)}
     ${graph.edges().map((ref) => {
