@@ -1,6 +1,7 @@
 // What the web view costs the datapath: keep-alive req/s through a ClusterIP with no page open and with a
 // page's WebSocket open (the connection observer installed, counters sampled and pushed twice a second),
 // interleaved in one run so both see the same machine. wrk when installed, else a Node keep-alive loader.
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { WebSocket } from 'ws';
 import { TestCluster } from '../test/support/cluster.js';
@@ -39,6 +40,13 @@ async function nodeLoad(ip: string, port: number, seconds: number): Promise<WrkR
   return { rps: lat.length / ((Date.now() - started) / 1000), p50: pct(50), p99: pct(99), errors, requests: lat.length };
 }
 
+/** CPU seconds (user + system) the process used so far: the skiff server carries the datapath. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
 function sum(rs: WrkResult[]): WrkResult {
   const n = rs.length;
   return {
@@ -63,30 +71,55 @@ export async function benchUI(): Promise<void> {
     await waitServing(ip, 80);
     const useWrk = have('wrk', '[ui] wrk');
     const seconds = Math.max(2, loadSeconds / 2);
-    const load = () => (useWrk ? wrk(`http://${ip}/`, { seconds }) : nodeLoad(ip, 80, seconds));
+    const pid = cluster.pid!;
+    const cpu = { off: 0, on: 0 };
+    const run = () => (useWrk ? wrk(`http://${ip}/`, { seconds }) : nodeLoad(ip, 80, seconds));
+    const load = async (which?: 'off' | 'on') => {
+      const c0 = cpuSeconds(pid);
+      const r = await run();
+      if (which) cpu[which] += cpuSeconds(pid) - c0;
+      return r;
+    };
     const off: WrkResult[] = [];
     const on: WrkResult[] = [];
     let pushes = 0;
+    const rounds = 6;
     await load(); // warm-up
-    for (let round = 0; round < 3; round++) {
-      off.push(await load());
+    const withView = async () => {
       const ws = new WebSocket(`ws://127.0.0.1:${uiPort}/api/ws`, { headers: { authorization: `Bearer ${token}` } });
+      const seen = pushes;
       ws.on('message', () => pushes++);
       await new Promise<void>((res, rej) => {
         ws.once('open', () => res());
         ws.once('error', rej);
       });
-      await waitFor('the snapshot', () => pushes > 0 || undefined);
-      on.push(await load());
+      await waitFor('the snapshot', () => pushes > seen || undefined);
+      on.push(await load('on'));
       ws.close();
       await new Promise((r) => ws.once('close', r));
+    };
+    // the order alternates (off, on / on, off) so neither side always runs second
+    for (let round = 0; round < rounds; round++) {
+      if (round % 2 === 0) {
+        off.push(await load('off'));
+        await withView();
+      } else {
+        await withView();
+        off.push(await load('off'));
+      }
     }
     const a = sum(off);
     const b = sum(on);
-    console.log(`\n[ui] keep-alive HTTP through a ClusterIP to 3 echo pods (${useWrk ? 'wrk -t2 -c50' : 'Node loader, 50 keep-alive connections'}), 3 rounds of ${seconds}s each, interleaved`);
+    const pairs = off.map((r, i) => on[i]!.rps / r.rps);
+    console.log(`\n[ui] keep-alive HTTP through a ClusterIP to 3 echo pods (${useWrk ? 'wrk -t2 -c50' : 'Node loader, 50 keep-alive connections'}), ${rounds} rounds of ${seconds}s each, interleaved`);
     console.log(row('no web view open', a));
     console.log(row('web view open (observer + pushes)', b));
-    console.log(`[ui] with the view open: ${ratio(b, a)}; cost ${(((a.rps - b.rps) / a.rps) * 100).toFixed(1)} % of req/s (target < 3 %); ${pushes} pushes received`);
+    const perReq = (which: 'off' | 'on', rs: WrkResult[]) => (cpu[which] * 1e6) / rs.reduce((x, r) => x + r.requests, 0);
+    const cOff = perReq('off', off);
+    const cOn = perReq('on', on);
+    console.log(`[ui] skiff server CPU per request: ${cOff.toFixed(1)} µs without the view, ${cOn.toFixed(1)} µs with it (${(((cOn - cOff) / cOff) * 100).toFixed(1)} %)`);
+    console.log(`[ui] per round (on/off): ${pairs.map((x) => x.toFixed(3)).join(' ')}`);
+    console.log(`[ui] with the view open: ${ratio(b, a)} over all rounds (round ratios show this machine's noise; CPU per request is the steadier figure; target < 3 %); ${pushes} pushes received`);
   } finally {
     await cluster.destroy();
   }
