@@ -150,10 +150,24 @@ describe('web view (issue 12)', { skip }, () => {
     for (const [pod] of shares) assert.ok(named.includes(pod), `connections table names ${pod}`);
     assert.match((await page.textContent('[data-testid=connections]')) ?? '', /random/);
     await shot('traffic');
+    if (process.env.SKIFF_UI_DOC_SHOT) await page.screenshot({ path: process.env.SKIFF_UI_DOC_SHOT }); // the README's picture
     const metrics = await fetch(`http://${cluster.nodeIP}:10249/metrics`).then((r) => r.text());
     assert.match(metrics, /^kubeproxy_sync_proxy_rules_duration_seconds_count [1-9]/m);
     assert.match(metrics, /^kubeproxy_sync_proxy_rules_last_timestamp_seconds \d/m);
     assert.match(metrics, /^skiff_proxy_endpoint_connections_total\{service_port_name="default\/cl-service:http",protocol="TCP",endpoint="[^"]+"\} \d+/m);
+  });
+
+  it('"send N requests" from the page with a pod as the source shows that pod as the client', async () => {
+    const client = (await cluster.k('get', 'pod', 'pod-nginx', '-o', 'jsonpath={.status.podIP}')).trim();
+    await page.fill('[data-testid=send-count]', '30');
+    await page.selectOption('[data-testid=send-from]', 'default/pod-nginx');
+    await page.click('[data-testid=send-button]');
+    const result = await page.waitForSelector('[data-testid=send-result]', { timeout: 15_000 });
+    assert.match((await result.textContent()) ?? '', /^30\/30 answered/);
+    await waitFor('connections from pod-nginx in the table', async () => {
+      const text = (await page.textContent('[data-testid=connections]')) ?? '';
+      return text.includes(`${client}:`) && text.includes('pod-nginx') ? true : undefined;
+    }, 3000);
   });
 
   it('scaling 3 → 5 from the page shows 5 endpoints within 2 s', async () => {

@@ -13,7 +13,7 @@ function width(n) {
 
 export function buildGraph(store) {
   const g = new Graph({ compound: true });
-  g.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 70, edgesep: 10, marginx: 16, marginy: 16 });
+  g.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 70, edgesep: 10, marginx: 16, marginy: 40 });
   g.setDefaultEdgeLabel(() => ({}));
   const add = (id, kind, data) => g.setNode(id, { width: size[kind][0], height: size[kind][1], kind, data });
   const nodes = store.objects.nodes;
@@ -95,9 +95,10 @@ function NodeBox({ id, n, selected, select }) {
   const sel = selected === id ? ' selected' : '';
   switch (n.kind) {
     case 'node':
-      return html`<g class="k-node"><rect x=${x} y=${y} width=${n.width} height=${n.height} rx="10"/>
-        <text x=${x + 10} y=${y + 17} class="title">node ${d.name}</text>
-        <text x=${x + n.width - 10} y=${y + 17} class=${'meta end ' + (d.ready ? 'ok' : 'bad')}>${d.ready ? 'Ready' : 'NotReady'} · ${d.addresses?.[0] ?? ''}</text></g>`;
+      // the label sits in a band above the pods (the layout leaves the margin for it)
+      return html`<g class="k-node"><rect x=${x} y=${y - 24} width=${n.width} height=${n.height + 24} rx="10"/>
+        <text x=${x + 10} y=${y - 8} class="title">node ${d.name}</text>
+        <text x=${x + n.width - 10} y=${y - 8} class=${'meta end ' + (d.ready ? 'ok' : 'bad')}>${d.ready ? 'Ready' : 'NotReady'} · ${d.addresses?.[0] ?? ''}</text></g>`;
     case 'svc':
       return html`<g class=${'k-svc' + sel} data-testid="svc-node" data-name=${d.name} data-namespace=${d.namespace} onClick=${() => select(id)}>
         <rect x=${x} y=${y} width=${n.width} height=${n.height} rx="8"/>
