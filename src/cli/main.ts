@@ -42,7 +42,7 @@ program
   .option('--node-ip <ip>', 'IP of the first node (further in-process nodes take the next addresses)', '127.0.0.1')
   .option('--kubelet-port <port>', 'kubelet API port on each node IP', intArg, 10250)
   .option('--proxy-scheduler <name>', 'Service load balancing: random (as iptables), or an IPVS scheduler: rr, wrr, lc, wlc, sed, nq, dh, sh, lblc', parseProxyScheduler, serverDefaults.proxyScheduler)
-  .option('--disable <component>', 'do not run a packaged component: traefik or ingress (the ingress controller), coredns (cluster DNS), servicelb (LoadBalancer IP pools); repeatable, comma-separated', (v: string, prev: string[]) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)], [] as string[])
+  .option('--disable <component>', 'do not run a packaged component: traefik or ingress (the ingress controller), coredns (cluster DNS), servicelb (LoadBalancer IP pools), ui (the web view); repeatable, comma-separated', (v: string, prev: string[]) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)], [] as string[])
   .option('--dns-listen-direct', 'also serve cluster DNS on the --cluster-dns IP, port 53, itself (normally the proxy carries it)', false)
   .option('--node-monitor-grace-period <duration>', 'how long a node may go without renewing its lease before it is marked NotReady (Go duration)', '40s')
   .option('--default-not-ready-toleration-seconds <seconds>', 'tolerationSeconds of the default not-ready/unreachable tolerations: how long pods stay on a dead node', (v: string) => Number(v), 300)

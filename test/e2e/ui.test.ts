@@ -174,8 +174,11 @@ describe('web view (issue 12)', { skip }, () => {
     await page.fill('[data-testid=scale-input]', '5');
     const t0 = Date.now();
     await page.click('[data-testid=scale-button]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=endpoint-row]').length === 5, undefined, { timeout: 2000 });
-    process.stdout.write(`# 5 endpoints shown ${Date.now() - t0} ms after the click\n`);
+    const podsShown = page.waitForFunction(() => [...document.querySelectorAll('[data-testid=pod-node]')].filter((e) => e.getAttribute('data-name')?.startsWith('cluster-nginx-deployment-')).length === 5, undefined, { timeout: 15_000 }).then(() => Date.now() - t0);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=endpoint-row]').length === 5, undefined, { timeout: 15_000 });
+    const ms = Date.now() - t0;
+    process.stdout.write(`# 5 pods on the map ${await podsShown} ms, 5 endpoints shown ${ms} ms after the click\n`);
+    assert.ok(ms <= 2000, `5 endpoints shown ${ms} ms after the click (at most 2000)`);
     assert.equal((await cluster.k('get', 'deploy', 'cluster-nginx-deployment', '-o', 'jsonpath={.spec.replicas}')).trim(), '5');
     await waitFor('5 ready endpoints', async () => (await page.$$('[data-testid=endpoint-row]:not(.dim)')).length === 5 || undefined, 30_000);
     await shot('scaled');
@@ -203,6 +206,31 @@ describe('web view (issue 12)', { skip }, () => {
       const names = await page.$$eval('[data-testid=pod-node]', (els) => els.map((e) => e.getAttribute('data-name') ?? ''));
       return names.filter((x) => x.startsWith('cluster-nginx-deployment-')).length === 5 || undefined;
     }, 30_000);
+  });
+
+  it('answers bad input with a Status, never a 500', async () => {
+    const token = loginURL.split('#token=')[1]!;
+    const call = async (path: string, body: string, type = 'application/json') => {
+      const r = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+      return { status: r.status, body: (await r.json()) as { kind?: string; message?: string } };
+    };
+    const cases: Array<[string, string, number, RegExp, string?]> = [
+      ['/api/actions/scale', '{"namespace":"default","name":"cluster-nginx-deployment","replicas":-1}', 400, /replicas: must be an integer/],
+      ['/api/actions/scale', '{"namespace":"default","name":"nope","replicas":1}', 404, /deployments.apps "nope" not found/],
+      ['/api/actions/scale', '{not json', 400, /invalid JSON body/],
+      ['/api/actions/delete-pod', '{"namespace":"default","name":"Bad_Name"}', 400, /invalid name/],
+      ['/api/actions/send', '{"namespace":"default","name":"headless-service","count":1}', 400, /no ClusterIP/],
+      ['/api/actions/send', '{"namespace":"default","name":"cl-service","count":0}', 400, /count: must be/],
+      ['/api/actions/scale', '{}', 415, /content-type/, 'text/plain'],
+    ];
+    for (const [path, body, status, message, type] of cases) {
+      const r = await call(path, body, type);
+      assert.equal(r.status, status, `${path} ${body}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.kind, 'Status');
+      assert.match(r.body.message ?? '', message);
+    }
+    const missing = await fetch(base + '/api/services/default/nope', { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(missing.status, 404);
   });
 
   it('logged no console errors', () => {
