@@ -253,7 +253,9 @@ export class UIServer {
   /** The hooks cost a little per connection/query, so they are installed only while a page is open. */
   private startWatching(): void {
     this.opts.traffic?.setObserver?.(this.recorder);
-    this.opts.dnsQueryLog?.((e) => {
+    this.opts.dnsQueryLog?.((raw) => {
+      const via = this.recorder.dnsClient(raw.client, raw.time);
+      const e = via ? { ...raw, client: via, proxy: raw.client } : raw;
       this.dns.push(e);
       this.pendingDns.push(e);
     });

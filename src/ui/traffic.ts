@@ -67,7 +67,16 @@ export class TrafficRecorder implements ConnectionObserver {
   private samples: Array<{ at: number; stats: Map<string, EndpointStats> }> = [];
   private current: EndpointTraffic[] = [];
 
+  /** UDP flows the proxy opened to cluster DNS, not yet matched to a query (see dnsClient). */
+  private dnsFlows: ConnectionRow[] = [];
+  /** The proxy's upstream address of a DNS flow (what the DNS server sees) → the flow's real client. */
+  private readonly dnsVia = new Map<string, string>();
+
   opened(ev: ConnectionOpened): void {
+    if (ev.protocol === 'UDP' && ev.servicePortName.startsWith('kube-system/kube-dns')) {
+      this.dnsFlows.push({ client: hostPort(ev.clientIP, ev.clientPort), time: ev.time } as ConnectionRow);
+      if (this.dnsFlows.length > 50) this.dnsFlows.shift();
+    }
     const row: ConnectionRow = {
       id: ev.id, time: ev.time, protocol: ev.protocol, client: hostPort(ev.clientIP, ev.clientPort), dialled: hostPort(ev.dialledIP, ev.dialledPort),
       role: ev.role, servicePortName: ev.servicePortName, endpoint: ev.endpoint, reason: reasonText(ev), open: true, bytesIn: 0, bytesOut: 0,
@@ -86,6 +95,23 @@ export class TrafficRecorder implements ConnectionObserver {
     row.bytesOut = ev.bytesOut;
     row.durationMs = ev.time - row.time;
     this.changed.set(ev.id, row);
+  }
+
+  /**
+   * Who really asked: a query through the kube-dns ClusterIP reaches the DNS server from the proxy's own
+   * socket, so the first query from a new proxy address is matched to the oldest DNS flow opened just
+   * before it (within 2 s), and later queries from that address to the same client. Undefined when the
+   * query did not come through the proxy (or nothing matches).
+   */
+  dnsClient(seenAs: string, time: number): string | undefined {
+    const known = this.dnsVia.get(seenAs);
+    if (known) return known;
+    this.dnsFlows = this.dnsFlows.filter((f) => time - f.time <= 2000);
+    const flow = this.dnsFlows.shift();
+    if (!flow) return undefined;
+    this.dnsVia.set(seenAs, flow.client);
+    if (this.dnsVia.size > 500) this.dnsVia.delete(this.dnsVia.keys().next().value!);
+    return flow.client;
   }
 
   /** Rows that changed since the last call. */

@@ -74,6 +74,20 @@ test('traffic: rows open and close; rates over the sample window', () => {
   assert.equal(e!.byteRate, 1000);
 });
 
+test('DNS queries through the proxy are matched to the flow that carried them', () => {
+  const t = new TrafficRecorder();
+  const flow = (id: number, client: string, time: number) => t.opened({ id, time, protocol: 'UDP', clientIP: client, clientPort: 40000 + id, dialledIP: '127.43.0.10', dialledPort: 53,
+    role: 'ClusterIP', servicePortName: 'kube-system/kube-dns:dns', endpoint: '127.0.0.1:5353', reason: { kind: 'scheduler', scheduler: 'random' }, localPolicy: false });
+  flow(1, '127.42.0.5', 1000);
+  flow(2, '127.42.0.6', 1001);
+  assert.equal(t.dnsClient('127.0.0.1:600', 1002), '127.42.0.5:40001');
+  assert.equal(t.dnsClient('127.0.0.1:601', 1003), '127.42.0.6:40002');
+  assert.equal(t.dnsClient('127.0.0.1:600', 1500), '127.42.0.5:40001', 'the same proxy socket is the same flow');
+  assert.equal(t.dnsClient('127.0.0.9:53000', 1600), undefined, 'a direct query keeps its own client');
+  flow(3, '127.42.0.7', 1000);
+  assert.equal(t.dnsClient('127.0.0.1:602', 5000), undefined, 'a flow older than 2 s matches nothing');
+});
+
 test('trim keeps what the map draws and nothing else', () => {
   const pod = trim('pods', { metadata: { name: 'p', namespace: 'n', labels: { app: 'a' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'rs', controller: true }] },
     spec: { nodeName: 'vm', containers: [{ env: [{ name: 'SECRET', value: 'x' }] }] },

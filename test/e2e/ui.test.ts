@@ -3,11 +3,13 @@
 // named in the connections table, scaling 3 → 5 from the page, a DNS query in the DNS panel, the proxy's
 // /metrics, and no console errors. Screenshots of each state go to a temp dir whose paths are printed.
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import dnsPacket from 'dns-packet';
 import { WebSocket } from 'ws';
 import { run, TestCluster } from '../support/cluster.js';
 import { freePort, waitFor } from '../support/ports.js';
@@ -188,12 +190,26 @@ describe('web view (issue 12)', { skip }, () => {
     const dnsIP = (await cluster.k('get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}')).trim();
     assert.match(dnsIP, /^127\./);
     const ip = (await cluster.k('get', 'svc', 'cl-service', '-o', 'jsonpath={.spec.clusterIP}')).trim();
-    const r = await run('dig', [`@${dnsIP}`, '-p', '53', '+tries=1', '+time=5', '+short', 'cl-service.default.svc.cluster.local', 'A']);
-    assert.equal(r.stdout.trim(), ip, r.stderr);
+    // from an address of the cluster's own block, so the panel must name that client (not the proxy's socket)
+    const client = cluster.spare(7);
+    const sock = createSocket('udp4');
+    try {
+      await new Promise<void>((res) => sock.bind(0, client, () => res()));
+      const reply = new Promise<Buffer>((res) => sock.once('message', (m) => res(m)));
+      sock.send(dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'cl-service.default.svc.cluster.local' }] }), 53, dnsIP);
+      const answer = dnsPacket.decode(await reply);
+      assert.deepEqual(answer.answers?.map((a) => (a as { data: string }).data), [ip]);
+    } finally {
+      sock.close();
+    }
     const row = await page.waitForSelector('[data-testid=dns-row][data-name="cl-service.default.svc.cluster.local"]', { timeout: 2000 });
     const text = (await row.textContent()) ?? '';
     assert.match(text, /NOERROR/);
     assert.ok(text.includes(ip), text);
+    assert.ok(text.includes(`${client}:`), `the query's client ${client} in: ${text}`);
+    const r = await run('dig', [`@${dnsIP}`, '-p', '53', '+tries=1', '+time=5', '+short', 'headless-service.default.svc.cluster.local', 'A']);
+    assert.equal(r.stdout.trim().split('\n').length, 3, r.stdout + r.stderr);
+    await page.waitForSelector('[data-testid=dns-row][data-name="headless-service.default.svc.cluster.local"]', { timeout: 2000 });
     await shot('dns');
   });
 

@@ -166,7 +166,7 @@ function DnsPanel() {
   const rows = [...store.dns].reverse().slice(0, 60);
   return html`<section class="card"><h3>DNS queries <span class="muted">as cluster DNS answered them</span></h3>
     <div class="scroll"><table class="grid small" data-testid="dns"><thead><tr><th>time</th><th>client</th><th>name</th><th>type</th><th>rcode</th><th>answer</th></tr></thead>
-    <tbody>${rows.map((d, i) => html`<tr key=${d.time + d.name + i} data-testid="dns-row" data-name=${d.name} class=${d.rcode === 'NOERROR' ? '' : 'dim'}><td>${clock(d.time)}</td><td class="mono">${d.client}</td><td class="mono">${d.name}</td><td>${d.type}</td>
+    <tbody>${rows.map((d, i) => html`<tr key=${d.time + d.name + i} data-testid="dns-row" data-name=${d.name} class=${d.rcode === 'NOERROR' ? '' : 'dim'}><td>${clock(d.time)}</td><td class="mono" title=${d.proxy ? `reached cluster DNS through the proxy (${d.proxy})` : ''}>${d.client}${podName(store, d.client) ? html` <span class="muted">${podName(store, d.client)}</span>` : ''}</td><td class="mono">${d.name}</td><td>${d.type}</td>
       <td><span class=${'chip ' + (d.rcode === 'NOERROR' ? 'ok' : 'bad')}>${d.rcode}</span></td><td class="mono">${d.answers.join(', ') || '—'}</td></tr>`)}</tbody></table>
     ${rows.length ? '' : html`<p class="muted">No queries yet.</p>`}</div></section>`;
 }
