@@ -1,5 +1,5 @@
 // Wiring of the web view (src/ui) and the proxy's /metrics port into `skiff server`, and `skiff ui`.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InformerFactory } from '../client/informer-factory.js';
 import { RestClient } from '../client/rest.js';
@@ -59,7 +59,13 @@ export async function startUI(o: StartUIOptions): Promise<RunningUI | undefined>
     return undefined;
   }
   await writeFile(uiStatePath(o.dataDir), JSON.stringify({ host: uiHost, port }) + '\n', { mode: 0o600 });
-  return { url: loginURL(uiHost, port, token), stop: () => ui.close() };
+  return {
+    url: loginURL(uiHost, port, token),
+    async stop() {
+      await ui.close();
+      await rm(uiStatePath(o.dataDir), { force: true }); // `skiff ui` then says no web view runs
+    },
+  };
 }
 
 /** kube-proxy's metrics port on the first node's IP; taken → a warning. */
