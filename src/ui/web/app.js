@@ -104,7 +104,7 @@ function ServicePanel({ svc, select }) {
       <td class="num">${r.total}</td><td class="num"><span class="bar" style=${`width:${total ? Math.round((r.total / total) * 60) : 0}px`}></span>${total ? Math.round((r.total / total) * 100) : 0}%</td>
       <td class="num">${rate(r.connRate)}</td><td class="num">${bytes(r.bytes)}</td></tr>`)}</tbody></table>
     <h3>Proxy rules <span class="muted">${details?.rules?.mode ?? ''} · scheduler ${details?.rules?.scheduler ?? ''}</span></h3>
-    ${details?.rules?.listeners?.length ? html`<ul class="mono small">${details.rules.listeners.map((l) => html`<li>${l.protocol}/${l.address}:${l.port} <span class="muted">${l.role} → ${l.servicePortName}</span></li>`)}</ul>` : html`<p class="muted">No listeners.</p>`}
+    ${details?.rules?.listeners?.length ? html`<ul class="mono small">${details.rules.listeners.map((l) => html`<li>${l.protocol}/${l.address}:${l.port} <span class="muted">${l.role} → ${l.servicePortName}</span></li>`)}</ul>` : html`<p class="muted">${svc.clusterIP === 'None' ? 'Headless: the proxy programs nothing; cluster DNS answers with the pod IPs below.' : svc.type === 'ExternalName' ? 'ExternalName: no proxying; cluster DNS answers with a CNAME.' : 'No listeners.'}</p>`}
     ${details?.rules?.text && html`<pre class="rules">${details.rules.text}</pre>`}
     <h3>DNS records</h3>
     ${details?.dns?.length ? html`<table class="grid mono small dnsrec"><tbody>${details.dns.map((d, i) => html`<tr key=${i}><td>${d.name}</td><td>${d.type}</td><td>${d.data}</td></tr>`)}</tbody></table>` : html`<p class="muted">None.</p>`}
