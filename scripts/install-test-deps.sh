@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the test suite drives for real: etcd (the etcd datastore suite), nginx (the nginx image),
-# curl and dig (traffic checks). As root they are installed; otherwise their names are printed.
+# curl and dig (traffic checks), chromium (the web view test). As root they are installed; otherwise their names are printed.
 set -euo pipefail
 need=()
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
+# the web view's browser test (playwright-core drives Debian's chromium; no browser download)
+command -v chromium >/dev/null 2>&1 || [ -x /usr/lib/chromium/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "note: tests that need these Debian packages will be skipped: ${need[*]} (install them as root)" >&2

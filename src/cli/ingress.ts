@@ -21,6 +21,8 @@ export interface RunningIngress {
   httpPort: number;
   httpsPort: number;
   controller: IngressController;
+  /** The data path (its onRequest hook feeds the web view). */
+  proxy: IngressProxy;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startIngressController(opts: StartIngressOptions): Promise
     httpPort: listeners.httpPort,
     httpsPort: listeners.httpsPort,
     controller,
+    proxy,
     async stop() {
       abort.abort();
       await listeners.close();

@@ -3,6 +3,7 @@ import { createLogger } from './logger.js';
 import { parseProxyScheduler } from './proxy.js';
 import { runServer, serverDefaults, type ServerOptions } from './server.js';
 import { runAgent, type AgentCommandOptions } from './agent.js';
+import { defaultProxyMetricsPort, defaultUIPort, uiLoginURL } from './ui.js';
 
 function intArg(value: string): number {
   const n = Number(value);
@@ -41,15 +42,18 @@ program
   .option('--node-ip <ip>', 'IP of the first node (further in-process nodes take the next addresses)', '127.0.0.1')
   .option('--kubelet-port <port>', 'kubelet API port on each node IP', intArg, 10250)
   .option('--proxy-scheduler <name>', 'Service load balancing: random (as iptables), or an IPVS scheduler: rr, wrr, lc, wlc, sed, nq, dh, sh, lblc', parseProxyScheduler, serverDefaults.proxyScheduler)
-  .option('--disable <component>', 'do not run a packaged component: traefik or ingress (the ingress controller), coredns (cluster DNS), servicelb (LoadBalancer IP pools); repeatable, comma-separated', (v: string, prev: string[]) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)], [] as string[])
+  .option('--disable <component>', 'do not run a packaged component: traefik or ingress (the ingress controller), coredns (cluster DNS), servicelb (LoadBalancer IP pools), ui (the web view); repeatable, comma-separated', (v: string, prev: string[]) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)], [] as string[])
   .option('--dns-listen-direct', 'also serve cluster DNS on the --cluster-dns IP, port 53, itself (normally the proxy carries it)', false)
   .option('--node-monitor-grace-period <duration>', 'how long a node may go without renewing its lease before it is marked NotReady (Go duration)', '40s')
   .option('--default-not-ready-toleration-seconds <seconds>', 'tolerationSeconds of the default not-ready/unreachable tolerations: how long pods stay on a dead node', (v: string) => Number(v), 300)
+  .option('--ui-port <port>', 'port of the web view on 127.0.0.1 (0: any free port; --disable ui turns it off)', intArg, defaultUIPort)
+  .option('--proxy-metrics-port <port>', 'port of the proxy\'s Prometheus /metrics on the first node IP (0: off)', intArg, defaultProxyMetricsPort)
   .option('--debug', 'log every request', false)
   .action(async (flags: Omit<ServerOptions, 'verbose'> & { debug: boolean }) => {
     const log = createLogger({ verbose: flags.debug });
     const running = await runServer({ ...flags, verbose: flags.debug }, log);
-    process.stdout.write(`To use kubectl: ${running.kubectlHint}\nskiff is ready\n`);
+    const ui = running.uiURL ? `Web view: ${running.uiURL}\n` : '';
+    process.stdout.write(`To use kubectl: ${running.kubectlHint}\n${ui}skiff is ready\n`);
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -62,6 +66,14 @@ program
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+program
+  .command('ui')
+  .description('Print the login URL of the web view of the skiff server that uses the data dir')
+  .option('-d, --data-dir <dir>', 'the server\'s data dir', serverDefaults.dataDir)
+  .action(async (flags: { dataDir: string }) => {
+    process.stdout.write(`${await uiLoginURL(flags.dataDir)}\n`);
   });
 
 program

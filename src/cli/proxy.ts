@@ -6,6 +6,7 @@ import { InformerFactory } from '../client/informer-factory.js';
 import type { RestClient } from '../client/rest.js';
 import { defaultKubeProxyConfiguration, kubeProxyConfigMap, schedulerForConfiguration } from '../proxy/config.js';
 import { Proxier } from '../proxy/core/proxier.js';
+import { MeteredDatapath } from '../proxy/metrics.js';
 import type { ProxyNode } from '../proxy/core/trackers.js';
 import { isSchedulerName, schedulerNames, type SchedulerName } from '../proxy/schedulers/index.js';
 import type { ProxyState, SyncResult } from '../proxy/types.js';
@@ -38,6 +39,8 @@ export interface StartProxyOptions {
 
 export interface RunningProxy {
   proxier: Proxier;
+  /** The datapath with kube-proxy's sync metrics, its connection observer and rules (web view, /metrics). */
+  datapath: MeteredDatapath;
   stop(): Promise<void>;
 }
 
@@ -52,8 +55,9 @@ export function startProxy(opts: StartProxyOptions): RunningProxy {
   const datapath = new UserspaceDatapath({ scheduler: flagScheduler, clock });
   followKubeProxyConfiguration({ factory, datapath, flagScheduler, log: opts.log ?? (() => {}) });
   if (opts.ownsServiceIPs) void ensureKubeProxyConfigMap(opts.client, opts.clusterCIDR ?? '127.42.0.0/16', opts.log);
+  const metered = new MeteredDatapath(datapath, clock);
   const proxier = new Proxier({
-    factory, datapath,
+    factory, datapath: metered,
     nodes, ownsServiceIPs: opts.ownsServiceIPs, recorder, clock, log: opts.log,
     minSyncPeriodMs: opts.minSyncPeriodMs, syncPeriodMs: opts.syncPeriodMs, onSync: opts.onSync,
   });
@@ -61,6 +65,7 @@ export function startProxy(opts: StartProxyOptions): RunningProxy {
   const running = proxier.run(abort.signal);
   return {
     proxier,
+    datapath: metered,
     async stop() {
       abort.abort();
       await running;

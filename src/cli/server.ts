@@ -23,6 +23,7 @@ import { startIngressController, type RunningIngress } from './ingress.js';
 import { RestClient } from '../client/rest.js';
 import type { Logger } from './logger.js';
 import { startNodeAgents } from './agents.js';
+import { defaultProxyMetricsPort, defaultUIPort, startMetrics, startUI } from './ui.js';
 
 /** `skiff server` flags, named as k3s names them. */
 export interface ServerOptions {
@@ -55,6 +56,10 @@ export interface ServerOptions {
   nodeMonitorGracePeriod?: string;
   /** kube-apiserver's flag: tolerationSeconds of the default not-ready/unreachable tolerations. */
   defaultNotReadyTolerationSeconds?: number;
+  /** The web view's port on 127.0.0.1 (`--ui-port`; `--disable ui` turns it off). */
+  uiPort?: number;
+  /** kube-proxy's metrics port (/metrics) on the first node IP; 0 turns it off. */
+  proxyMetricsPort?: number;
   verbose: boolean;
 }
 
@@ -76,6 +81,8 @@ export interface RunningServer {
   kubeconfigPath: string;
   /** How to point kubectl at this cluster, for the one line `skiff server` prints. */
   kubectlHint: string;
+  /** The web view's login URL (token in the fragment), when it runs. */
+  uiURL?: string;
   stop(): Promise<void>;
 }
 
@@ -166,13 +173,22 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     nodes: proxyNodes,
     scheduler: opts.proxyScheduler, ownsServiceIPs: true, clusterCIDR: opts.clusterCidr, log: (m) => log.debug(m),
   });
+  const ui = disabled.has('ui') ? undefined : await startUI({
+    dataDir, port: opts.uiPort ?? defaultUIPort, server, token: creds.token, caPem: creds.ca.certPem, clusterDomain: opts.clusterDomain,
+    datapath: proxy.datapath, dns, ingress, log,
+  });
+  const metricsPort = opts.proxyMetricsPort ?? defaultProxyMetricsPort;
+  const metrics = metricsPort > 0 ? await startMetrics({ host: proxyNodes()[0]?.ip ?? '127.0.0.1', port: metricsPort, datapath: proxy.datapath, log }) : undefined;
   api.setReady(true);
   const kubectlHint = opts.writeKubeconfig ? `kubectl --kubeconfig ${kubeconfigPath} get pods -A` : `kubectl --context skiff get pods -A   (context "skiff" merged into ${kubeconfigPath})`;
   return {
     port,
     kubeconfigPath,
     kubectlHint,
+    uiURL: ui?.url,
     async stop() {
+      await ui?.stop();
+      await metrics?.close();
       await proxy.stop();
       await agents?.stop();
       await dns?.stop();

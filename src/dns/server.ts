@@ -6,6 +6,7 @@ import { errorMessage } from '../util/errors.js';
 import { isIPv6 } from '../util/net.js';
 import { rcodes, resolve, type ZoneOptions } from './answer.js';
 import type { Forwarder } from './forward.js';
+import { queryLogEntry, type DnsQueryLog } from './query-log.js';
 import type { RecordStore } from './records.js';
 import { buildResponse, errorResponse, maxResponseSize, optOf, parseQuery } from './wire.js';
 
@@ -31,6 +32,8 @@ export class DnsServer {
   private readonly tcp: Server[] = [];
   private readonly conns = new Set<TcpSocket>();
   private readonly log: (message: string) => void;
+  /** Set while someone watches queries (the web view): called once per answered query. */
+  queryLog?: DnsQueryLog;
 
   constructor(private readonly opts: DnsServerOptions) {
     this.log = opts.log ?? (() => {});
@@ -61,6 +64,17 @@ export class DnsServer {
     }
   }
 
+  /** handle() and, when a query log listens, its entry. */
+  private async answer(buf: Buffer, tcp: boolean, client: string): Promise<Buffer | undefined> {
+    const log = this.queryLog;
+    if (!log) return this.handle(buf, tcp);
+    const startedAt = Date.now();
+    const reply = await this.handle(buf, tcp);
+    const entry = queryLogEntry({ query: buf, reply, client, tcp, startedAt, now: Date.now() });
+    if (entry) log(entry);
+    return reply;
+  }
+
   /** Binds UDP and TCP on the address; returns the port bound. */
   async listen(addr: ListenAddress): Promise<number> {
     for (let attempt = 0; ; attempt++) {
@@ -83,7 +97,7 @@ export class DnsServer {
       }
       udp.on('error', (err) => this.log(`dns udp ${addr.ip}:${port}: ${errorMessage(err)}`));
       udp.on('message', (msg, rinfo) => {
-        void this.handle(msg, false).then((reply) => reply && udp.send(reply, rinfo.port, rinfo.address));
+        void this.answer(msg, false, `${rinfo.address}:${rinfo.port}`).then((reply) => reply && udp.send(reply, rinfo.port, rinfo.address));
       });
       this.udp.push(udp);
       this.tcp.push(tcp);
@@ -102,7 +116,7 @@ export class DnsServer {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void this.handle(Buffer.from(msg), true).then((reply) => {
+        void this.answer(Buffer.from(msg), true, `${conn.remoteAddress}:${conn.remotePort}`).then((reply) => {
           if (!reply || conn.destroyed) return;
           const len = Buffer.alloc(2);
           len.writeUInt16BE(reply.length);

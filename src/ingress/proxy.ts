@@ -95,7 +95,25 @@ export interface IngressProxyOptions {
   log: (message: string) => void;
 }
 
+/** One proxied request, for whoever watches traffic (the web view); reported when the response starts. */
+export interface IngressRequestEvent {
+  time: number;
+  client: string;
+  scheme: Scheme;
+  host: string;
+  path: string;
+  method: string;
+  /** `namespace/service:port`. */
+  backend: string;
+  /** The endpoint dialled, `ip:port`. */
+  endpoint: string;
+  status: number;
+  durationMs: number;
+}
+
 export class IngressProxy {
+  /** Set while someone watches traffic (the web view). */
+  onRequest?: (ev: IngressRequestEvent) => void;
   private readonly agent = new Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' });
   private readonly next = new Map<string, number>();
   private readonly tunnels = new Set<Duplex>();
@@ -123,6 +141,7 @@ export class IngressProxy {
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
     const idempotent = !hasBody && ['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? '');
     let attempts = 0;
+    const started = this.onRequest ? Date.now() : 0;
     const attempt = () => {
       attempts++;
       const up = this.pick(backend!);
@@ -130,6 +149,7 @@ export class IngressProxy {
       let answered = false;
       preq.on('response', (pres) => {
         answered = true;
+        if (this.onRequest) this.report(req, scheme, backend!.key, up, pres.statusCode ?? 502, started);
         res.writeHead(pres.statusCode ?? 502, pres.statusMessage, responseHeaders(pres));
         pres.pipe(res);
         pres.on('error', () => res.destroy());
@@ -149,6 +169,14 @@ export class IngressProxy {
       else req.pipe(preq);
     };
     attempt();
+  }
+
+  private report(req: IncomingMessage, scheme: Scheme, backend: string, up: Upstream, status: number, started: number): void {
+    const now = Date.now();
+    this.onRequest?.({
+      time: now, client: clientIP(req.socket), scheme, host: req.headers.host ?? '', path: req.url ?? '', method: req.method ?? '',
+      backend, endpoint: `${up.host}:${up.port}`, status, durationMs: now - started,
+    });
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: Scheme): void {

@@ -4,6 +4,7 @@ import { categorizeEndpoints, externalPolicyLocal, internalPolicyLocal, usesLoca
 import {
   endpointString, type AddressRole, type Endpoint, type EndpointStats, type ServicePortInfo, type ServicePortName,
 } from '../types.js';
+import type { ChoiceReason, ConnectionObserver } from '../observe.js';
 import { AffinityTable } from './affinity.js';
 
 /** Live counters of one endpoint of one service port (ipvsadm --stats). */
@@ -45,9 +46,18 @@ export class ServiceBalancer {
   private readonly counters = new Map<string, EndpointCounters>();
   private scheduler: Scheduler;
   private readonly affinity: AffinityTable;
+  private schedulerName: SchedulerName;
+  /** Set while someone watches traffic (the web view); listeners report connections to it. */
+  observer?: ConnectionObserver;
+  /** Why the last choose() picked what it did (read right after it by an observing listener). */
+  lastReason: ChoiceReason;
+  /** Whether the last choose() was limited to local endpoints by a traffic policy. */
+  lastLocal = false;
 
   constructor(readonly name: ServicePortName, private readonly opts: BalancerOptions) {
     this.scheduler = newScheduler(opts.scheduler, opts.schedulerOptions);
+    this.schedulerName = opts.scheduler;
+    this.lastReason = { kind: 'scheduler', scheduler: opts.scheduler };
     this.affinity = new AffinityTable(opts.clock, 0);
   }
 
@@ -58,6 +68,7 @@ export class ServiceBalancer {
   /** A new scheduler (kube-proxy configuration changed); open connections and counters stay. */
   setScheduler(name: SchedulerName): void {
     this.scheduler = newScheduler(name, this.opts.schedulerOptions);
+    this.schedulerName = name;
   }
 
   update(info: ServicePortInfo, endpoints: readonly Endpoint[], nodeNames: readonly string[] = []): void {
@@ -99,6 +110,7 @@ export class ServiceBalancer {
   /** Endpoints that traffic arriving on an address of this role may use. */
   candidates(role: AddressRole, nodeName?: string): EndpointCounters[] {
     const local = role === 'ClusterIP' ? internalPolicyLocal(this.info) : externalPolicyLocal(this.info);
+    this.lastLocal = local;
     if (!local) return this.cluster;
     return (nodeName !== undefined ? this.localByNode.get(nodeName) : undefined) ?? this.local;
   }
@@ -123,6 +135,7 @@ export class ServiceBalancer {
       const hit = pinned === undefined ? undefined : usable.find((c) => c.key === pinned);
       if (hit) {
         this.affinity.record(req.clientIP, hit.key);
+        if (this.observer) this.lastReason = { kind: 'affinity' };
         return hit;
       }
     }
@@ -130,6 +143,8 @@ export class ServiceBalancer {
       key: c.key, ip: c.ip, port: c.port, weight: c.weight, activeConns: c.activeConnections, inactiveConns: 0,
     }));
     const picked = this.scheduler.pick(servers, req);
+    const r = this.lastReason;
+    if (this.observer && (r.kind !== 'scheduler' || r.scheduler !== this.schedulerName)) this.lastReason = { kind: 'scheduler', scheduler: this.schedulerName };
     const chosen = picked && usable.find((c) => c.key === picked.key);
     if (chosen && pinning) this.affinity.record(req.clientIP, chosen.key);
     return chosen;

@@ -6,6 +6,7 @@ import {
   parseServicePortName, type AddressRole, type BindError, type Datapath, type EndpointStats, type Protocol,
   type ProxyState, type ServicePortName, type SyncResult,
 } from '../types.js';
+import type { ConnectionObserver, DatapathRules, ListenerRule, ObservableDatapath } from '../observe.js';
 import { ServiceBalancer } from './balancer.js';
 import { HealthCheckServer, type HealthCheckTarget } from './healthcheck.js';
 import { listenerKey, type ConnectionRegistry, type ProxyListener } from './listener.js';
@@ -36,7 +37,7 @@ interface Want {
 type Open = { kind: 'proxy'; l: ProxyListener } | { kind: 'health'; l: HealthCheckServer };
 
 /** The loopback-mode datapath: real sockets on every service address, proxying in userspace. */
-export class UserspaceDatapath implements Datapath {
+export class UserspaceDatapath implements Datapath, ObservableDatapath {
   private readonly clock: Clock;
   private readonly balancers = new Map<ServicePortName, ServiceBalancer>();
   /** Balancers of removed services whose connections are still open (for stats). */
@@ -47,6 +48,7 @@ export class UserspaceDatapath implements Datapath {
   private closed = false;
 
   private scheduler: SchedulerName;
+  private observer?: ConnectionObserver;
 
   constructor(private readonly opts: UserspaceDatapathOptions = {}) {
     this.clock = opts.clock ?? realClock;
@@ -113,6 +115,7 @@ export class UserspaceDatapath implements Datapath {
       let b = this.balancers.get(spn);
       if (!b) {
         b = new ServiceBalancer(spn, { clock: this.clock, scheduler: this.scheduler, schedulerOptions: this.opts.schedulerOptions });
+        b.observer = this.observer;
         this.balancers.set(spn, b);
       }
       b.update(info, state.endpoints.get(spn) ?? [], nodeNames);
@@ -191,6 +194,23 @@ export class UserspaceDatapath implements Datapath {
     this.connections.clear();
     // Let libuv finish closing the handles before callers rebind the ports.
     await new Promise((r) => setImmediate(r));
+  }
+
+  /** Reports every new connection and its end to `observer` (undefined: stop; nothing is counted twice). */
+  setObserver(observer: ConnectionObserver | undefined): void {
+    this.observer = observer;
+    for (const b of [...this.balancers.values(), ...this.retired]) b.observer = observer;
+  }
+
+  /** The listeners open now and the scheduler: what this proxy "programmed". */
+  rules(): DatapathRules {
+    const listeners: ListenerRule[] = [];
+    for (const o of this.open.values()) {
+      if (o.kind === 'proxy') {
+        listeners.push({ servicePortName: o.l.target.balancer.name, role: o.l.target.role, protocol: o.l.protocol, address: o.l.address, port: o.l.port });
+      }
+    }
+    return { mode: 'userspace', scheduler: this.scheduler, listeners };
   }
 
   stats(): EndpointStats[] {

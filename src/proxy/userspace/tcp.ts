@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { nextConnectionId, type ChoiceReason } from '../observe.js';
 import type { EndpointCounters } from './balancer.js';
 import type { ConnectionRegistry, ListenerTarget, ProxyListener } from './listener.js';
 
@@ -58,6 +59,7 @@ export class TcpListener implements ProxyListener {
     const attempt = (n: number): void => {
       const ep = balancer.choose({ ...req, exclude });
       if (!ep || clientGone) return reject(client);
+      const why = balancer.observer && { reason: balancer.lastReason, local: balancer.lastLocal };
       const upstream = net.connect({ host: ep.ip, port: ep.port, noDelay: true, allowHalfOpen: true });
       upstream.setTimeout(dialTimeouts[n]);
       const abandon = () => upstream.destroy();
@@ -78,15 +80,22 @@ export class TcpListener implements ProxyListener {
         client.off('close', abandon);
         upstream.setTimeout(0);
         if (clientGone) return upstream.destroy();
-        this.splice(client, upstream, ep);
+        this.splice(client, upstream, ep, why);
       });
     };
     attempt(0);
   }
 
-  private splice(client: net.Socket, upstream: net.Socket, ep: EndpointCounters): void {
-    const { balancer } = this.target;
+  private splice(client: net.Socket, upstream: net.Socket, ep: EndpointCounters, why?: { reason: ChoiceReason; local: boolean }): void {
+    const { balancer, role } = this.target;
     balancer.connectionOpened(ep);
+    const observer = why && balancer.observer;
+    const id = observer ? nextConnectionId() : 0;
+    if (observer) observer.opened({
+      id, time: Date.now(), protocol: 'TCP', clientIP: client.remoteAddress ?? '', clientPort: client.remotePort ?? 0,
+      dialledIP: client.localAddress ?? this.address, dialledPort: this.port, role, servicePortName: balancer.name,
+      endpoint: ep.key, reason: why.reason, localPolicy: why.local,
+    });
     const conn = {
       destroy: () => {
         client.destroy();
@@ -99,6 +108,7 @@ export class TcpListener implements ProxyListener {
       if (--open > 0) return;
       this.connections.delete(conn);
       balancer.connectionClosed(ep);
+      if (observer) observer.closed({ id, time: Date.now(), bytesIn: client.bytesRead, bytesOut: upstream.bytesRead });
     };
     // A reset on one side is passed on as a reset, so neither peer mistakes it for a clean end.
     client.on('error', () => reject(upstream));

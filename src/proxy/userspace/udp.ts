@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Clock, TimerHandle } from '../../util/clock.js';
+import { nextConnectionId } from '../observe.js';
 import type { EndpointCounters, ServiceBalancer } from './balancer.js';
 import type { ConnectionRegistry, ListenerTarget, ProxyListener } from './listener.js';
 
@@ -10,6 +11,8 @@ interface Flow {
   balancer: ServiceBalancer;
   lastActivity: number;
   timer: TimerHandle;
+  /** Observed flows only (the web view): connection id and this flow's bytes. */
+  observed?: { id: number; bytesIn: number; bytesOut: number };
   destroy(): void;
 }
 
@@ -77,7 +80,17 @@ export class UdpListener implements ProxyListener {
       const ep = balancer.choose({ role, nodeName, clientIP: rinfo.address, clientPort: rinfo.port, destIP: this.address });
       if (!ep) return;
       flow = this.openFlow(key, rinfo, balancer, ep);
+      const observer = balancer.observer;
+      if (observer) {
+        flow.observed = { id: nextConnectionId(), bytesIn: 0, bytesOut: 0 };
+        observer.opened({
+          id: flow.observed.id, time: Date.now(), protocol: 'UDP', clientIP: rinfo.address, clientPort: rinfo.port,
+          dialledIP: this.address, dialledPort: this.port, role, servicePortName: balancer.name, endpoint: ep.key,
+          reason: balancer.lastReason, localPolicy: balancer.lastLocal,
+        });
+      }
     }
+    if (flow.observed) flow.observed.bytesIn += msg.length;
     flow.lastActivity = this.opts.clock.now();
     flow.endpoint.bytesIn += msg.length;
     flow.upstream.send(msg, flow.endpoint.port, flow.endpoint.ip);
@@ -95,6 +108,8 @@ export class UdpListener implements ProxyListener {
         clock.clearTimeout(flow.timer);
         upstream.close();
         balancer.connectionClosed(ep);
+        const o = flow.observed;
+        if (o) balancer.observer?.closed({ id: o.id, time: Date.now(), bytesIn: o.bytesIn, bytesOut: o.bytesOut });
       },
     };
     const expire = () => {
@@ -108,6 +123,7 @@ export class UdpListener implements ProxyListener {
       if (from.port !== ep.port) return;
       flow.lastActivity = clock.now();
       ep.bytesOut += reply.length;
+      if (flow.observed) flow.observed.bytesOut += reply.length;
       this.socket.send(reply, client.port, client.address);
     });
     this.flows.set(key, flow);

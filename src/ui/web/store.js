@@ -1,0 +1,106 @@
+// The page's copy of the cluster and its traffic, fed by the server's WebSocket pushes (never polled).
+export const kinds = ['nodes', 'pods', 'services', 'endpointslices', 'ingresses', 'deployments', 'replicasets', 'events'];
+
+export function createStore(onChange) {
+  const s = {
+    connected: false,
+    objects: Object.fromEntries(kinds.map((k) => [k, new Map()])),
+    traffic: new Map(), // `${spn}|${endpoint}` -> EndpointTraffic
+    connections: new Map(), // id -> row
+    dns: [],
+    ingress: [],
+    rules: { mode: '', scheduler: '', listeners: [] },
+    clusterDomain: 'cluster.local',
+    version: 0,
+  };
+  const key = (o) => (o.namespace ? `${o.namespace}/${o.name}` : o.name);
+  const setTraffic = (list) => {
+    s.traffic = new Map(list.map((t) => [`${t.servicePortName}|${t.endpoint}`, t]));
+  };
+  const addRows = (rows) => {
+    for (const r of rows) s.connections.set(r.id, r);
+    if (s.connections.size > 300) {
+      const ids = [...s.connections.keys()].sort((a, b) => a - b);
+      for (const id of ids.slice(0, s.connections.size - 200)) s.connections.delete(id);
+    }
+  };
+  const trim = (list, max) => (list.length > max ? list.slice(-max) : list);
+  s.apply = (msg) => {
+    switch (msg.type) {
+      case 'snapshot':
+        for (const k of kinds) s.objects[k] = new Map((msg.objects[k] ?? []).map((o) => [key(o), o]));
+        setTraffic(msg.traffic ?? []);
+        s.connections = new Map();
+        addRows(msg.connections ?? []);
+        s.dns = msg.dns ?? [];
+        s.ingress = msg.ingress ?? [];
+        s.rules = msg.rules ?? s.rules;
+        s.clusterDomain = msg.clusterDomain ?? s.clusterDomain;
+        break;
+      case 'objects':
+        for (const c of msg.changes) {
+          if (c.obj) s.objects[c.kind].set(c.key, c.obj);
+          else s.objects[c.kind].delete(c.key);
+        }
+        break;
+      case 'traffic':
+        setTraffic(msg.endpoints);
+        break;
+      case 'connections':
+        addRows(msg.rows);
+        break;
+      case 'dns':
+        s.dns = trim([...s.dns, ...msg.items], 200);
+        break;
+      case 'ingress':
+        s.ingress = trim([...s.ingress, ...msg.items], 200);
+        break;
+      case 'rules':
+        s.rules = msg.rules;
+        break;
+      default:
+        return;
+    }
+    s.version++;
+    onChange();
+  };
+  return s;
+}
+
+/** Connects the page's WebSocket, reconnecting with backoff; the cookie carries the token. */
+export function connect(store, onChange) {
+  let delay = 500;
+  const open = () => {
+    const ws = new WebSocket(`ws://${location.host}/api/ws`);
+    ws.onopen = () => {
+      delay = 500;
+      store.connected = true;
+      onChange();
+    };
+    ws.onmessage = (e) => store.apply(JSON.parse(e.data));
+    ws.onclose = () => {
+      store.connected = false;
+      onChange();
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 10_000);
+    };
+  };
+  open();
+}
+
+export async function post(path, body) {
+  const r = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const data = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(data.message ?? `HTTP ${r.status}`);
+  return data;
+}
+
+export function bytes(n) {
+  if (n < 1024) return `${Math.round(n)} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function rate(n) {
+  return n >= 10 ? n.toFixed(0) : n.toFixed(1);
+}
