@@ -6,6 +6,7 @@ import type { SchedulerName } from '../proxy/schedulers/index.js';
 import { startNodeAgents } from './agents.js';
 import type { Logger } from './logger.js';
 import { startProxy } from './proxy.js';
+import { chooseNetwork, loopbackFlag, networkLine, type NetworkFlag } from './network.js';
 
 export interface AgentCommandOptions {
   server: string;
@@ -17,6 +18,13 @@ export interface AgentCommandOptions {
   clusterCidr?: string;
   /** Userspace proxy scheduler (--proxy-scheduler). */
   proxyScheduler?: SchedulerName;
+  /** --network auto|loopback|netns */
+  network?: NetworkFlag;
+  /** netns mode: prefix of the pod namespaces' names (skiff-C-nK-). */
+  netnsPrefix?: string;
+  controlPlane?: boolean;
+  /** kube-proxy's --proxy-mode */
+  proxyMode?: string;
 }
 
 /** The cluster CA from the server's public `/cacerts` (k3s' bootstrap; the token then authenticates every request). */
@@ -37,6 +45,8 @@ export function fetchCACerts(server: string): Promise<string> {
 }
 
 export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<{ stop(): Promise<void> }> {
+  const network = await chooseNetwork(opts.network ?? 'auto', { loopbackHint: loopbackFlag([['--node-ip', opts.nodeIp]]) });
+  log.info(networkLine(network));
   const caPem = await fetchCACerts(opts.server);
   const running = await startNodeAgents({
     server: opts.server,
@@ -48,7 +58,7 @@ export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<
     nodeIP: opts.nodeIp,
     kubeletPort: opts.kubeletPort,
     clusterCidr: opts.clusterCidr,
-    controlPlane: false,
+    controlPlane: opts.controlPlane ?? false,
     log,
   });
   // This process's proxy serves only its own node's nodeIP:nodePort; the server's owns the service IPs.

@@ -57,6 +57,7 @@ export function defaultClusterName(dataDir: string): string {
 function need(flag: string, s: string): CIDR {
   const c = parseCIDR(s);
   if (!c || c.family !== 'IPv4') throw new Error(`${flag}: invalid IPv4 CIDR "${s}"`);
+  if ((c.network >> 24n) === 127n) throw new Error(`${flag}: ${s} is in 127.0.0.0/8, which is loopback mode's; netns mode routes its ranges through skiff's interface`);
   return c;
 }
 

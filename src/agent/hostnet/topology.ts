@@ -90,13 +90,13 @@ export class HostNetwork {
   }
 
   /** Everything of this cluster on the machine: netns by name (after killing what runs in them), the host link, the recorded routes. */
-  async removeLeftovers(): Promise<void> {
+  async removeLeftovers(why = 'removing what an earlier run of'): Promise<void> {
     const state = await readJSON<HostnetState>(this.opts.stateFile);
     const C = this.plan.spec.cluster;
     const names = (await must(this.run, 'ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n && ownsNetns(C, n));
     const links = await this.hostLinkExists();
     if (names.length === 0 && !links && !state) return;
-    if (names.length > 0 || links) this.log(`removing what an earlier run of cluster ${C} left: ${[...names, ...(links ? [this.plan.hostLink] : [])].join(', ')}`);
+    if (names.length > 0 || links) this.log(`${why} cluster ${C}: ${[...names, ...(links ? [this.plan.hostLink] : [])].join(', ')}`);
     // processes first: a netns with a process in it outlives `ip netns del`, and so do its links
     for (const ns of names) {
       const pids = (await this.run('ip', ['netns', 'pids', ns])).stdout.split('\n').map(Number).filter((p) => p > 1 && p !== process.pid);
@@ -199,7 +199,7 @@ export class HostNetwork {
 
   /** Removes every namespace, link and route this cluster made (processes in its namespaces are killed). */
   async destroy(): Promise<void> {
-    await this.removeLeftovers();
+    await this.removeLeftovers('removing the netns topology of');
     const held = await readJSON<{ pid: number }>(this.lockFile);
     if (held && (held.pid === process.pid || !alive(held.pid))) await rm(this.lockFile, { force: true });
   }
