@@ -3,9 +3,9 @@
  * with 127.x IPs, in their own mount+UTS namespace where the kernel allows it; `netns` — a network
  * namespace per pod on the node's `cni0` bridge, containers with their own mount, UTS and PID namespace.
  */
-import { spawnSync } from 'node:child_process';
 import { ProcessContainerRuntime, type IsolationMode } from '../agent/sandbox/containers.js';
 import { LoopbackSandboxRuntime } from '../agent/sandbox/loopback.js';
+import { detectLoopbackIsolation } from '../agent/sandbox/detect.js';
 import { NetnsSandboxRuntime } from '../agent/sandbox/netns.js';
 import type { NodeRuntime } from '../agent/runtime/cri.js';
 import type { Clock } from '../util/clock.js';
@@ -47,20 +47,4 @@ export function createNodeRuntime(opts: NodeRuntimeOptions): NodeRuntime {
     containers: new ProcessContainerRuntime({ mode, reason: why, clock: opts.clock }),
     description: `loopback runtime: ${what[mode]}`,
   };
-}
-
-let detected: { mode: IsolationMode; why: string } | undefined;
-
-/** root: mount+UTS; else unprivileged user namespaces if the kernel allows them; else none. */
-export function detectLoopbackIsolation(): { mode: IsolationMode; why: string } {
-  if (detected) return detected;
-  const ok = (args: string[]) => {
-    const r = spawnSync('unshare', [...args, '--', 'true'], { stdio: 'ignore', timeout: 5000 });
-    return r.status === 0;
-  };
-  if (process.platform !== 'linux') detected = { mode: 'none', why: 'not Linux' };
-  else if (process.getuid?.() === 0 && ok(['--mount', '--uts'])) detected = { mode: 'root', why: 'root' };
-  else if (ok(['--user', '--map-root-user', '--mount', '--uts'])) detected = { mode: 'userns', why: 'unprivileged user namespaces' };
-  else detected = { mode: 'none', why: process.getuid?.() === 0 ? 'unshare --mount --uts failed' : 'unprivileged user namespaces are not allowed' };
-  return detected;
 }
