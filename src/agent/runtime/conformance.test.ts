@@ -1,7 +1,7 @@
 // The sandbox conformance suite against the loopback runtime (with and without namespaces) and, as root,
 // the netns runtime inside a node network namespace this test makes (sknp-node-*) and removes again.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
@@ -39,6 +39,20 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+const child = fileURLToPath(new URL('./conformance.child.ts', import.meta.url));
+
+/** Runs conformance.child.ts under `wrapper` (nsenter, setpriv) and collects its TAP output. */
+function runChild(wrapper: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const [file, ...args] = [...wrapper, process.execPath, '--import', 'tsx', '--test', '--test-reporter=tap', child];
+    const p = spawn(file!, args, { env: { ...childEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    p.stdout.on('data', (d) => (output += d));
+    p.stderr.on('data', (d) => (output += d));
+    p.on('close', (code) => resolve({ code, output }));
+  });
+}
+
 const canNetns = process.platform === 'linux' && process.getuid?.() === 0;
 
 describe('netns runtime in a node network namespace', () => {
@@ -57,24 +71,26 @@ describe('netns runtime in a node network namespace', () => {
       execFileSync('ip', ['netns', 'add', node]);
       execFileSync('ip', ['-n', node, 'link', 'set', 'lo', 'up']);
       // The child is "the agent": it runs in the node netns (network only, so its pod netns mounts are ours too).
-      const child = fileURLToPath(new URL('./conformance-netns.child.ts', import.meta.url));
-      const out = await new Promise<{ code: number | null; output: string }>((resolve) => {
-        const p = spawn('nsenter', [`--net=/run/netns/${node}`, '--', process.execPath, '--import', 'tsx', '--test', '--test-reporter=tap', child], {
-          env: { ...childEnv(), SKNP_NETNS_PREFIX: prefix },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let output = '';
-        p.stdout.on('data', (d) => (output += d));
-        p.stderr.on('data', (d) => (output += d));
-        p.on('close', (code) => resolve({ code, output }));
-      });
-      t.diagnostic(out.output.split('\n').filter((l) => /^\s*(ok|not ok) /.test(l)).join('\n'));
+      const out = await runChild(['nsenter', `--net=/run/netns/${node}`, '--'], { SKNP_MODE: 'netns', SKNP_NETNS_PREFIX: prefix });
+      for (const l of out.output.split('\n').filter((x) => /^\s*(ok|not ok) /.test(x))) t.diagnostic(l.trim());
       assert.equal(out.code, 0, out.output);
-      assert.match(out.output, /# pass 8/);
+      assert.match(out.output, /# pass 8\n/);
       const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(prefix));
       assert.deepEqual(left, [], 'no pod netns left');
     } finally {
       cleanup();
     }
+  });
+});
+
+describe('loopback runtime as an unprivileged user, in a user namespace', () => {
+  it('passes the conformance suite', { timeout: 120_000 }, async (t) => {
+    if (!canNetns) return t.skip('needs root to switch to the unprivileged user (setpriv)');
+    const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '--user', '--map-root-user', '--mount', '--uts', 'true']);
+    if (probe.status !== 0) return t.skip('the kernel does not allow unprivileged user namespaces here');
+    const out = await runChild(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'], { SKNP_MODE: 'userns', HOME: '/tmp' });
+    for (const l of out.output.split('\n').filter((x) => /^\s*(ok|not ok) /.test(x))) t.diagnostic(l.trim());
+    assert.equal(out.code, 0, out.output);
+    assert.match(out.output, /# pass 6\n/);
   });
 });
