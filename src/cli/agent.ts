@@ -23,6 +23,8 @@ export interface AgentCommandOptions {
   /** netns mode: prefix of the pod namespaces' names (skiff-C-nK-). */
   netnsPrefix?: string;
   controlPlane?: boolean;
+  /** kubelet --cluster-dns */
+  clusterDns?: string;
   /** kube-proxy's --proxy-mode */
   proxyMode?: string;
 }
@@ -59,13 +61,18 @@ export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<
     kubeletPort: opts.kubeletPort,
     clusterCidr: opts.clusterCidr,
     controlPlane: opts.controlPlane ?? false,
+    network: network.mode,
+    netnsPrefix: network.mode === 'netns' ? opts.netnsPrefix : undefined,
+    clusterDns: opts.clusterDns,
     log,
   });
   // This process's proxy serves only its own node's nodeIP:nodePort; the server's owns the service IPs.
   const proxy = startProxy({
     client: new RestClient({ server: opts.server, token: opts.token, caData: caPem, userAgent: 'skiff-proxy/v1.32.4' }),
     nodes: () => running.agents.map((a) => ({ name: a.nodeName, ip: a.nodeIP })),
-    scheduler: opts.proxyScheduler, ownsServiceIPs: false, log: (m) => log.debug(m),
+    // netns mode: each node's proxy serves the ClusterIPs/LB IPs of traffic passing its node (the node netns
+    // routes the service CIDR and the pool to itself: hostnet's `local` routes)
+    scheduler: opts.proxyScheduler, ownsServiceIPs: network.mode === 'netns', clusterCIDR: opts.clusterCidr, log: (m) => log.debug(m),
   });
   return {
     async stop() {

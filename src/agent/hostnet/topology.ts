@@ -164,7 +164,9 @@ export class HostNetwork {
     await ipBatch(this.run, host);
     await ipBatch(this.run, ['link set lo up', 'link add br0 type bridge', 'link set br0 up', `link set ${p.uplink} master br0`, `link set ${p.uplink} up`, ...p.nodes.flatMap((n) => [`link set ${n.bridgePort} master br0`, `link set ${n.bridgePort} up`])], { netns: p.clusterNetns });
     await Promise.all(p.nodes.map(async (n) => {
-      await ipBatch(this.run, ['link set lo up', `addr add ${n.ip}/${p.prefixLen} dev eth0`, 'link set eth0 up', `route add default via ${p.hostIP}`], { netns: n.netns });
+      // the service CIDR and the LB pool are local to every node: its proxy answers them for traffic passing it
+      const local = [p.spec.serviceCIDR, ...p.lbCIDRs].map((c) => `route add local ${c} dev lo`);
+      await ipBatch(this.run, ['link set lo up', `addr add ${n.ip}/${p.prefixLen} dev eth0`, 'link set eth0 up', `route add default via ${p.hostIP}`, ...local], { netns: n.netns });
       await must(this.run, 'ip', ['netns', 'exec', n.netns, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.bridge.bridge-nf-call-iptables=1']);
       await this.masquerade(n.netns);
     }));
