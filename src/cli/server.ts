@@ -26,6 +26,7 @@ import { startNodeAgents } from './agents.js';
 import { chooseNetwork, loopbackFlag, networkLine, type NetworkFlag } from './network.js';
 import { netnsAddresses, startNetnsHost, startNetnsNodes, type NetnsHost } from './netns-server.js';
 import type { PortMapping } from './port-forwarder.js';
+import { ensureDNSAddon } from './addons/manifests.js';
 
 /** `skiff server` flags, named as k3s names them. */
 export interface ServerOptions {
@@ -188,7 +189,11 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     ingress = await startIngressController({ client, listen: { host: opts.nodeIp ?? advertise }, certDir: join(dataDir, 'server', 'tls'), log: (m) => log.info(m) });
   }
   let dns: RunningClusterDNS | undefined;
-  if (!disabled.has('coredns')) {
+  if (!disabled.has('coredns') && netnsHost) {
+    // netns mode: CoreDNS as kubeadm deploys it, pods of the built-in image skiff/dns behind kube-dns
+    const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-addons/v1.32.4' });
+    await ensureDNSAddon(client, { apiServer: `https://${netnsHost.hostIP}:${port}`, token: creds.token, clusterDNS: clusterDns, clusterDomain: opts.clusterDomain });
+  } else if (!disabled.has('coredns')) {
     // served on the node address; the kube-dns EndpointSlice points there and the proxy carries clusterDNS:53
     const client = clusterDNSClient({ server, token: creds.token, caPem: creds.ca.certPem });
     const listen = { ip: opts.nodeIp ?? advertise, port: 0 };
