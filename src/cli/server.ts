@@ -26,7 +26,7 @@ import { startNodeAgents } from './agents.js';
 import { chooseNetwork, loopbackFlag, networkLine, type NetworkFlag } from './network.js';
 import { netnsAddresses, startNetnsHost, startNetnsNodes, type NetnsHost } from './netns-server.js';
 import type { PortMapping } from './port-forwarder.js';
-import { ensureDNSAddon } from './addons/manifests.js';
+import { ensureDNSAddon, ensureIngressAddon } from './addons/manifests.js';
 
 /** `skiff server` flags, named as k3s names them. */
 export interface ServerOptions {
@@ -183,7 +183,11 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     disabled: disabled.has('servicelb') ? ['loadbalancer'] : [],
   });
   let ingress: RunningIngress | undefined;
-  if (!disabled.has('traefik') && !disabled.has('ingress')) {
+  if (!disabled.has('traefik') && !disabled.has('ingress') && netnsHost) {
+    // netns mode: the ingress controller as a pod of the built-in image skiff/ingress behind skiff-ingress
+    const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-addons/v1.32.4' });
+    await ensureIngressAddon(client, { apiServer: `https://${netnsHost.hostIP}:${port}`, token: creds.token, clusterDNS: clusterDns, clusterDomain: opts.clusterDomain });
+  } else if (!disabled.has('traefik') && !disabled.has('ingress')) {
     const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-ingress-controller/v1.32.4' });
     // on the node address; the skiff-ingress EndpointSlice points there and the proxy carries LB-IP:80/443
     ingress = await startIngressController({ client, listen: { host: opts.nodeIp ?? advertise }, certDir: join(dataDir, 'server', 'tls'), log: (m) => log.info(m) });

@@ -76,8 +76,40 @@ async function ensure(client: RestClient, info: ResourceType, obj: KubeObject): 
   }
 }
 
-/** CoreDNS as pods (netns mode). The Secret is kept current (the token or server address may change). */
-export async function ensureDNSAddon(client: RestClient, s: AddonSettings): Promise<void> {
+/** The ingress controller as a pod (one replica: it keeps skiff-ingress's EndpointSlice pointing at itself). */
+export function ingressDeployment(): KubeObject {
+  const labels = { 'app.kubernetes.io/name': 'skiff-ingress-controller' };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'skiff-ingress-controller', namespace: 'kube-system', labels },
+    spec: {
+      replicas: 1,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+          containers: [{
+            name: 'controller',
+            image: 'skiff/ingress:latest',
+            env: [fromSecret('SKIFF_API_SERVER', 'server'), fromSecret('SKIFF_TOKEN', 'token')],
+            ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }, { name: 'https', containerPort: 443, protocol: 'TCP' }],
+            readinessProbe: { tcpSocket: { port: 80 }, periodSeconds: 2 },
+          }],
+        },
+      },
+    },
+  } as KubeObject;
+}
+
+export async function ensureIngressAddon(client: RestClient, s: AddonSettings): Promise<void> {
+  await ensureSecret(client, s);
+  await ensure(client, R.deployments, ingressDeployment());
+}
+
+async function ensureSecret(client: RestClient, s: AddonSettings): Promise<void> {
   const secret = addonSecret(s);
   try {
     const have = await client.get(R.secrets, { namespace: 'kube-system', name: addonSecretName });
@@ -86,6 +118,11 @@ export async function ensureDNSAddon(client: RestClient, s: AddonSettings): Prom
     if (!isStatusError(err, 'NotFound')) throw err;
     await client.create(R.secrets, secret, { fieldManager });
   }
+}
+
+/** CoreDNS as pods (netns mode). The Secret is kept current (the token or server address may change). */
+export async function ensureDNSAddon(client: RestClient, s: AddonSettings): Promise<void> {
+  await ensureSecret(client, s);
   await ensure(client, R.serviceaccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'coredns', namespace: 'kube-system' } });
   await ensure(client, R.services, kubeDNSSelectorService(s));
   await ensure(client, R.deployments, coreDNSDeployment(s));
