@@ -80,6 +80,43 @@ spec:
     await cluster?.destroy();
   });
 
+  it('runs cluster DNS and the ingress controller as pods in kube-system, as kubeadm deploys CoreDNS', async () => {
+    const pods = await waitFor('coredns and ingress pods Ready', async () => {
+      const out = (await cluster.k('get', 'pods', '-n', 'kube-system', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.labels.k8s-app} {.status.podIP} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}')).trim();
+      const rows = out.split('\n').map((l) => l.split(' '));
+      const dns = rows.filter((r) => r[0]!.startsWith('coredns-') && r[1] === 'kube-dns' && r[3] === 'True');
+      const ingress = rows.filter((r) => r[0]!.startsWith('skiff-ingress-controller-') && r[3] === 'True');
+      return dns.length === 2 && ingress.length === 1 ? { dns, ingress } : undefined;
+    }, 60_000, 250);
+    for (const r of [...pods.dns, ...pods.ingress]) assert.ok(inCIDR(r[2]!, cluster.clusterCIDR), `${r[0]} ${r[2]}`);
+    const deploy = await cluster.k('get', 'deployment', '-n', 'kube-system', 'coredns', '-o', 'jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}');
+    assert.equal(deploy, '2 skiff/dns:latest');
+    // kube-dns selects the CoreDNS pods; its EndpointSlice holds their pod IPs
+    const slice = await waitFor('kube-dns endpoints', async () => {
+      const out = (await cluster.k('get', 'endpointslices', '-n', 'kube-system', '-l', 'kubernetes.io/service-name=kube-dns', '-o', 'jsonpath={.items[*].endpoints[*].addresses[0]}')).trim();
+      return out.split(' ').length === 2 ? out : undefined;
+    }, 20_000, 250);
+    assert.deepEqual(slice.split(' ').sort(), pods.dns.map((r) => r[2]!).sort());
+    assert.equal((await cluster.k('get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.selector.k8s-app}')), 'kube-dns');
+  });
+
+  it('routes an Ingress through the ingress pod on its LoadBalancer IP from the machine', async () => {
+    const ing = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: echo}
+spec:
+  rules: [{host: echo.example, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: echo-svc, port: {number: 80}}}}]}}]
+`;
+    assert.equal((await cluster.kubectl(['apply', '-f', '-'], { input: ing })).code, 0);
+    const lb = await waitFor('skiff-ingress LoadBalancer IP', async () => (await cluster.k('get', 'svc', '-n', 'kube-system', 'skiff-ingress', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}')).trim() || undefined, 20_000);
+    await cluster.assertRouted(lb);
+    const body = await waitFor('the Ingress to answer', async () => {
+      const r = await run('curl', ['-s', '--max-time', '3', '-H', 'Host: echo.example', `http://${lb}/`]);
+      return r.code === 0 && r.stdout.includes('"hostname"') ? r.stdout : undefined;
+    }, 30_000, 250);
+    assert.match(body, /"hostname": "echo"/);
+  });
+
   it('gives pods IPs from their node\'s podCIDR inside the cluster CIDR', async () => {
     for (const [pod, node] of [['client', node1], ['echo', node2]] as const) {
       const ip = await podIP(pod);
