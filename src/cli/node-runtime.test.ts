@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../test/support/ports.js';
+import { claimAddressBlock, type AddressBlock } from '../../test/support/address-block.js';
 
 const canNetns = process.platform === 'linux' && process.getuid?.() === 0;
 const id = randomBytes(3).toString('hex');
@@ -108,5 +109,72 @@ describe('kubelet with the netns runtime', { skip: canNetns ? false : 'needs roo
     assert.deepEqual(ours().sort(), before.sort(), 'the existing pods have their namespaces again');
     await kubectl('delete', 'pod', 'web', 'web2', '--grace-period=1', '--wait=true');
     assert.deepEqual(ours(), []);
+  });
+});
+
+for (const isolation of ['none', 'auto'] as const)
+describe(`kubelet with the loopback runtime, isolation ${isolation}`, () => {
+  let child: ChildProcess | undefined;
+  let kubeconfig = '';
+  let block: AddressBlock | undefined;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sknp-nrt-loop-'));
+
+  before(async () => {
+    block = await claimAddressBlock();
+    const env: NodeJS.ProcessEnv = { ...process.env, SKNP_NETWORK: 'loopback', SKNP_ISOLATION: isolation, SKNP_OCTET: String(block.octet), SKNP_DATA_DIR: dataDir };
+    delete env['NODE_TEST_CONTEXT'];
+    const c = spawn(process.execPath, ['--import', 'tsx', childFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    let err = '';
+    c.stderr!.on('data', (d) => (err += d));
+    kubeconfig = await new Promise<string>((resolve, reject) => {
+      c.stdout!.on('data', (d: Buffer) => {
+        const m = /READY (\S+)/.exec(String(d));
+        if (m) resolve(m[1]!);
+      });
+      c.once('exit', (code) => reject(new Error(`agent exited ${code}: ${err}`)));
+    });
+  });
+
+  after(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+    }
+    await block?.release();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const kubectl = (...args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+    });
+
+  it('as root: own mount and UTS namespace, the resolv.conf with the cluster DNS, the pod hostname', { skip: isolation === 'none' || !canNetns ? 'only as root with isolation auto' : false }, async () => {
+    await kubectl('run', 'ns', '--image=busybox', '--', 'sleep', '3600');
+    await kubectl('wait', '--for=condition=Ready', 'pod/ns', '--timeout=60s');
+    const dnsIP = (await kubectl('get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}')).trim();
+    const resolv = await kubectl('exec', 'ns', '--', 'cat', '/etc/resolv.conf');
+    assert.match(resolv, new RegExp(`^search default\\.svc\\.cluster\\.local svc\\.cluster\\.local cluster\\.local.*\\nnameserver ${dnsIP.replace(/\./g, '\\.')}\\noptions ndots:5\\n$`));
+    assert.equal((await kubectl('exec', 'ns', '--', 'hostname')).trim(), 'ns');
+    assert.notEqual(os.hostname(), 'ns');
+    // a short name resolves through the cluster DNS named in the pod's own resolv.conf
+    const apiIP = (await kubectl('get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}')).trim();
+    assert.match(await kubectl('exec', 'ns', '--', 'nslookup', 'kubernetes.default'), new RegExp(`Address: ${apiIP.replace(/\./g, '\\.')}`));
+    await kubectl('delete', 'pod', 'ns', '--grace-period=0', '--force', '--wait=true');
+  });
+
+  it('without namespaces: sets LOCALDOMAIN/RES_OPTIONS and says in a Warning event what it could not do', { skip: isolation === 'auto' ? 'isolation none only' : false }, async () => {
+    await kubectl('run', 'plain', '--image=busybox', '--', 'sleep', '3600');
+    await kubectl('wait', '--for=condition=Ready', 'pod/plain', '--timeout=60s');
+    const env = await kubectl('exec', 'plain', '--', 'env');
+    assert.match(env, /^LOCALDOMAIN=default\.svc\.cluster\.local svc\.cluster\.local cluster\.local( |$)/m);
+    assert.match(env, /^RES_OPTIONS=ndots:5$/m);
+    const events = await waitFor('the Warning event', async () => {
+      const out = await kubectl('get', 'events', '--field-selector', 'involvedObject.name=plain,type=Warning', '-o', 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}');
+      return out.includes('PodIsolationUnavailable') ? out : undefined;
+    });
+    assert.match(events, /PodIsolationUnavailable: Containers share the node's mount and UTS namespaces \(disabled\): \/etc\/resolv\.conf, \/etc\/hosts and the hostname are the node's/);
+    await kubectl('delete', 'pod', 'plain', '--grace-period=0', '--force', '--wait=true');
   });
 });
