@@ -183,6 +183,12 @@ export class PodWorker {
       { containerPath: '/etc/hosts', hostPath: hostsPath, readOnly: false },
       { containerPath: '/etc/resolv.conf', hostPath: resolvPath, readOnly: false },
     ];
+    if (!spec.hostNetwork && fs.existsSync('/etc/hostname')) {
+      // as containerd writes the sandbox's hostname file
+      const hostnamePath = path.join(this.dir, 'hostname');
+      fs.writeFileSync(hostnamePath, `${hostname}\n`);
+      this.podMounts.push({ containerPath: '/etc/hostname', hostPath: hostnamePath, readOnly: false });
+    }
     const iso = this.ctx.runtime.containers.isolation;
     if (!iso.mounts) {
       // glibc's resolver reads these instead of the search/options lines of resolv.conf
@@ -353,11 +359,12 @@ export class PodWorker {
           await this.ctx.runtime.containers.stopContainer(slot.proc!, graceMs);
         }),
       );
+      // the sandbox goes before the API object (kubelet deletes a pod only once its resources are reclaimed)
+      await this.removeSandbox();
       if (o.deleteObject) {
         await this.ctx.flushStatus(this);
         await this.ctx.deletePod(this.pod);
       }
-      await this.removeSandbox();
     })();
     return this.terminated;
   }

@@ -48,6 +48,8 @@ const INIT_SCRIPT = [
   'if [ -n "$h" ]; then "$SKIFF_HOSTNAME_BIN" "$h"; fi',
   'while [ "$1" != "--" ]; do',
   '  src=$1; dst=$2; mode=$3; shift 3',
+  // a dangling symlink (/etc/resolv.conf -> a stub that is not there) is not followed to create a host file
+  '  if [ -L "$dst" ] && [ ! -e "$dst" ]; then echo "skiff: cannot mount $src on $dst: dangling symlink" >&2; continue; fi',
   '  if [ ! -e "$dst" ]; then if [ -d "$src" ]; then "$SKIFF_MKDIR_BIN" -p "$dst"; else "$SKIFF_MKDIR_BIN" -p "${dst%/*}"; : >> "$dst"; fi; fi',
   '  "$SKIFF_MOUNT_BIN" --bind "$src" "$dst"',
   '  if [ "$mode" = ro ]; then "$SKIFF_MOUNT_BIN" -o remount,bind,ro "$dst"; fi',
