@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger } from './logger.js';
-import { parseProxyScheduler } from './proxy.js';
+import { parseProxyMode, parseProxyScheduler } from './proxy.js';
 import { runServer, serverDefaults, type ServerOptions } from './server.js';
 import { runAgent, type AgentCommandOptions } from './agent.js';
 import { netnsDefaults, parseNetworkFlag } from './network.js';
@@ -36,7 +36,7 @@ program
   .option('--node-cidr <cidr>', `netns mode: the bridge subnet of the node IPs; the host end takes its first address (default ${netnsDefaults.nodeCidr})`)
   .option('--cluster-name <name>', 'netns mode: names the namespaces skiff-NAME-* and the link skf-NAME (1-5 of [a-z0-9]; default from the data dir)')
   .option('--port-mapping <ports>', 'netns mode: also serve these NodePorts on 127.0.0.1 (NODEPORT or HOSTPORT:NODEPORT, comma-separated; like kind\'s extraPortMappings)', (v: string, prev: PortMapping[]) => parsePortMappings(v, prev), [] as PortMapping[])
-  .option('--proxy-mode <mode>', 'kube-proxy mode of the node agents in netns mode (iptables, nftables, ipvs)')
+  .option('--proxy-mode <mode>', 'netns mode: kube-proxy mode of the node agents (iptables, nftables, ipvs, userspace; default: the kube-proxy ConfigMap\'s mode, else iptables)', (v: string) => { parseProxyMode(v); return v; })
   .option('--cluster-dns <ip>', 'cluster DNS Service IP (default: the service range\'s .10)')
   .option('--cluster-domain <domain>', 'cluster domain', serverDefaults.clusterDomain)
   .option('--service-node-port-range <range>', 'port range for NodePort Services', serverDefaults.serviceNodePortRange)
@@ -86,7 +86,8 @@ program
   .option('--netns-prefix <prefix>', 'netns mode: pod namespaces are named with this prefix (the server passes skiff-C-nK-)')
   .option('--control-plane', 'register as a control-plane node', false)
   .option('--cluster-dns <ip>', 'kubelet --cluster-dns: the nameserver of pods\' resolv.conf (default: the kube-dns Service\'s ClusterIP)')
-  .option('--proxy-mode <mode>', 'kube-proxy mode (iptables, nftables, ipvs)')
+  .option('--proxy-mode <mode>', 'kube-proxy mode: userspace, iptables, nftables, ipvs (default: netns mode the kube-proxy ConfigMap\'s mode, else iptables; loopback mode userspace)')
+  .option('--service-cidr <cidr>', 'the Service range (nftables mode drops its unallocated addresses)')
   .option('--proxy-scheduler <name>', 'Service load balancing: random (as iptables), or an IPVS scheduler: rr, wrr, lc, wlc, sed, nq, dh, sh, lblc', parseProxyScheduler, serverDefaults.proxyScheduler)
   .option('--debug', 'verbose logging', false)
   .action(async (flags: AgentCommandOptions & { debug: boolean }) => {

@@ -63,6 +63,7 @@ export interface NetnsNodesOptions {
   kubeletPort?: number;
   clusterCidr: string;
   clusterDns: string;
+  serviceCidr: string;
   proxyScheduler?: string;
   proxyMode?: string;
   portMappings: PortMapping[];
@@ -86,7 +87,7 @@ export async function startNetnsNodes(o: NetnsNodesOptions): Promise<{ nodeIPs: 
     const nodes: SupervisedNode[] = plan.nodes.map((n, i) => {
       const name = nodeIdentity({ index: i, nodeName: baseName, nodeIP: n.ip }).name;
       const args = [process.argv[1]!, 'agent', '--network', 'netns', '--server', server, '--token', o.token, '--node-name', name, '--node-ip', n.ip,
-        '--data-dir', o.dataDir, '--kubelet-port', String(o.kubeletPort ?? 10250), '--cluster-cidr', o.clusterCidr, '--cluster-dns', o.clusterDns, '--netns-prefix', `${n.netns}-`];
+        '--data-dir', o.dataDir, '--kubelet-port', String(o.kubeletPort ?? 10250), '--cluster-cidr', o.clusterCidr, '--cluster-dns', o.clusterDns, '--service-cidr', o.serviceCidr, '--netns-prefix', `${n.netns}-`];
       if (i === 0) args.push('--control-plane');
       if (o.proxyScheduler) args.push('--proxy-scheduler', o.proxyScheduler);
       if (o.proxyMode) args.push('--proxy-mode', o.proxyMode);

@@ -210,7 +210,7 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
         host: netnsHost as Parameters<typeof startNetnsNodes>[0]['host'],
         apiHost: advertise, apiPort: port, token: creds.token, dataDir, nodeName: opts.nodeName, kubeletPort: opts.kubeletPort,
         client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-server/v1.32.4' }),
-        clusterCidr: opts.clusterCidr, clusterDns, proxyScheduler: opts.proxyScheduler, proxyMode: opts.proxyMode, portMappings: opts.portMapping ?? [], verbose: opts.verbose, log,
+        clusterCidr: opts.clusterCidr, clusterDns, serviceCidr: opts.serviceCidr, proxyScheduler: opts.proxyScheduler, proxyMode: opts.proxyMode, portMappings: opts.portMapping ?? [], verbose: opts.verbose, log,
       })
     : undefined;
   if (!netnsHost && opts.portMapping?.length) log.info('--port-mapping: not needed in loopback mode (NodePorts already listen on the node IPs in 127.0.0.0/8)');
