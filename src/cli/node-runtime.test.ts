@@ -15,7 +15,7 @@ const canNetns = process.platform === 'linux' && process.getuid?.() === 0;
 const id = randomBytes(3).toString('hex');
 const node = `sknp-nrt-${id}`;
 const prefix = `sknp-${id}-`;
-const childFile = fileURLToPath(new URL('./node-runtime-netns.child.ts', import.meta.url));
+const childFile = fileURLToPath(new URL('../../test/support/node-runtime-child.ts', import.meta.url));
 
 function ours(): string[] {
   return (fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns') : []).filter((n) => n.startsWith(prefix));

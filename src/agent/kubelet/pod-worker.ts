@@ -162,6 +162,7 @@ export class PodWorker {
       name: this.pod.metadata!.name!,
       hostname,
       hostNetwork: spec.hostNetwork ?? false,
+      hostPID: spec.hostPID ?? false,
       ...(this.pod.status?.podIP ? { priorIP: this.pod.status.podIP } : {}),
     });
     if (this.terminating) {
@@ -307,7 +308,7 @@ export class PodWorker {
   private contractEnv(c: Container, containerDir: string): Record<string, string> {
     const ports = (c.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => p.containerPort);
     return {
-      HOSTNAME: this.pod.spec?.hostname ?? this.pod.metadata!.name!,
+      HOSTNAME: this.sandbox?.config.hostname ?? this.pod.metadata!.name!,
       POD_IP: this.podIP!,
       POD_NAME: this.pod.metadata!.name!,
       POD_NAMESPACE: this.pod.metadata!.namespace!,

@@ -39,9 +39,9 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-const child = fileURLToPath(new URL('./conformance.child.ts', import.meta.url));
+const child = fileURLToPath(new URL('../../../test/support/sandbox-conformance-child.ts', import.meta.url));
 
-/** Runs conformance.child.ts under `wrapper` (nsenter, setpriv) and collects its TAP output. */
+/** Runs test/support/sandbox-conformance-child.ts under `wrapper` (nsenter, setpriv) and collects its TAP output. */
 function runChild(wrapper: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const [file, ...args] = [...wrapper, process.execPath, '--import', 'tsx', '--test', '--test-reporter=tap', child];

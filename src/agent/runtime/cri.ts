@@ -23,6 +23,8 @@ export interface PodSandboxConfig {
   /** The pod's hostname (already truncated as Kubernetes does). */
   hostname: string;
   hostNetwork: boolean;
+  /** spec.hostPID: containers see the node's processes (no PID namespace of their own). */
+  hostPID?: boolean;
   /** status.podIP from a previous run of this agent: kept if still free. */
   priorIP?: string;
 }

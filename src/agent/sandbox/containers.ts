@@ -38,7 +38,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     const hostNetwork = sandbox.config.hostNetwork;
     const spec: NamespaceSpec = {
       netnsPath: mode === 'netns' ? sandbox.netnsPath : undefined,
-      pid: mode === 'netns',
+      pid: mode === 'netns' && !sandbox.config.hostPID,
       // a hostNetwork pod keeps the node's hostname, as it shares the node's UTS namespace in Kubernetes
       hostname: hostNetwork ? undefined : sandbox.config.hostname,
       user: mode === 'userns',

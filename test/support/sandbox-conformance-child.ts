@@ -1,9 +1,9 @@
-// Run by conformance.test.ts in another context it prepared: SKNP_MODE=netns inside a node network
+// Run by src/agent/runtime/conformance.test.ts in another context it prepared: SKNP_MODE=netns inside a node network
 // namespace it made (SKNP_NETNS_PREFIX), or SKNP_MODE=userns as an unprivileged user (loopback).
-import { ProcessContainerRuntime } from '../sandbox/containers.js';
-import { LoopbackSandboxRuntime } from '../sandbox/loopback.js';
-import { NetnsSandboxRuntime } from '../sandbox/netns.js';
-import { sandboxConformance } from './conformance.js';
+import { ProcessContainerRuntime } from '../../src/agent/sandbox/containers.js';
+import { LoopbackSandboxRuntime } from '../../src/agent/sandbox/loopback.js';
+import { NetnsSandboxRuntime } from '../../src/agent/sandbox/netns.js';
+import { sandboxConformance } from '../../src/agent/runtime/conformance.js';
 
 const mode = process.env['SKNP_MODE'];
 const prefix = process.env['SKNP_NETNS_PREFIX'];

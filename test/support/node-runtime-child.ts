@@ -1,17 +1,17 @@
-// Run by node-runtime.test.ts: a control plane on 127.0.0.1 and one agent, with the netns runtime (inside
+// Run by src/cli/node-runtime.test.ts: a control plane on 127.0.0.1 and one agent, with the netns runtime (inside
 // a node network namespace the test made) or, with SKNP_NETWORK=loopback, the loopback runtime without
 // namespaces (SKNP_ISOLATION=none); prints `READY <kubeconfig>` and runs until SIGTERM.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAgent } from '../agent/agent.js';
-import { RestClient } from '../client/rest.js';
-import { realClock } from '../util/clock.js';
-import { startNodeAgents } from './agents.js';
-import { createNodeRuntime } from './node-runtime.js';
-import { blockAddresses } from '../../test/support/address-block.js';
-import { createLogger } from './logger.js';
-import { runServer, serverDefaults } from './server.js';
+import { startAgent } from '../../src/agent/agent.js';
+import { RestClient } from '../../src/client/rest.js';
+import { realClock } from '../../src/util/clock.js';
+import { startNodeAgents } from '../../src/cli/agents.js';
+import { createNodeRuntime } from '../../src/cli/node-runtime.js';
+import { blockAddresses } from './address-block.js';
+import { createLogger } from '../../src/cli/logger.js';
+import { runServer, serverDefaults } from '../../src/cli/server.js';
 
 const loopback = process.env['SKNP_NETWORK'] === 'loopback';
 const prefix = process.env['SKNP_NETNS_PREFIX'];
@@ -37,7 +37,7 @@ const agents = loopback
   ? await (async () => {
       const client = new RestClient({ server: server0, token, caData: caPem, userAgent: 'kubelet/v1.32.4+skiff (linux) sknp-loop' });
       const runtime = createNodeRuntime({ network: 'loopback', isolation: process.env['SKNP_ISOLATION'] === 'none' ? 'none' : 'auto', dataDir, log: () => undefined });
-      const a = await startAgent({ client, runtime, nodeName: 'sknp-loop', nodeIP, kubeletPort: 0, dataDir: join(dataDir, 'agent'), isControlPlane: true, clock: realClock, log: () => undefined, token, clusterCIDR: clusterCidr, streams: (await import('../agent/streams/handlers.js')).createStreamHandlers({ log: () => undefined }) });
+      const a = await startAgent({ client, runtime, nodeName: 'sknp-loop', nodeIP, kubeletPort: 0, dataDir: join(dataDir, 'agent'), isControlPlane: true, clock: realClock, log: () => undefined, token, clusterCIDR: clusterCidr, streams: (await import('../../src/agent/streams/handlers.js')).createStreamHandlers({ log: () => undefined }) });
       return { stop: () => a.stop() };
     })()
   : await startNodeAgents({
