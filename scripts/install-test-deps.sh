@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Debian packages the test suite drives for real: etcd (the etcd datastore suite), nginx (the nginx image),
-# curl and dig (traffic checks). As root they are installed; otherwise their names are printed.
+# curl and dig (traffic checks), and for netns mode iproute2, iptables, nftables, conntrack and busybox
+# (kubectl debug node/... --image=busybox). As root they are installed; otherwise their names are printed.
 set -euo pipefail
 need=()
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || need+=(iproute2)
+command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || need+=(iptables)
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need+=(nftables)
+command -v conntrack >/dev/null 2>&1 || [ -x /usr/sbin/conntrack ] || need+=(conntrack)
+command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || need+=(busybox)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "note: tests that need these Debian packages will be skipped: ${need[*]} (install them as root)" >&2
