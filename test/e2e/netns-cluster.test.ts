@@ -117,6 +117,19 @@ spec:
     assert.match(body, /"hostname": "echo"/);
   });
 
+  it('shows kube-proxy\'s iptables chains through kubectl debug node/... (a hostNetwork pod in the node netns)', async () => {
+    // kube-dns has the two CoreDNS pods: its KUBE-SVC chain picks the first with probability 1/2
+    const out = await waitFor('KUBE-SVC chains of kube-dns', async () => {
+      const r = await cluster.kubectl(['debug', `node/${node1}`, '-it', '--image=busybox', '--', 'iptables-save', '-t', 'nat'], { timeoutMs: 60_000 });
+      return r.code === 0 && /-A KUBE-SVC-\S+ .*kube-system\/kube-dns:dns .*-m statistic --mode random --probability 0\.50000000000 -j KUBE-SEP-/.test(r.stdout) ? r.stdout : undefined;
+    }, 60_000, 1000);
+    assert.match(out, /^:KUBE-SERVICES - \[0:0\]$/m);
+    assert.match(out, /^-A KUBE-SEP-\S+ -p udp -m comment --comment "?kube-system\/kube-dns:dns"? -m udp -j DNAT --to-destination 10\.\d+\.\d+\.\d+:53$/m);
+    // the debug pod runs on that node, in its network namespace
+    const pods = await cluster.k('get', 'pods', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.hostNetwork} {.spec.nodeName}{"\\n"}{end}');
+    assert.match(pods, new RegExp(`^node-debugger-${node1}-\\S+ true ${node1}$`, 'm'));
+  });
+
   it('gives pods IPs from their node\'s podCIDR inside the cluster CIDR', async () => {
     for (const [pod, node] of [['client', node1], ['echo', node2]] as const) {
       const ip = await podIP(pod);
