@@ -56,6 +56,8 @@ const INIT_SCRIPT = [
   'done',
   'shift',
   'unset SKIFF_HOSTNAME_BIN SKIFF_MKDIR_BIN SKIFF_MOUNT_BIN',
+  // tell the runtime the container is set up (fd 3), and do not leak the pipe into the container
+  'if { true >&3; } 2>/dev/null; then echo ready >&3; exec 3>&-; fi',
   'exec "$@"',
 ].join('\n');
 
