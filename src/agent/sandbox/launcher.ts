@@ -45,7 +45,7 @@ export function tool(name: string): string {
 const INIT_SCRIPT = [
   'set -e',
   'h=$1; shift',
-  'if [ -n "$h" ]; then "$SKIFF_HOSTNAME_BIN" "$h"; fi',
+  'if [ -n "$h" ]; then if [ -x "$SKIFF_HOSTNAME_BIN" ]; then "$SKIFF_HOSTNAME_BIN" "$h"; else echo "$h" > /proc/sys/kernel/hostname; fi; fi',
   'while [ "$1" != "--" ]; do',
   '  src=$1; dst=$2; mode=$3; shift 3',
   // a dangling symlink (/etc/resolv.conf -> a stub that is not there) is not followed to create a host file
