@@ -61,8 +61,11 @@ const INIT_SCRIPT = [
   'exec "$@"',
 ].join('\n');
 
-/** The argv prefix; the container's argv follows it. Needs env `launcherEnv()` merged in. */
-export function launcherArgv(spec: NamespaceSpec): string[] {
+/**
+ * The argv prefix; the container's argv follows it. Needs env `launcherEnv()` merged in. The command
+ * is started through `env -i` with `env` in its order (sh would reorder it and add PWD).
+ */
+export function launcherArgv(spec: NamespaceSpec, env: Record<string, string>): string[] {
   const out: string[] = [];
   if (spec.netnsPath) out.push(tool('nsenter'), `--net=${spec.netnsPath}`, '--');
   out.push(tool('unshare'));
@@ -73,7 +76,8 @@ export function launcherArgv(spec: NamespaceSpec): string[] {
   if (spec.pid) out.push('--pid', '--fork', '--mount-proc', '--kill-child');
   out.push('--', tool('sh'), '-c', INIT_SCRIPT, 'skiff-init', spec.hostname ?? '');
   for (const m of spec.mounts) out.push(m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw');
-  out.push('--');
+  out.push('--', tool('env'), '-i', '--');
+  for (const [k, v] of Object.entries(env)) if (!k.includes('=')) out.push(`${k}=${v}`);
   return out;
 }
 
