@@ -11,8 +11,7 @@ import type { TimerHandle } from '../../util/clock.js';
 import { rfc3339 } from '../../util/clock.js';
 import { containerArgv } from '../images/command.js';
 import type { ContainerExit, Mount, PodSandbox } from '../runtime/cri.js';
-import { formatResolvConf, podDNSConfig } from '../dns-config.js';
-import { managedHostsFile, nodeHostsFile, podHostnameAndDomain } from './pod-files.js';
+import { setUpPodSandbox } from './pod-sandbox.js';
 import { backOffEventMessage, backoffKey, doBackOff } from '../runtime/backoff.js';
 import { recordContainerProcess } from '../runtime/leftovers.js';
 import { ContainerSlot } from './container-slot.js';
@@ -152,57 +151,15 @@ export class PodWorker {
   /** RunPodSandbox, then the pod's hosts and resolv.conf files (kubelet's makeMounts / dns configurer). */
   private async ensureSandbox(): Promise<void> {
     if (this.sandbox) return;
-    fs.mkdirSync(this.dir, { recursive: true });
-    const spec: NonNullable<Pod["spec"]> = this.pod.spec ?? { containers: [] };
-    const settings = this.ctx.dnsSettings();
-    const { hostname, domain } = podHostnameAndDomain(this.pod, settings.clusterDomain);
-    const sandbox = await this.ctx.runtime.sandboxes.runPodSandbox({
-      uid: this.uid,
-      namespace: this.pod.metadata!.namespace!,
-      name: this.pod.metadata!.name!,
-      hostname,
-      hostNetwork: spec.hostNetwork ?? false,
-      hostPID: spec.hostPID ?? false,
-      ...(this.pod.status?.podIP ? { priorIP: this.pod.status.podIP } : {}),
-    });
+    const set = await setUpPodSandbox({ pod: this.pod, dir: this.dir, ctx: this.ctx, event: (t, r, m) => this.event(t, r, m) });
     if (this.terminating) {
-      await this.ctx.runtime.sandboxes.removePodSandbox(sandbox.id);
+      await this.ctx.runtime.sandboxes.removePodSandbox(set.sandbox.id);
       return;
     }
-    this.sandbox = sandbox;
-    this.podIP = sandbox.ip;
-    const dns = podDNSConfig(this.pod, settings);
-    for (const e of dns.events) this.event(e.type, e.reason, e.message);
-    const hostsPath = path.join(this.dir, 'etc-hosts');
-    const resolvPath = path.join(this.dir, 'resolv.conf');
-    const hosts = spec.hostNetwork
-      ? nodeHostsFile({ nodeHosts: this.ctx.nodeHosts(), hostAliases: spec.hostAliases })
-      : managedHostsFile({ podIPs: [sandbox.ip], hostname, domain, hostAliases: spec.hostAliases });
-    fs.writeFileSync(hostsPath, hosts);
-    fs.writeFileSync(resolvPath, formatResolvConf(dns.config));
-    this.podMounts = [
-      { containerPath: '/etc/hosts', hostPath: hostsPath, readOnly: false },
-      { containerPath: '/etc/resolv.conf', hostPath: resolvPath, readOnly: false },
-    ];
-    if (!spec.hostNetwork && fs.existsSync('/etc/hostname')) {
-      // as containerd writes the sandbox's hostname file
-      const hostnamePath = path.join(this.dir, 'hostname');
-      fs.writeFileSync(hostnamePath, `${hostname}\n`);
-      this.podMounts.push({ containerPath: '/etc/hostname', hostPath: hostnamePath, readOnly: false });
-    }
-    const iso = this.ctx.runtime.containers.isolation;
-    if (!iso.mounts) {
-      // glibc's resolver reads these instead of the search/options lines of resolv.conf
-      this.dnsEnv = {};
-      if (dns.config.searches.length) this.dnsEnv['LOCALDOMAIN'] = dns.config.searches.join(' ');
-      if (dns.config.options.length) this.dnsEnv['RES_OPTIONS'] = dns.config.options.join(' ');
-      const env = Object.entries(this.dnsEnv).map(([k, v]) => `${k}="${v}"`).join(' ');
-      this.event(
-        'Warning',
-        'PodIsolationUnavailable',
-        `Containers share the node's mount and UTS namespaces (${iso.reason ?? 'no namespaces'}): /etc/resolv.conf, /etc/hosts and the hostname are the node's, volumes are not mounted at their mountPath${env ? `; set ${env} instead` : ''}`,
-      );
-    }
+    this.sandbox = set.sandbox;
+    this.podIP = set.sandbox.ip;
+    this.podMounts = set.mounts;
+    this.dnsEnv = set.dnsEnv;
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string): void {

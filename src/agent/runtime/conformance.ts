@@ -198,6 +198,32 @@ export function sandboxConformance(target: () => Promise<ConformanceTarget>): vo
       assert.deepEqual(c.processes(), []);
     });
 
+    it('delivers SIGTERM to a container that handles it: it exits with its own code', async () => {
+      const p = await pod('graceful');
+      const c = await p.run('main', [NODE, '-e', "process.on('SIGTERM',()=>{console.log('bye');process.exit(0)});console.log('ready');setInterval(()=>{},1000)"]);
+      await p.waitLog('main', 'ready');
+      const exit = await t.runtime.containers.stopContainer(c, 10_000);
+      assert.equal(exit?.exitCode, 0);
+      assert.match(p.log('main'), /stdout F bye/);
+    });
+
+    it('bind-mounts a readOnly volume read-only', async (ctx) => {
+      if (!isolated()) return ctx.skip(`no mount namespace here: ${t.runtime.containers.isolation.reason}`);
+      const vol = fs.mkdtempSync(path.join(dir, 'vol-'));
+      fs.writeFileSync(path.join(vol, 'index.html'), 'from-volume');
+      const p = await pod('volume');
+      const c = await p.run('main', ['sleep', '1000']);
+      // the pod's mounts come from pod(); add a read-only one for this container's exec check
+      const c2 = t.runtime.containers.createContainer(p.sb, { name: 'ro', argv: ['sleep', '1000'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, logPath: path.join(dir, `${p.sb.config.uid}-ro.log`), mounts: [{ containerPath: '/mnt', hostPath: vol, readOnly: true }] });
+      containers.push(c2);
+      await t.runtime.containers.startContainer(c2);
+      assert.equal((await p.exec(c2, ['cat', '/mnt/index.html'])).stdout, 'from-volume');
+      const w = await p.exec(c2, ['sh', '-c', 'echo x > /mnt/new']);
+      assert.notEqual(w.exitCode, 0);
+      assert.match(w.stderr, /Read-only file system/);
+      assert.equal((await p.exec(c, ['ls', '/mnt/index.html'])).exitCode === 0, fs.existsSync('/mnt/index.html'), 'the other container does not see the mount');
+    });
+
     it('runs a hostNetwork pod with the node IP', async (ctx) => {
       if (!netns()) return ctx.skip('loopback pods are all on the host network');
       const p = await pod('hostnet', { hostNetwork: true });

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { constants as osConstants } from 'node:os';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { SkiffError } from '../../util/errors.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { CriLogWriter } from './cri-log.js';
@@ -98,7 +98,8 @@ export class ContainerProcess extends EventEmitter implements RuntimeContainer {
       cwd: this.opts.cwd,
       env: this.opts.launcher ? { ...this.opts.env, ...this.opts.launcherEnv } : this.opts.env,
       detached: true,
-      stdio: [this.opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      // fd 3: the launcher writes one line once the namespaces and mounts are set up
+      stdio: this.opts.launcher ? [this.opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] : [this.opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -115,6 +116,16 @@ export class ContainerProcess extends EventEmitter implements RuntimeContainer {
     const drained = Promise.all([log.attach('stdout', child.stdout!), log.attach('stderr', child.stderr!)]);
     const leader = child.pid!;
     child.once('exit', (code, signal) => void this.onExit({ leader, code, signal, drained }));
+    const ready = child.stdio[3] as Readable | null | undefined;
+    if (ready) {
+      // started = the command runs in its namespaces (an exec right after start sees the mounts)
+      await new Promise<void>((resolve) => {
+        ready.once('data', () => resolve());
+        ready.once('close', () => resolve());
+        ready.once('error', () => resolve());
+      });
+      ready.destroy();
+    }
   }
 
   private async onExit(e: { leader: number; code: number | null; signal: NodeJS.Signals | null; drained: Promise<unknown> }): Promise<void> {

@@ -46,7 +46,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
     };
     const proc: ContainerProcess = new ContainerProcess({
       ...base,
-      launcher: launcherArgv(spec),
+      launcher: launcherArgv(spec, config.env),
       launcherEnv: launcherEnv(),
       enter: () => enterArgv(waitInitPid(proc, spec.pid), spec),
     });

@@ -45,7 +45,7 @@ export function tool(name: string): string {
 const INIT_SCRIPT = [
   'set -e',
   'h=$1; shift',
-  'if [ -n "$h" ]; then "$SKIFF_HOSTNAME_BIN" "$h"; fi',
+  'if [ -n "$h" ]; then if [ -x "$SKIFF_HOSTNAME_BIN" ]; then "$SKIFF_HOSTNAME_BIN" "$h"; else echo "$h" > /proc/sys/kernel/hostname; fi; fi',
   'while [ "$1" != "--" ]; do',
   '  src=$1; dst=$2; mode=$3; shift 3',
   // a dangling symlink (/etc/resolv.conf -> a stub that is not there) is not followed to create a host file
@@ -56,11 +56,16 @@ const INIT_SCRIPT = [
   'done',
   'shift',
   'unset SKIFF_HOSTNAME_BIN SKIFF_MKDIR_BIN SKIFF_MOUNT_BIN',
+  // tell the runtime the container is set up (fd 3), and do not leak the pipe into the container
+  'if { true >&3; } 2>/dev/null; then echo ready >&3; exec 3>&-; fi',
   'exec "$@"',
 ].join('\n');
 
-/** The argv prefix; the container's argv follows it. Needs env `launcherEnv()` merged in. */
-export function launcherArgv(spec: NamespaceSpec): string[] {
+/**
+ * The argv prefix; the container's argv follows it. Needs env `launcherEnv()` merged in. The command
+ * is started through `env -i` with `env` in its order (sh would reorder it and add PWD).
+ */
+export function launcherArgv(spec: NamespaceSpec, env: Record<string, string>): string[] {
   const out: string[] = [];
   if (spec.netnsPath) out.push(tool('nsenter'), `--net=${spec.netnsPath}`, '--');
   out.push(tool('unshare'));
@@ -71,7 +76,8 @@ export function launcherArgv(spec: NamespaceSpec): string[] {
   if (spec.pid) out.push('--pid', '--fork', '--mount-proc', '--kill-child');
   out.push('--', tool('sh'), '-c', INIT_SCRIPT, 'skiff-init', spec.hostname ?? '');
   for (const m of spec.mounts) out.push(m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw');
-  out.push('--');
+  out.push('--', tool('env'), '-i', '--');
+  for (const [k, v] of Object.entries(env)) if (!k.includes('=')) out.push(`${k}=${v}`);
   return out;
 }
 
