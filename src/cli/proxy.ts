@@ -73,9 +73,9 @@ export function newDatapath(mode: ProxyMode, o: { scheduler: SchedulerName; cloc
     case 'nftables':
       return new NftablesDatapath({ netns: o.netns, clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDRs, clock: o.clock, log: o.log });
     case 'ipvs':
-      return new UserspaceDatapath({ scheduler: o.scheduler === 'random' ? 'rr' : o.scheduler, clock: o.clock });
+      return new UserspaceDatapath({ scheduler: o.scheduler === 'random' ? 'rr' : o.scheduler, clock: o.clock, podCIDR: o.clusterCIDR });
     case 'userspace':
-      return new UserspaceDatapath({ scheduler: o.scheduler, clock: o.clock });
+      return new UserspaceDatapath({ scheduler: o.scheduler, clock: o.clock, podCIDR: o.clusterCIDR });
   }
 }
 
