@@ -5,7 +5,7 @@ import { RestClient } from '../client/rest.js';
 import type { SchedulerName } from '../proxy/schedulers/index.js';
 import { startNodeAgents } from './agents.js';
 import type { Logger } from './logger.js';
-import { startProxy } from './proxy.js';
+import { startProxy, type ProxyMode } from './proxy.js';
 
 export interface AgentCommandOptions {
   server: string;
@@ -17,6 +17,8 @@ export interface AgentCommandOptions {
   clusterCidr?: string;
   /** Userspace proxy scheduler (--proxy-scheduler). */
   proxyScheduler?: SchedulerName;
+  /** kube-proxy's --proxy-mode; iptables/nftables only inside a node netns. */
+  proxyMode?: ProxyMode;
 }
 
 /** The cluster CA from the server's public `/cacerts` (k3s' bootstrap; the token then authenticates every request). */
@@ -55,7 +57,9 @@ export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<
   const proxy = startProxy({
     client: new RestClient({ server: opts.server, token: opts.token, caData: caPem, userAgent: 'skiff-proxy/v1.32.4' }),
     nodes: () => running.agents.map((a) => ({ name: a.nodeName, ip: a.nodeIP })),
-    scheduler: opts.proxyScheduler, ownsServiceIPs: false, log: (m) => log.debug(m),
+    scheduler: opts.proxyScheduler, log: (m) => log.debug(m), warn: (m) => log.info(m),
+    // A kernel proxy in a node netns serves every Service address for traffic that passes its node.
+    mode: opts.proxyMode, ownsServiceIPs: opts.proxyMode === 'iptables' || opts.proxyMode === 'nftables', clusterCIDR: opts.clusterCidr,
   });
   return {
     async stop() {

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger } from './logger.js';
-import { parseProxyScheduler } from './proxy.js';
+import { parseProxyMode, parseProxyScheduler } from './proxy.js';
 import { runServer, serverDefaults, type ServerOptions } from './server.js';
 import { runAgent, type AgentCommandOptions } from './agent.js';
 
@@ -75,6 +75,7 @@ program
   .option('--kubelet-port <port>', 'kubelet API port', intArg, 10250)
   .option('--cluster-cidr <cidr>', 'pod range, for the podCIDR fallback when the server assigns none', serverDefaults.clusterCidr)
   .option('--proxy-scheduler <name>', 'Service load balancing: random (as iptables), or an IPVS scheduler: rr, wrr, lc, wlc, sed, nq, dh, sh, lblc', parseProxyScheduler, serverDefaults.proxyScheduler)
+  .option('--proxy-mode <mode>', 'kube-proxy mode: userspace (default), ipvs (userspace with the IPVS scheduler), iptables or nftables (kernel rules; only inside a node network namespace)', parseProxyMode)
   .option('--debug', 'verbose logging', false)
   .action(async (flags: AgentCommandOptions & { debug: boolean }) => {
     const log = createLogger({ verbose: flags.debug });

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { findResource } from '../api/resources.js';
 import { isStatusError } from '../api/status.js';
 import type { KubeObject } from '../api/types.js';
@@ -79,10 +80,22 @@ export function newDatapath(mode: ProxyMode, o: { scheduler: SchedulerName; cloc
   }
 }
 
+/** True when this process shares PID 1's network namespace (the machine's own, on a normal host). */
+export function inHostNetns(): boolean {
+  try {
+    return statSync('/proc/self/ns/net').ino === statSync('/proc/1/ns/net').ino;
+  } catch {
+    return false;
+  }
+}
+
 /** Starts kube-proxy for this host process: informers → Proxier → the datapath of `mode`. */
 export function startProxy(opts: StartProxyOptions): RunningProxy {
   const clock = opts.clock ?? realClock;
   const log = opts.log ?? (() => {});
+  if ((opts.mode === 'iptables' || opts.mode === 'nftables') && !opts.netns && inHostNetns()) {
+    throw new Error(`--proxy-mode ${opts.mode} programs the network namespace it runs in, and this is the machine's own: run the agent inside a node namespace (--network netns)`);
+  }
   const nodes = typeof opts.nodes === 'function' ? opts.nodes : () => opts.nodes as ProxyNode[];
   const factory = new InformerFactory({ client: opts.client, clock, log: opts.log });
   const first = nodes()[0];
