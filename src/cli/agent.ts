@@ -93,7 +93,7 @@ export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<
     nodes: () => running.agents.map((a) => ({ name: a.nodeName, ip: a.nodeIP })),
     // netns mode: each node's proxy serves the ClusterIPs/LB IPs of traffic passing its node (the node netns
     // routes the service CIDR and the pool to itself: hostnet's `local` routes)
-    scheduler: opts.proxyScheduler, ownsServiceIPs: network.mode === 'netns', clusterCIDR: opts.clusterCidr, log: (m) => log.debug(m),
+    scheduler: opts.proxyScheduler, ownsServiceIPs: network.mode === 'netns', clusterCIDR: opts.clusterCidr, log: (m) => log.debug(m), warn: (m) => log.info(m),
   });
   return {
     async stop() {

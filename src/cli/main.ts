@@ -86,7 +86,7 @@ program
   .option('--netns-prefix <prefix>', 'netns mode: pod namespaces are named with this prefix (the server passes skiff-C-nK-)')
   .option('--control-plane', 'register as a control-plane node', false)
   .option('--cluster-dns <ip>', 'kubelet --cluster-dns: the nameserver of pods\' resolv.conf (default: the kube-dns Service\'s ClusterIP)')
-  .option('--proxy-mode <mode>', 'kube-proxy mode: userspace, iptables, nftables, ipvs (default: netns mode the kube-proxy ConfigMap\'s mode, else iptables; loopback mode userspace)')
+  .option('--proxy-mode <mode>', 'kube-proxy mode: userspace, iptables, nftables, ipvs (default: netns mode the kube-proxy ConfigMap\'s mode, else iptables; loopback mode userspace)', parseProxyMode)
   .option('--service-cidr <cidr>', 'the Service range (nftables mode drops its unallocated addresses)')
   .option('--proxy-scheduler <name>', 'Service load balancing: random (as iptables), or an IPVS scheduler: rr, wrr, lc, wlc, sed, nq, dh, sh, lblc', parseProxyScheduler, serverDefaults.proxyScheduler)
   .option('--debug', 'verbose logging', false)

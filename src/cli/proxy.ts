@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { findResource } from '../api/resources.js';
 import { isStatusError } from '../api/status.js';
 import type { KubeObject } from '../api/types.js';
@@ -73,9 +74,18 @@ export function newDatapath(mode: ProxyMode, o: { scheduler: SchedulerName; cloc
     case 'nftables':
       return new NftablesDatapath({ netns: o.netns, clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDRs, clock: o.clock, log: o.log });
     case 'ipvs':
-      return new UserspaceDatapath({ scheduler: o.scheduler === 'random' ? 'rr' : o.scheduler, clock: o.clock });
+      return new UserspaceDatapath({ scheduler: o.scheduler === 'random' ? 'rr' : o.scheduler, clock: o.clock, podCIDR: o.clusterCIDR });
     case 'userspace':
-      return new UserspaceDatapath({ scheduler: o.scheduler, clock: o.clock });
+      return new UserspaceDatapath({ scheduler: o.scheduler, clock: o.clock, podCIDR: o.clusterCIDR });
+  }
+}
+
+/** True when this process shares PID 1's network namespace (the machine's own, on a normal host). */
+export function inHostNetns(): boolean {
+  try {
+    return statSync('/proc/self/ns/net').ino === statSync('/proc/1/ns/net').ino;
+  } catch {
+    return false;
   }
 }
 
@@ -83,6 +93,9 @@ export function newDatapath(mode: ProxyMode, o: { scheduler: SchedulerName; cloc
 export function startProxy(opts: StartProxyOptions): RunningProxy {
   const clock = opts.clock ?? realClock;
   const log = opts.log ?? (() => {});
+  if ((opts.mode === 'iptables' || opts.mode === 'nftables') && !opts.netns && inHostNetns()) {
+    throw new Error(`--proxy-mode ${opts.mode} programs the network namespace it runs in, and this is the machine's own: run the agent inside a node namespace (--network netns)`);
+  }
   const nodes = typeof opts.nodes === 'function' ? opts.nodes : () => opts.nodes as ProxyNode[];
   const factory = new InformerFactory({ client: opts.client, clock, log: opts.log });
   const first = nodes()[0];
