@@ -115,6 +115,17 @@ endpoints: [{addresses: ["${n().nodeIP(2)}"], conditions: {ready: true}}]
     assert.match(cluster.logs, new RegExp(`port mapping: 127\\.0\\.0\\.1:${mappedPort} -> ${n().nodeIP(1).replace(/\./g, '\\.')}:${nodePort}`));
   });
 
+  it('restarts a node agent that dies, in its node namespace', async () => {
+    const name = (await cluster.k('get', 'nodes', '-o', `jsonpath={.items[?(@.status.addresses[0].address=="${n().nodeIP(2)}")].metadata.name}`)).trim();
+    const pid = Number(new RegExp(`node ${name}: agent pid (\\d+) ready in netns skiff-${n().clusterName}-n2`).exec(cluster.logs)?.[1]);
+    assert.ok(pid > 0, `agent pid of ${name} in the log`);
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the agent restarted', () => new RegExp(`node ${name}: agent exited \\(SIGKILL\\); restarting in 1s[\\s\\S]*node ${name}: agent pid (?!${pid}\\b)\\d+ ready in netns skiff-${n().clusterName}-n2`).test(cluster.logs) || undefined, 30_000, 100);
+    await cluster.assertRouted(n().nodeIP(2));
+    const r = await run('curl', ['-sk', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', `https://${n().nodeIP(2)}:10250/healthz`]);
+    assert.match(r.stdout, /^(200|401)$/);
+  });
+
   it('refuses a second cluster whose ranges overlap this one\'s routes, and leaves nothing of it', async () => {
     const other = `${n().clusterName}x`.slice(0, 5);
     const r = await run(process.execPath, [skiffBin, 'server', '--network', 'netns', '--cluster-name', other, '--data-dir', `${cluster.dataDir}/other`, '--https-listen-port', String(await freePort()),
