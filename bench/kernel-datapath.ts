@@ -121,6 +121,9 @@ export async function benchKernelDatapath(): Promise<void> {
   const lab = await DatapathLab.create({ backends: 1, tag: 'bench' });
   const dir = mkdtempSync(join(tmpdir(), 'skkp-bench-'));
   const daemons: Daemon[] = [];
+  const interrupted = () => void Promise.all(daemons.map((d) => d.stop())).finally(() => lab.destroy().finally(() => process.exit(130)));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir));
     await run('truncate', ['-s', '200M', join(dir, 'bulk')]);
@@ -137,6 +140,8 @@ export async function benchKernelDatapath(): Promise<void> {
     const measure = async (label: string, url: string) => {
       results.push({ label, keep: await wrkIn(c, `${url}/`, false), close: await wrkIn(c, `${url}/`, true), bulk: await bulkIn(c, `${url}/bulk`) });
     };
+    await wrkIn(c, `http://${backend.ip}/`, false); // warm-up, not counted
+    await bulkIn(c, `http://${backend.ip}/bulk`);
     await measure('direct to the backend netns', `http://${backend.ip}`);
     for (const [label, make] of [
       ['ClusterIP via iptables', () => new IptablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR })],
@@ -172,6 +177,8 @@ export async function benchKernelDatapath(): Promise<void> {
     for (const d of daemons) await d.stop();
     await lab.destroy();
     rmSync(dir, { recursive: true, force: true });
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
 }
 
