@@ -165,7 +165,7 @@ function followKubeProxyConfiguration(o: {
       if (reported !== message) {
         reported = message;
         o.warn(message);
-        if (cm) o.recorder.event(cm, 'Warning', invalidConfigurationReason, message);
+        if (cm) o.recorder.event({ ...cm, apiVersion: 'v1', kind: 'ConfigMap' }, 'Warning', invalidConfigurationReason, message);
       }
       return;
     }

@@ -109,8 +109,6 @@ export function baseRules(serviceCIDRs: string[]): string[] {
   return out;
 }
 
-/** The shared maps/sets that are flushed and refilled from the services' elements on every sync. */
-export const sharedElements = ['set cluster-ips', 'set nodeport-ips', 'map service-ips', 'map service-nodeports', 'map no-endpoint-services', 'map no-endpoint-nodeports'];
 
 export function buildNftRules(state: ProxyState, opts: NftRuleOptions = {}): NftRules {
   const services = new Map<ServicePortName, ServiceObjects>();
