@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite drives for real: etcd (the etcd datastore suite), nginx (the nginx image),
-# curl and dig (traffic checks), chromium (the web view test). As root they are installed; otherwise their names are printed.
+# curl and dig (traffic checks), chromium (the web view test), and for netns mode iproute2, iptables, nftables, conntrack and busybox
+# (kubectl debug node/... --image=busybox). As root they are installed; otherwise their names are printed.
 set -euo pipefail
 need=()
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
@@ -9,6 +10,14 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 # the web view's browser test (playwright-core drives Debian's chromium; no browser download)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/lib/chromium/chromium ] || need+=(chromium)
+# pod sandboxes: ip (netns, veth, bridge), nsenter/unshare/setpriv (container namespaces); netns mode's
+# datapaths and tools: iptables, nft, conntrack, busybox (kubectl debug node/... --image=busybox)
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || need+=(iproute2)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
+command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || need+=(iptables)
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need+=(nftables)
+command -v conntrack >/dev/null 2>&1 || [ -x /usr/sbin/conntrack ] || need+=(conntrack)
+command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || need+=(busybox)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "note: tests that need these Debian packages will be skipped: ${need[*]} (install them as root)" >&2

@@ -5,7 +5,10 @@ import { RestClient } from '../client/rest.js';
 import type { SchedulerName } from '../proxy/schedulers/index.js';
 import { startNodeAgents } from './agents.js';
 import type { Logger } from './logger.js';
-import { startProxy } from './proxy.js';
+import { parseProxyMode, startProxy, type ProxyMode } from './proxy.js';
+import { kubeProxyConfigMap, schedulerForConfiguration } from '../proxy/config.js';
+import type { KubeObject } from '../api/types.js';
+import { chooseNetwork, loopbackFlag, networkLine, type NetworkFlag } from './network.js';
 
 export interface AgentCommandOptions {
   server: string;
@@ -17,6 +20,17 @@ export interface AgentCommandOptions {
   clusterCidr?: string;
   /** Userspace proxy scheduler (--proxy-scheduler). */
   proxyScheduler?: SchedulerName;
+  /** --network auto|loopback|netns */
+  network?: NetworkFlag;
+  /** netns mode: prefix of the pod namespaces' names (skiff-C-nK-). */
+  netnsPrefix?: string;
+  controlPlane?: boolean;
+  /** kubelet --cluster-dns */
+  clusterDns?: string;
+  /** nftables: the service range whose unallocated addresses are dropped. */
+  serviceCidr?: string;
+  /** kube-proxy's --proxy-mode */
+  proxyMode?: string;
 }
 
 /** The cluster CA from the server's public `/cacerts` (k3s' bootstrap; the token then authenticates every request). */
@@ -36,7 +50,21 @@ export function fetchCACerts(server: string): Promise<string> {
   });
 }
 
+/** The `mode` of ConfigMap kube-system/kube-proxy when it names a kernel mode or ipvs; iptables otherwise. */
+async function configuredProxyMode(client: RestClient): Promise<ProxyMode> {
+  try {
+    const cm = await client.get<KubeObject & { data?: Record<string, string> }>({ group: '', version: 'v1', resource: 'configmaps', namespaced: true }, { namespace: kubeProxyConfigMap.namespace, name: kubeProxyConfigMap.name });
+    const mode = schedulerForConfiguration(cm.data?.[kubeProxyConfigMap.key] ?? '', 'random').mode;
+    if (mode === 'iptables' || mode === 'nftables' || mode === 'ipvs') return mode;
+  } catch {
+    /* no ConfigMap yet: the default */
+  }
+  return 'iptables';
+}
+
 export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<{ stop(): Promise<void> }> {
+  const network = await chooseNetwork(opts.network ?? 'auto', { loopbackHint: loopbackFlag([['--node-ip', opts.nodeIp]]) });
+  log.info(networkLine(network));
   const caPem = await fetchCACerts(opts.server);
   const running = await startNodeAgents({
     server: opts.server,
@@ -48,14 +76,24 @@ export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<
     nodeIP: opts.nodeIp,
     kubeletPort: opts.kubeletPort,
     clusterCidr: opts.clusterCidr,
-    controlPlane: false,
+    controlPlane: opts.controlPlane ?? false,
+    network: network.mode,
+    netnsPrefix: network.mode === 'netns' ? opts.netnsPrefix : undefined,
+    clusterDns: opts.clusterDns,
     log,
   });
-  // This process's proxy serves only its own node's nodeIP:nodePort; the server's owns the service IPs.
+  const proxyClient = new RestClient({ server: opts.server, token: opts.token, caData: caPem, userAgent: 'skiff-proxy/v1.32.4' });
+  // kube-proxy's mode: --proxy-mode, else the kubeadm ConfigMap's `mode` read once at start, else iptables in
+  // netns mode (kube-proxy's default) and userspace in loopback mode
+  const mode = opts.proxyMode ? parseProxyMode(opts.proxyMode) : network.mode === 'netns' ? await configuredProxyMode(proxyClient) : 'userspace';
+  log.info(`kube-proxy: mode ${mode}`);
+  // Loopback: this process's proxy serves only its own node's nodeIP:nodePort; the server's owns the service IPs.
   const proxy = startProxy({
-    client: new RestClient({ server: opts.server, token: opts.token, caData: caPem, userAgent: 'skiff-proxy/v1.32.4' }),
+    client: proxyClient, mode, serviceCIDRs: opts.serviceCidr ? [opts.serviceCidr] : undefined,
     nodes: () => running.agents.map((a) => ({ name: a.nodeName, ip: a.nodeIP })),
-    scheduler: opts.proxyScheduler, ownsServiceIPs: false, log: (m) => log.debug(m),
+    // netns mode: each node's proxy serves the ClusterIPs/LB IPs of traffic passing its node (the node netns
+    // routes the service CIDR and the pool to itself: hostnet's `local` routes)
+    scheduler: opts.proxyScheduler, ownsServiceIPs: network.mode === 'netns', clusterCIDR: opts.clusterCidr, log: (m) => log.debug(m), warn: (m) => log.info(m),
   });
   return {
     async stop() {

@@ -1,9 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger } from './logger.js';
-import { parseProxyScheduler } from './proxy.js';
+import { parseProxyMode, parseProxyScheduler } from './proxy.js';
 import { runServer, serverDefaults, type ServerOptions } from './server.js';
 import { runAgent, type AgentCommandOptions } from './agent.js';
 import { defaultProxyMetricsPort, defaultUIPort, uiLoginURL } from './ui.js';
+import { netnsDefaults, parseNetworkFlag } from './network.js';
+import { parsePortMappings, type PortMapping } from './port-forwarder.js';
 
 function intArg(value: string): number {
   const n = Number(value);
@@ -29,13 +31,18 @@ program
   .option('--bind-address <ip>', 'address the API server binds', serverDefaults.bindAddress)
   .option('-o, --write-kubeconfig <file>', 'write the admin kubeconfig to this file (default: merge a "skiff" context into ~/.kube/config)')
   .option('--datastore-endpoint <url>', 'sqlite://PATH (default: embedded SQLite in the data dir), memory://, or http://HOST:PORT for etcd')
-  .option('--service-cidr <cidr>', 'IPv4 range for Service cluster IPs', serverDefaults.serviceCidr)
-  .option('--cluster-cidr <cidr>', 'IPv4 range for pod IPs', serverDefaults.clusterCidr)
+  .option('--network <mode>', 'auto (netns when root on Linux with netns, veth, bridges and iptables/nft; else loopback), loopback or netns', parseNetworkFlag, 'auto')
+  .option('--service-cidr <cidr>', `IPv4 range for Service cluster IPs (default: loopback ${serverDefaults.serviceCidr}, netns ${netnsDefaults.serviceCidr})`)
+  .option('--cluster-cidr <cidr>', `IPv4 range for pod IPs (default: loopback ${serverDefaults.clusterCidr}, netns ${netnsDefaults.clusterCidr})`)
+  .option('--node-cidr <cidr>', `netns mode: the bridge subnet of the node IPs; the host end takes its first address (default ${netnsDefaults.nodeCidr})`)
+  .option('--cluster-name <name>', 'netns mode: names the namespaces skiff-NAME-* and the link skf-NAME (1-5 of [a-z0-9]; default from the data dir)')
+  .option('--port-mapping <ports>', 'netns mode: also serve these NodePorts on 127.0.0.1 (NODEPORT or HOSTPORT:NODEPORT, comma-separated; like kind\'s extraPortMappings)', (v: string, prev: PortMapping[]) => parsePortMappings(v, prev), [] as PortMapping[])
+  .option('--proxy-mode <mode>', 'netns mode: kube-proxy mode of the node agents (iptables, nftables, ipvs, userspace; default: the kube-proxy ConfigMap\'s mode, else iptables)', (v: string) => { parseProxyMode(v); return v; })
   .option('--cluster-dns <ip>', 'cluster DNS Service IP (default: the service range\'s .10)')
   .option('--cluster-domain <domain>', 'cluster domain', serverDefaults.clusterDomain)
   .option('--service-node-port-range <range>', 'port range for NodePort Services', serverDefaults.serviceNodePortRange)
   .option('-t, --token <token>', 'shared secret for agents and the admin user (default: generated and kept in the data dir)')
-  .option('--lb-pool <addresses>', 'LoadBalancer IPAddressPool kube-system/skiff-default: CIDRs or ranges, comma-separated ("" for none)', serverDefaults.lbPool)
+  .option('--lb-pool <addresses>', `LoadBalancer IPAddressPool kube-system/skiff-default: CIDRs or ranges, comma-separated ("" for none; default: loopback ${serverDefaults.lbPool}, netns the node CIDR's upper half)`)
   .option('--nodes <n>', 'number of in-process node agents (logical nodes)', (v: string) => countArg(v), 1)
   .option('--disable-agent', 'run the control plane only (no in-process node agent)', false)
   .option('--node-name <name>', 'name of the first node (default: the host name; further nodes append -2, -3, ...)')
@@ -59,7 +66,8 @@ program
       if (stopping) return;
       stopping = true;
       log.info(`${signal}: shutting down`);
-      const force = setTimeout(() => process.exit(1), 10_000);
+      // netns mode removes namespaces, links and routes after the node agents stopped
+      const force = setTimeout(() => process.exit(1), 25_000);
       force.unref();
       await running.stop();
       process.exit(0);
@@ -86,12 +94,23 @@ program
   .option('-d, --data-dir <dir>', 'folder for node state and pod logs', serverDefaults.dataDir)
   .option('--kubelet-port <port>', 'kubelet API port', intArg, 10250)
   .option('--cluster-cidr <cidr>', 'pod range, for the podCIDR fallback when the server assigns none', serverDefaults.clusterCidr)
+  .option('--network <mode>', 'auto, loopback or netns (this process runs inside its node netns)', parseNetworkFlag, 'auto')
+  .option('--netns-prefix <prefix>', 'netns mode: pod namespaces are named with this prefix (the server passes skiff-C-nK-)')
+  .option('--control-plane', 'register as a control-plane node', false)
+  .option('--cluster-dns <ip>', 'kubelet --cluster-dns: the nameserver of pods\' resolv.conf (default: the kube-dns Service\'s ClusterIP)')
+  .option('--proxy-mode <mode>', 'kube-proxy mode: userspace, iptables, nftables, ipvs (default: netns mode the kube-proxy ConfigMap\'s mode, else iptables; loopback mode userspace)', parseProxyMode)
+  .option('--service-cidr <cidr>', 'the Service range (nftables mode drops its unallocated addresses)')
   .option('--proxy-scheduler <name>', 'Service load balancing: random (as iptables), or an IPVS scheduler: rr, wrr, lc, wlc, sed, nq, dh, sh, lblc', parseProxyScheduler, serverDefaults.proxyScheduler)
   .option('--debug', 'verbose logging', false)
   .action(async (flags: AgentCommandOptions & { debug: boolean }) => {
     const log = createLogger({ verbose: flags.debug });
     const running = await runAgent(flags, log);
     process.stdout.write('skiff agent is ready\n');
+    // run by `skiff server` in netns mode: a server gone (even by kill -9) closes this pipe
+    if (process.env.SKIFF_EXIT_WITH_STDIN === '1') {
+      process.stdin.on('end', () => void stop('server gone'));
+      process.stdin.resume();
+    }
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { findResource } from '../api/resources.js';
 import { isStatusError } from '../api/status.js';
 import type { KubeObject } from '../api/types.js';
@@ -8,12 +9,18 @@ import { defaultKubeProxyConfiguration, kubeProxyConfigMap, schedulerForConfigur
 import { Proxier } from '../proxy/core/proxier.js';
 import { MeteredDatapath } from '../proxy/metrics.js';
 import type { ProxyNode } from '../proxy/core/trackers.js';
+import { IptablesDatapath } from '../proxy/iptables/index.js';
+import { NftablesDatapath } from '../proxy/nftables/index.js';
 import { isSchedulerName, schedulerNames, type SchedulerName } from '../proxy/schedulers/index.js';
-import type { ProxyState, SyncResult } from '../proxy/types.js';
+import type { Datapath, ProxyState, SyncResult } from '../proxy/types.js';
 import { UserspaceDatapath } from '../proxy/userspace/index.js';
 import { realClock, type Clock } from '../util/clock.js';
 
 export const defaultProxyScheduler: SchedulerName = 'random';
+
+/** kube-proxy's `--proxy-mode`; `ipvs` runs the userspace datapath with the IPVS scheduler (no kernel IPVS here). */
+export const proxyModes = ['userspace', 'iptables', 'nftables', 'ipvs'] as const;
+export type ProxyMode = (typeof proxyModes)[number];
 
 /** `--proxy-scheduler` value check, for the CLI. */
 export function parseProxyScheduler(value: string): SchedulerName {
@@ -21,16 +28,33 @@ export function parseProxyScheduler(value: string): SchedulerName {
   return value;
 }
 
+/** `--proxy-mode` value check, for the CLI. */
+export function parseProxyMode(value: string): ProxyMode {
+  if (!(proxyModes as readonly string[]).includes(value)) throw new Error(`--proxy-mode: unknown mode "${value}" (one of ${proxyModes.join(', ')})`);
+  return value as ProxyMode;
+}
+
 export interface StartProxyOptions {
   client: RestClient;
   /** The nodes this host process serves, read at each sync (in-process agents may come and go). */
   nodes: ProxyNode[] | (() => ProxyNode[]);
   scheduler?: SchedulerName;
-  /** True in `skiff server` (ClusterIPs, externalIPs, LB IPs); false in a separate `skiff agent`. */
+  /**
+   * kube-proxy's `--proxy-mode`. Default `userspace` (loopback mode: sockets on 127.x service addresses).
+   * `iptables`/`nftables` program the kernel of the netns this process runs in (or `netns`).
+   */
+  mode?: ProxyMode;
+  /** Kernel modes: run iptables-restore/nft through `ip netns exec NAME` (tests; an agent inside its node netns leaves it unset). */
+  netns?: string;
+  /** True in `skiff server` (ClusterIPs, externalIPs, LB IPs); false in a separate loopback `skiff agent`. */
   ownsServiceIPs: boolean;
-  /** For the kube-system/kube-proxy ConfigMap the server creates. */
+  /** The pod CIDR: the kube-system/kube-proxy ConfigMap, and kernel modes masquerade ClusterIP traffic from outside it. */
   clusterCIDR?: string;
+  /** nftables: the service CIDR(s), whose unallocated addresses are dropped (cluster-ips-check). */
+  serviceCIDRs?: string[];
   log?: (message: string) => void;
+  /** Warnings (invalid configuration); defaults to `log`. */
+  warn?: (message: string) => void;
   clock?: Clock;
   minSyncPeriodMs?: number;
   syncPeriodMs?: number;
@@ -44,16 +68,45 @@ export interface RunningProxy {
   stop(): Promise<void>;
 }
 
-/** Starts the userspace (loopback mode) proxy: one per host process. */
+/** The datapath for a `--proxy-mode` (the only place that picks an implementation). */
+export function newDatapath(mode: ProxyMode, o: { scheduler: SchedulerName; clock: Clock; netns?: string; clusterCIDR?: string; serviceCIDRs?: string[]; log?: (m: string) => void }): Datapath {
+  switch (mode) {
+    case 'iptables':
+      return new IptablesDatapath({ netns: o.netns, clusterCIDR: o.clusterCIDR, clock: o.clock, log: o.log });
+    case 'nftables':
+      return new NftablesDatapath({ netns: o.netns, clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDRs, clock: o.clock, log: o.log });
+    case 'ipvs':
+      return new UserspaceDatapath({ scheduler: o.scheduler === 'random' ? 'rr' : o.scheduler, clock: o.clock, podCIDR: o.clusterCIDR });
+    case 'userspace':
+      return new UserspaceDatapath({ scheduler: o.scheduler, clock: o.clock, podCIDR: o.clusterCIDR });
+  }
+}
+
+/** True when this process shares PID 1's network namespace (the machine's own, on a normal host). */
+export function inHostNetns(): boolean {
+  try {
+    return statSync('/proc/self/ns/net').ino === statSync('/proc/1/ns/net').ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts kube-proxy for this host process: informers → Proxier → the datapath of `mode`. */
 export function startProxy(opts: StartProxyOptions): RunningProxy {
   const clock = opts.clock ?? realClock;
+  const log = opts.log ?? (() => {});
+  if ((opts.mode === 'iptables' || opts.mode === 'nftables') && !opts.netns && inHostNetns()) {
+    throw new Error(`--proxy-mode ${opts.mode} programs the network namespace it runs in, and this is the machine's own: run the agent inside a node namespace (--network netns)`);
+  }
   const nodes = typeof opts.nodes === 'function' ? opts.nodes : () => opts.nodes as ProxyNode[];
   const factory = new InformerFactory({ client: opts.client, clock, log: opts.log });
   const first = nodes()[0];
   const recorder = new EventRecorder({ client: opts.client, component: 'kube-proxy', host: first?.name, clock, log: opts.log });
   const flagScheduler = opts.scheduler ?? defaultProxyScheduler;
-  const datapath = new UserspaceDatapath({ scheduler: flagScheduler, clock });
-  followKubeProxyConfiguration({ factory, datapath, flagScheduler, log: opts.log ?? (() => {}) });
+  const mode = opts.mode ?? 'userspace';
+  const datapath = newDatapath(mode, { scheduler: flagScheduler, clock, netns: opts.netns, clusterCIDR: opts.clusterCIDR, serviceCIDRs: opts.serviceCIDRs, log });
+  log(`proxy: mode ${mode}${opts.netns ? ` (netns ${opts.netns})` : ''}`);
+  followKubeProxyConfiguration({ factory, datapath, mode, flagScheduler, recorder, log, warn: opts.warn ?? log });
   if (opts.ownsServiceIPs) void ensureKubeProxyConfigMap(opts.client, opts.clusterCIDR ?? '127.42.0.0/16', opts.log);
   const metered = new MeteredDatapath(datapath, clock);
   const proxier = new Proxier({
@@ -91,17 +144,44 @@ async function ensureKubeProxyConfigMap(client: RestClient, clusterCIDR: string,
   }
 }
 
-/** Applies the ConfigMap's mode (iptables → random, ipvs → its scheduler) to the datapath as it changes. */
-function followKubeProxyConfiguration(o: { factory: InformerFactory; datapath: UserspaceDatapath; flagScheduler: SchedulerName; log: (m: string) => void }): void {
+/** The Warning event reason for a kube-proxy configuration that cannot be applied. */
+export const invalidConfigurationReason = 'InvalidConfiguration';
+
+/**
+ * Follows the ConfigMap's `mode` (iptables/nftables → random, ipvs → its scheduler) on a datapath that
+ * schedules in userspace. An invalid mode or scheduler keeps the last good choice, with a Warning event on
+ * the ConfigMap and a log line. A kernel datapath keeps its mode: kube-proxy reads its mode once at start.
+ */
+function followKubeProxyConfiguration(o: {
+  factory: InformerFactory; datapath: Datapath; mode: ProxyMode; flagScheduler: SchedulerName; recorder: EventRecorder;
+  log: (m: string) => void; warn: (m: string) => void;
+}): void {
   const { namespace, name, key } = kubeProxyConfigMap;
   const informer = o.factory.informerFor<KubeObject>(configmaps, { namespace, fieldSelector: `metadata.name=${name}` });
+  const initial = o.datapath.schedulerName ?? o.flagScheduler;
+  let reported = '';
   const apply = (cm: KubeObject | undefined) => {
     const text = (cm?.data as Record<string, string> | undefined)?.[key];
-    const choice = text === undefined ? { mode: '', scheduler: o.flagScheduler } : schedulerForConfiguration(text, o.flagScheduler);
-    if (choice.error) o.log(`kube-proxy configuration ignored: ${choice.error}`);
-    if (choice.scheduler !== o.datapath.schedulerName) {
-      o.log(`proxy mode "${choice.mode || 'iptables'}": scheduler ${choice.scheduler}`);
-      o.datapath.setScheduler(choice.scheduler);
+    const current = o.datapath.schedulerName ?? initial;
+    const choice = text === undefined ? { mode: '', scheduler: initial } : schedulerForConfiguration(text, current);
+    if (choice.error) {
+      const message = `kube-proxy configuration ignored: ${choice.error}; keeping scheduler ${current}`;
+      if (reported !== message) {
+        reported = message;
+        o.warn(message);
+        if (cm) o.recorder.event({ ...cm, apiVersion: 'v1', kind: 'ConfigMap' }, 'Warning', invalidConfigurationReason, message);
+      }
+      return;
+    }
+    reported = '';
+    if (!o.datapath.setScheduler) {
+      if (choice.mode && choice.mode !== o.mode) o.log(`proxy: ConfigMap mode "${choice.mode}" takes effect when kube-proxy restarts; running ${o.mode}`);
+      return;
+    }
+    const scheduler = choice.mode === '' ? initial : choice.scheduler;
+    if (scheduler !== o.datapath.schedulerName) {
+      o.log(`proxy mode "${choice.mode || 'iptables'}": scheduler ${scheduler}`);
+      o.datapath.setScheduler(scheduler);
     }
   };
   informer.addEventHandler({ onAdd: (cm) => apply(cm), onUpdate: (_old, cm) => apply(cm), onDelete: () => apply(undefined) });

@@ -24,6 +24,10 @@ import { RestClient } from '../client/rest.js';
 import type { Logger } from './logger.js';
 import { startNodeAgents } from './agents.js';
 import { defaultProxyMetricsPort, defaultUIPort, startMetrics, startUI } from './ui.js';
+import { chooseNetwork, loopbackFlag, networkLine, type NetworkFlag } from './network.js';
+import { netnsAddresses, startNetnsHost, startNetnsNodes, type NetnsHost } from './netns-server.js';
+import type { PortMapping } from './port-forwarder.js';
+import { ensureDNSAddon, ensureIngressAddon } from './addons/manifests.js';
 
 /** `skiff server` flags, named as k3s names them. */
 export interface ServerOptions {
@@ -32,8 +36,19 @@ export interface ServerOptions {
   bindAddress: string;
   writeKubeconfig?: string;
   datastoreEndpoint?: string;
-  serviceCidr: string;
-  clusterCidr: string;
+  /** Defaults depend on the network mode (serverDefaults for loopback, netnsDefaults for netns). */
+  serviceCidr?: string;
+  clusterCidr?: string;
+  /** --network auto|loopback|netns (auto by default). */
+  network?: NetworkFlag;
+  /** netns mode: the bridge subnet of the node IPs (10.41.0.0/24). */
+  nodeCidr?: string;
+  /** netns mode: C of skiff-C / skf-C (default from the data dir). */
+  clusterName?: string;
+  /** netns mode: NodePorts also served on 127.0.0.1 (kind's extraPortMappings). */
+  portMapping?: PortMapping[];
+  /** kube-proxy's --proxy-mode, passed to the node agents. */
+  proxyMode?: string;
   clusterDns?: string;
   clusterDomain: string;
   serviceNodePortRange: string;
@@ -87,9 +102,36 @@ export interface RunningServer {
 }
 
 /** Starts the control plane: datastore, API server, bootstrap objects, controllers. */
-export async function runServer(opts: ServerOptions, log: Logger): Promise<RunningServer> {
-  const dataDir = resolve(opts.dataDir);
+export async function runServer(given: ServerOptions, log: Logger): Promise<RunningServer> {
+  const dataDir = resolve(given.dataDir);
   await mkdir(dataDir, { recursive: true });
+  const network = await chooseNetwork(given.network ?? 'auto', {
+    loopbackHint: loopbackFlag([['--cluster-cidr', given.clusterCidr], ['--service-cidr', given.serviceCidr], ['--lb-pool', given.lbPool], ['--node-ip', given.nodeIp === '127.0.0.1' ? undefined : given.nodeIp]]),
+  });
+  log.info(networkLine(network));
+  const netnsAddrs = network.mode === 'netns' ? netnsAddresses({ ...given, dataDir }) : undefined;
+  const opts = {
+    ...given,
+    clusterCidr: netnsAddrs?.clusterCidr ?? given.clusterCidr ?? serverDefaults.clusterCidr,
+    serviceCidr: netnsAddrs?.serviceCidr ?? given.serviceCidr ?? serverDefaults.serviceCidr,
+    lbPool: netnsAddrs?.lbPool ?? given.lbPool ?? serverDefaults.lbPool,
+  };
+  let netnsHost: NetnsHost | undefined;
+  if (netnsAddrs) {
+    const nodes = opts.disableAgent ? 0 : (opts.nodes ?? 1);
+    netnsHost = await startNetnsHost({ addresses: netnsAddrs, nodes, dataDir, log });
+    // host services (DNS, ingress) on the host end IP, reachable from every node and pod
+    opts.nodeIp = netnsHost.hostIP;
+  }
+  try {
+    return await startControlPlane(opts, dataDir, log, netnsHost);
+  } catch (err) {
+    await netnsHost?.stop().catch((e: Error) => log.error(`netns cleanup: ${e.message}`));
+    throw err;
+  }
+}
+
+async function startControlPlane(opts: ServerOptions & { clusterCidr: string; serviceCidr: string }, dataDir: string, log: Logger, netnsHost: NetnsHost | undefined): Promise<RunningServer> {
   const serviceNet = parseCIDR(opts.serviceCidr);
   if (!serviceNet) throw new Error(`--service-cidr: invalid CIDR "${opts.serviceCidr}"`);
   const kubernetesServiceIP = nthIP(serviceNet, 1);
@@ -105,7 +147,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   const creds = await loadOrCreateCredentials({
     dataDir,
     token: opts.token,
-    ips: [...new Set(['127.0.0.1', advertise, kubernetesServiceIP])],
+    ips: [...new Set(['127.0.0.1', advertise, kubernetesServiceIP, ...(netnsHost ? [netnsHost.hostIP] : [])])],
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${opts.clusterDomain}`],
   });
   const wiring = createApiWiring({ serviceCIDR: opts.serviceCidr, nodePortRange: opts.serviceNodePortRange, log: (m) => log.info(m) });
@@ -135,7 +177,8 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   const disabled = new Set(opts.disable ?? []);
   // the built-in MetalLB reads pools from any namespace; its usual one exists as after MetalLB's install
   const extraNamespaces = disabled.has('servicelb') ? [] : ['metallb-system'];
-  await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: advertise, securePort: port, extraNamespaces });
+  // netns mode: pods reach the API server on the host end IP (the kubernetes Service's endpoint)
+  await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: netnsHost?.hostIP ?? advertise, securePort: port, extraNamespaces });
   await ensureDefaultLBPool(api, opts.lbPool ?? defaultLBPool, (m) => log.info(m));
   const controllers = await startControllers({
     server,
@@ -147,20 +190,37 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     disabled: disabled.has('servicelb') ? ['loadbalancer'] : [],
   });
   let ingress: RunningIngress | undefined;
-  if (!disabled.has('traefik') && !disabled.has('ingress')) {
+  if (!disabled.has('traefik') && !disabled.has('ingress') && netnsHost) {
+    // netns mode: the ingress controller as a pod of the built-in image skiff/ingress behind skiff-ingress
+    const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-addons/v1.32.4' });
+    await ensureIngressAddon(client, { apiServer: `https://${netnsHost.hostIP}:${port}`, token: creds.token, clusterDNS: clusterDns, clusterDomain: opts.clusterDomain });
+  } else if (!disabled.has('traefik') && !disabled.has('ingress')) {
     const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-ingress-controller/v1.32.4' });
     // on the node address; the skiff-ingress EndpointSlice points there and the proxy carries LB-IP:80/443
     ingress = await startIngressController({ client, listen: { host: opts.nodeIp ?? advertise }, certDir: join(dataDir, 'server', 'tls'), log: (m) => log.info(m) });
   }
   let dns: RunningClusterDNS | undefined;
-  if (!disabled.has('coredns')) {
+  if (!disabled.has('coredns') && netnsHost) {
+    // netns mode: CoreDNS as kubeadm deploys it, pods of the built-in image skiff/dns behind kube-dns
+    const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-addons/v1.32.4' });
+    await ensureDNSAddon(client, { apiServer: `https://${netnsHost.hostIP}:${port}`, token: creds.token, clusterDNS: clusterDns, clusterDomain: opts.clusterDomain });
+  } else if (!disabled.has('coredns')) {
     // served on the node address; the kube-dns EndpointSlice points there and the proxy carries clusterDNS:53
     const client = clusterDNSClient({ server, token: creds.token, caPem: creds.ca.certPem });
     const listen = { ip: opts.nodeIp ?? advertise, port: 0 };
     dns = await startClusterDNS({ client, clusterDomain: opts.clusterDomain, clusterDNS: clusterDns, listen, listenDirect: opts.dnsListenDirect, log: (m) => log.debug(m) });
     log.debug(`cluster DNS: ${dns.address.ip}:${dns.address.port} behind kube-system/kube-dns ${clusterDns}`);
   }
-  const agentCount = opts.disableAgent ? 0 : (opts.nodes ?? 1);
+  const agentCount = opts.disableAgent || netnsHost ? 0 : (opts.nodes ?? 1);
+  const netnsNodes = netnsHost
+    ? await startNetnsNodes({
+        host: netnsHost as Parameters<typeof startNetnsNodes>[0]['host'],
+        apiHost: advertise, apiPort: port, token: creds.token, dataDir, nodeName: opts.nodeName, kubeletPort: opts.kubeletPort,
+        client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-server/v1.32.4' }),
+        clusterCidr: opts.clusterCidr, clusterDns, serviceCidr: opts.serviceCidr, proxyScheduler: opts.proxyScheduler, proxyMode: opts.proxyMode, portMappings: opts.portMapping ?? [], verbose: opts.verbose, log,
+      })
+    : undefined;
+  if (!netnsHost && opts.portMapping?.length) log.info('--port-mapping: not needed in loopback mode (NodePorts already listen on the node IPs in 127.0.0.0/8)');
   const agents = agentCount > 0
     ? await startNodeAgents({ server, token: creds.token, caPem: creds.ca.certPem, dataDir, nodes: agentCount, nodeName: opts.nodeName, nodeIP: opts.nodeIp, kubeletPort: opts.kubeletPort, clusterCidr: opts.clusterCidr, controlPlane: true, log })
     : undefined;
@@ -168,17 +228,18 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   const proxyNodes = agents
     ? () => agents.agents.map((a) => ({ name: a.nodeName, ip: a.nodeIP }))
     : () => [{ name: opts.nodeName ?? hostname(), ip: opts.nodeIp ?? '127.0.0.1' }];
-  const proxy = startProxy({
+  // netns mode: every node agent runs its own kube-proxy in its node netns
+  const proxy = netnsHost ? undefined : startProxy({
     client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-proxy/v1.32.4' }),
     nodes: proxyNodes,
     scheduler: opts.proxyScheduler, ownsServiceIPs: true, clusterCIDR: opts.clusterCidr, log: (m) => log.debug(m),
   });
   const ui = disabled.has('ui') ? undefined : await startUI({
     dataDir, port: opts.uiPort ?? defaultUIPort, server, token: creds.token, caPem: creds.ca.certPem, clusterDomain: opts.clusterDomain,
-    datapath: proxy.datapath, dns, ingress, log,
+    datapath: proxy?.datapath, dns, ingress, log,
   });
   const metricsPort = opts.proxyMetricsPort ?? defaultProxyMetricsPort;
-  const metrics = metricsPort > 0 ? await startMetrics({ host: proxyNodes()[0]?.ip ?? '127.0.0.1', port: metricsPort, datapath: proxy.datapath, log }) : undefined;
+  const metrics = metricsPort > 0 && proxy ? await startMetrics({ host: proxyNodes()[0]?.ip ?? '127.0.0.1', port: metricsPort, datapath: proxy.datapath, log }) : undefined;
   api.setReady(true);
   const kubectlHint = opts.writeKubeconfig ? `kubectl --kubeconfig ${kubeconfigPath} get pods -A` : `kubectl --context skiff get pods -A   (context "skiff" merged into ${kubeconfigPath})`;
   return {
@@ -189,7 +250,8 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     async stop() {
       await ui?.stop();
       await metrics?.close();
-      await proxy.stop();
+      await proxy?.stop();
+      await netnsNodes?.stop();
       await agents?.stop();
       await dns?.stop();
       await ingress?.stop();
@@ -197,6 +259,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
       compactor.stop();
       await api.close();
       await store.close();
+      await netnsHost?.stop();
     },
   };
 }

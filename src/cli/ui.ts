@@ -24,7 +24,8 @@ export interface StartUIOptions {
   token: string;
   caPem: string;
   clusterDomain: string;
-  datapath: MeteredDatapath;
+  /** The server's own proxy; none in netns mode, where each node agent runs kube-proxy (the map still shows). */
+  datapath?: MeteredDatapath;
   dns?: RunningClusterDNS;
   ingress?: RunningIngress;
   log: Logger;

@@ -3,6 +3,7 @@
  * (userspace, iptables, nftables). The core computes the desired state; the datapath makes it real.
  * Shapes follow pkg/proxy (ServicePortName, BaseServicePortInfo, Endpoint).
  */
+import type { SchedulerName } from './schedulers/types.js';
 
 /** `ns/name:port` as pkg/proxy ServicePortName.String(): `ns/name` alone when the port is unnamed. */
 export type ServicePortName = string;
@@ -114,4 +115,10 @@ export interface Datapath {
   /** Releases every address and port and ends every proxied connection. */
   close(): Promise<void>;
   stats(): EndpointStats[];
+  /**
+   * Datapaths that pick endpoints in userspace (userspace, IPVS scheduler) switch schedulers live;
+   * kernel datapaths pick at random (`-m statistic` / `numgen random`) and leave these out.
+   */
+  readonly schedulerName?: SchedulerName;
+  setScheduler?(name: SchedulerName): void;
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { blockAddresses, claimAddressBlock, spareAddress, type AddressBlock } from './address-block.js';
 import { freePort, waitFor } from './ports.js';
+import { assertRoutedViaSkiff, leftoversOf, netnsAddresses, type NetnsAddresses } from './netns.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 /** The skiff launcher; `SKIFF_BIN` points the tests at another build. */
@@ -36,6 +37,12 @@ export interface ClusterOptions {
    * start fails.
    */
   block?: AddressBlock;
+  /**
+   * `netns`: `--network netns` with cluster name `h<S>` and every range inside 10.S.0.0/16 of the claimed
+   * block (nodes 10.S.0.2.., pool 10.S.0.128/25, services 10.S.64.0/18, pods 10.S.128.0/17). Default
+   * `loopback` (passed explicitly: `auto` would pick netns as root).
+   */
+  network?: 'loopback' | 'netns';
 }
 
 function flagValue(args: string[] | undefined, flag: string): string | undefined {
@@ -58,6 +65,8 @@ export class TestCluster {
   /** S of the cluster's address block 127.S.0.0/16. */
   readonly octet: number;
   private readonly defaultArgs: string[] = [];
+  /** netns mode: the cluster's names and ranges. */
+  readonly netns?: NetnsAddresses;
 
   private constructor(
     readonly dataDir: string,
@@ -67,6 +76,19 @@ export class TestCluster {
   ) {
     this.kubeconfig = join(dataDir, 'kubeconfig.yaml');
     this.octet = block.octet;
+    this.home = join(dataDir, 'home');
+    if (opts.network === 'netns') {
+      const n = (this.netns = netnsAddresses(block.octet));
+      this.nodeIP = n.nodeIP(1);
+      this.clusterCIDR = opts.clusterCIDR ?? n.clusterCIDR;
+      this.serviceCIDR = flagValue(opts.extraArgs, '--service-cidr') ?? n.serviceCIDR;
+      this.lbPool = flagValue(opts.extraArgs, '--lb-pool') ?? n.lbPool;
+      this.defaultArgs.push('--network', 'netns', '--cluster-name', n.clusterName, '--node-cidr', n.nodeCIDR, '--cluster-cidr', this.clusterCIDR);
+      if (!flagValue(opts.extraArgs, '--service-cidr')) this.defaultArgs.push('--service-cidr', this.serviceCIDR);
+      if (flagValue(opts.extraArgs, '--lb-pool') === undefined) this.defaultArgs.push('--lb-pool', this.lbPool);
+      return;
+    }
+    this.defaultArgs.push('--network', 'loopback');
     const own = blockAddresses(block.octet);
     this.nodeIP = opts.nodeIP ?? own.nodeIP;
     this.clusterCIDR = opts.clusterCIDR ?? own.clusterCIDR;
@@ -74,7 +96,7 @@ export class TestCluster {
     this.lbPool = flagValue(opts.extraArgs, '--lb-pool') ?? own.lbPool;
     if (!flagValue(opts.extraArgs, '--service-cidr')) this.defaultArgs.push('--service-cidr', this.serviceCIDR);
     if (flagValue(opts.extraArgs, '--lb-pool') === undefined) this.defaultArgs.push('--lb-pool', this.lbPool);
-    this.home = join(dataDir, 'home');
+    this.defaultArgs.push('--node-ip', this.nodeIP, '--cluster-cidr', this.clusterCIDR);
   }
 
   static async start(opts: ClusterOptions = {}): Promise<TestCluster> {
@@ -107,7 +129,7 @@ export class TestCluster {
     this.output = '';
     const args = [skiffBin, 'server', '--data-dir', this.dataDir, '--https-listen-port', String(this.port), '--write-kubeconfig', this.kubeconfig, '--debug'];
     if (this.opts.datastoreEndpoint) args.push('--datastore-endpoint', this.opts.datastoreEndpoint);
-    args.push('--node-ip', this.nodeIP, '--cluster-cidr', this.clusterCIDR, ...this.defaultArgs);
+    args.push(...this.defaultArgs);
     if (this.opts.nodes === 0) args.push('--disable-agent');
     else if (this.opts.nodes !== undefined) args.push('--nodes', String(this.opts.nodes));
     args.push(...(this.opts.extraArgs ?? []));
@@ -117,7 +139,7 @@ export class TestCluster {
     child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`skiff server exited (${code}) before ready:\n${this.output}`))));
     try {
-      await Promise.race([waitFor('skiff is ready', () => this.output.includes('skiff is ready') || undefined, 30_000), exited]);
+      await Promise.race([waitFor('skiff is ready', () => this.output.includes('skiff is ready') || undefined, this.netns ? 60_000 : 30_000), exited]);
     } catch (err) {
       // A server that never became ready must not outlive the test that started it.
       await this.signal('SIGKILL');
@@ -167,11 +189,36 @@ export class TestCluster {
     clearTimeout(timer);
   }
 
-  /** Stop and remove everything this cluster made. */
+  /**
+   * netns mode: before sending anything to a 10.x address of this cluster, the machine must route it via the
+   * cluster's own link (never out of the machine).
+   */
+  async assertRouted(addr: string): Promise<void> {
+    if (!this.netns) throw new Error('assertRouted: not a netns cluster');
+    await assertRoutedViaSkiff(this.netns.clusterName, addr);
+  }
+
+  /** netns mode: the cluster's ranges (what the leftover check looks for). */
+  get ranges(): string[] {
+    return this.netns ? [this.netns.nodeCIDR, this.clusterCIDR, this.serviceCIDR, this.lbPool] : [];
+  }
+
+  /**
+   * Stop and remove everything this cluster made. In netns mode, then checks that `ip netns list`, `ip link`,
+   * `ip route` and the machine's iptables/nft rules show nothing of the cluster (and throws if they do).
+   */
   async destroy(): Promise<void> {
     await this.stop();
+    let left: string[] = [];
+    if (this.netns) left = await leftoversOf(this.netns.clusterName, this.ranges);
+    if (left.length > 0) {
+      // the test fails, but the machine is cleaned: start and stop the server once more (it removes leftovers first)
+      await this.boot().catch(() => {});
+      await this.stop();
+    }
     if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
     await this.block.release();
+    if (left.length > 0) throw new Error(`netns cluster ${this.netns!.clusterName} left behind after stop:\n  ${left.join('\n  ')}`);
   }
 }
 

@@ -116,6 +116,11 @@ export class ImageCatalog {
   private builtin(ref: ImageReference): ImageSpec | undefined {
     const name = ref.familiarName;
     if (ECHO_IMAGES.includes(name)) return this.finish(ref, 'builtin:echo', this.echoSpec({}));
+    // skiff's own add-ons as pods (netns mode): cluster DNS and the ingress controller, programs of src/cli/addons
+    if (name === 'skiff/dns' || name === 'skiff/ingress') {
+      const program = name === 'skiff/dns' ? 'dns-pod' : 'ingress-pod';
+      return this.finish(ref, `builtin:${program}`, { entrypoint: [this.nodePath, ...this.scriptArgs(program, ['..', '..', 'cli', 'addons'])], cmd: [] });
+    }
     const shell = SHELL_IMAGES[name];
     if (shell) return this.finish(ref, 'builtin:toolbox', { entrypoint: [], cmd: [shell], env: { PATH: STANDARD_PATH } });
     if (name === 'curlimages/curl') {
@@ -147,10 +152,10 @@ export class ImageCatalog {
   }
 
   /** Node args that run one of our image programs: the compiled .js, or the .ts via tsx under tests. */
-  private scriptArgs(name: string): string[] {
+  private scriptArgs(name: string, dir: string[] = []): string[] {
     const here = fileURLToPath(import.meta.url);
     const ext = path.extname(here);
-    const script = path.join(path.dirname(here), `${name}${ext}`);
+    const script = path.join(path.dirname(here), ...dir, `${name}${ext}`);
     if (ext !== '.ts') return [script];
     return ['--import', import.meta.resolve('tsx'), script];
   }

@@ -3,6 +3,7 @@
  * failure can be switched on (by env or by request) so that probes can be exercised, and a UDP echo.
  * Runnable standalone: `node dist/src/agent/images/echo-server.js`.
  */
+import { listenAddress } from './listen-address.js';
 import http from 'node:http';
 import dgram from 'node:dgram';
 import os from 'node:os';
@@ -135,7 +136,7 @@ export async function startEchoServer(opts: EchoServerOptions): Promise<EchoServ
       const server = http.createServer(handler);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, podIP, () => resolve());
+        server.listen(port, listenAddress(podIP), () => resolve());
       });
       httpServers.push(server);
       log(`echo-server listening on http://${podIP}:${(server.address() as AddressInfo).port}`);

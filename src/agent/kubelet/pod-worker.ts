@@ -10,7 +10,8 @@ import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { TimerHandle } from '../../util/clock.js';
 import { rfc3339 } from '../../util/clock.js';
 import { containerArgv } from '../images/command.js';
-import { ContainerProcess, type ContainerExit } from '../runtime/process-runtime.js';
+import type { ContainerExit, Mount, PodSandbox } from '../runtime/cri.js';
+import { setUpPodSandbox } from './pod-sandbox.js';
 import { backOffEventMessage, backoffKey, doBackOff } from '../runtime/backoff.js';
 import { recordContainerProcess } from '../runtime/leftovers.js';
 import { ContainerSlot } from './container-slot.js';
@@ -25,6 +26,10 @@ export class PodWorker {
   pod: Pod;
   readonly uid: string;
   podIP: string | undefined;
+  sandbox: PodSandbox | undefined;
+  /** /etc/hosts and /etc/resolv.conf of the pod, and env standing in for them without a mount namespace. */
+  private podMounts: Mount[] = [];
+  private dnsEnv: Record<string, string> = {};
   readonly dir: string;
   readonly initSlots: ContainerSlot[];
   readonly slots: ContainerSlot[];
@@ -121,7 +126,8 @@ export class PodWorker {
 
   private async sync(): Promise<void> {
     if (this.terminating || this.frozen) return;
-    this.ensureSandbox();
+    await this.ensureSandbox();
+    if (this.terminating) return;
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
     for (const slot of this.initSlots) {
       const t = slot.record.state.terminated;
@@ -142,12 +148,18 @@ export class PodWorker {
     }
   }
 
-  private ensureSandbox(): void {
-    if (this.podIP) return;
-    const prior = this.pod.status?.podIP;
-    if (prior && this.ctx.ipam.reserve(this.uid, prior)) this.podIP = prior;
-    else this.podIP = this.ctx.ipam.allocate(this.uid);
-    fs.mkdirSync(this.dir, { recursive: true });
+  /** RunPodSandbox, then the pod's hosts and resolv.conf files (kubelet's makeMounts / dns configurer). */
+  private async ensureSandbox(): Promise<void> {
+    if (this.sandbox) return;
+    const set = await setUpPodSandbox({ pod: this.pod, dir: this.dir, ctx: this.ctx, event: (t, r, m) => this.event(t, r, m) });
+    if (this.terminating) {
+      await this.ctx.runtime.sandboxes.removePodSandbox(set.sandbox.id);
+      return;
+    }
+    this.sandbox = set.sandbox;
+    this.podIP = set.sandbox.ip;
+    this.podMounts = set.mounts;
+    this.dnsEnv = set.dnsEnv;
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
@@ -186,26 +198,27 @@ export class PodWorker {
     }
     const containerDir = path.join(this.dir, 'containers', c.name);
     fs.mkdirSync(containerDir, { recursive: true });
-    const env = { PATH: STANDARD_PATH, HOME: containerDir, ...image.env, ...this.contractEnv(c, containerDir), ...envResult.env };
+    const env = { PATH: STANDARD_PATH, HOME: containerDir, ...image.env, ...this.dnsEnv, ...this.contractEnv(c, containerDir), ...envResult.env };
     const argv = containerArgv({ image, command: c.command, args: c.args, env });
     const restartCount = slot.everStarted ? slot.record.restartCount + 1 : slot.record.restartCount;
     const prevState = slot.everStarted ? slot.record.state.terminated ?? slot.record.lastState.terminated : undefined;
     const id = randomBytes(32).toString('hex');
-    const proc = new ContainerProcess({
+    const runtime = this.ctx.runtime.containers;
+    const proc = runtime.createContainer(this.sandbox!, {
       name: c.name,
       argv,
       env,
       cwd: c.workingDir || image.workingDir || containerDir,
       logPath: ContainerSlot.logFile(this.logDir(c.name), restartCount),
       stdin: c.stdin ?? false,
-      clock: this.ctx.clock,
+      mounts: [...this.podMounts],
     });
     const instance = ++slot.instance;
     slot.everStarted = true;
     slot.record = { ...slot.record, imageID: image.imageID ?? '', containerID: `skiff://${id}`, restartCount, ready: false, started: false, lastState: prevState ? { terminated: prevState } : slot.record.lastState };
     this.event('Normal', 'Created', `Created container ${c.name}`);
     try {
-      await proc.start();
+      await runtime.startContainer(proc);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const now = this.ctx.clock.now();
@@ -246,13 +259,13 @@ export class PodWorker {
     this.event('Normal', 'Killing', `Container ${slot.name} failed ${probeType} probe, will be restarted`);
     const probe = probeType === 'liveness' ? slot.spec.livenessProbe : slot.spec.startupProbe;
     const grace = probe?.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
-    void slot.proc.stop({ gracePeriodMs: grace * 1000 });
+    void this.ctx.runtime.containers.stopContainer(slot.proc, grace * 1000);
   }
 
   private contractEnv(c: Container, containerDir: string): Record<string, string> {
     const ports = (c.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => p.containerPort);
     return {
-      HOSTNAME: this.pod.spec?.hostname ?? this.pod.metadata!.name!,
+      HOSTNAME: this.sandbox?.config.hostname ?? this.pod.metadata!.name!,
       POD_IP: this.podIP!,
       POD_NAME: this.pod.metadata!.name!,
       POD_NAMESPACE: this.pod.metadata!.namespace!,
@@ -301,16 +314,30 @@ export class PodWorker {
           slot.stopProbes();
           if (!slot.running) return;
           if (o.deleteObject) this.event('Normal', 'Killing', `Stopping container ${slot.name}`);
-          await slot.proc!.stop({ gracePeriodMs: graceMs });
+          await this.ctx.runtime.containers.stopContainer(slot.proc!, graceMs);
         }),
       );
+      // the sandbox goes before the API object (kubelet deletes a pod only once its resources are reclaimed)
+      await this.removeSandbox();
       if (o.deleteObject) {
         await this.ctx.flushStatus(this);
         await this.ctx.deletePod(this.pod);
       }
-      this.ctx.ipam.release(this.uid);
     })();
     return this.terminated;
+  }
+
+  /** StopPodSandbox + RemovePodSandbox (the IP is released). */
+  private async removeSandbox(): Promise<void> {
+    const sb = this.sandbox;
+    if (!sb) return;
+    const sandboxes = this.ctx.runtime.sandboxes;
+    try {
+      await sandboxes.stopPodSandbox(sb.id);
+      await sandboxes.removePodSandbox(sb.id);
+    } catch (err) {
+      this.ctx.log(`pod ${this.key}: removing sandbox ${sb.id}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Every live process of this pod's containers (tests, shutdown checks). */

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { realClock, type Clock } from '../../util/clock.js';
+import { parseCIDR, type CIDR } from '../../util/net.js';
 import { errorMessage, SkiffError } from '../../util/errors.js';
 import type { SchedulerName, SchedulerOptions } from '../schedulers/index.js';
 import {
@@ -22,6 +23,11 @@ export interface UserspaceDatapathOptions {
   udpIdleTimeoutMs?: number;
   /** The proxy's own health, reported as serviceProxyHealthy by health check servers. */
   proxyHealthy?: () => boolean;
+  /**
+   * The pod CIDR: a client from it is a pod, and the upstream connection is bound to its address so the
+   * backend sees the pod (as with kube-proxy's non-masqueraded pod traffic), where the kernel allows it.
+   */
+  podCIDR?: string;
 }
 
 interface Want {
@@ -33,6 +39,8 @@ interface Want {
   nodeName?: string;
   health?: HealthCheckTarget;
 }
+
+type HealthChecks = { port: number; spn: ServicePortName; balancers: ServiceBalancer[] };
 
 type Open = { kind: 'proxy'; l: ProxyListener } | { kind: 'health'; l: HealthCheckServer };
 
@@ -49,10 +57,12 @@ export class UserspaceDatapath implements Datapath, ObservableDatapath {
 
   private scheduler: SchedulerName;
   private observer?: ConnectionObserver;
+  private readonly podCIDR?: CIDR;
 
   constructor(private readonly opts: UserspaceDatapathOptions = {}) {
     this.clock = opts.clock ?? realClock;
     this.scheduler = opts.scheduler ?? 'random';
+    this.podCIDR = opts.podCIDR ? parseCIDR(opts.podCIDR) : undefined;
   }
 
   get schedulerName(): SchedulerName {
@@ -142,21 +152,21 @@ export class UserspaceDatapath implements Datapath, ObservableDatapath {
       }
       wants.set(key, w);
     };
-    const healthChecks = new Map<string, { port: number; spn: ServicePortName; balancers: ServiceBalancer[] }>();
+    const healthChecks = new Map<string, HealthChecks>();
     for (const [spn, info] of state.services) {
       const base = { protocol: info.protocol, spn };
+      // No endpoints anywhere: nothing listens, so clients are refused as by kube-proxy's REJECT rules.
+      if (!this.balancers.get(spn)!.hasEndpoints) {
+        if (info.healthCheckNodePort > 0) this.addHealthCheck(healthChecks, spn, info.healthCheckNodePort);
+        continue;
+      }
       add({ ...base, address: info.clusterIP, port: info.port, role: 'ClusterIP' });
       if (info.nodePort > 0) {
         for (const ip of state.nodeIPs) add({ ...base, address: ip, port: info.nodePort, role: 'NodePort', nodeName: state.nodeNames?.get(ip) });
       }
       for (const ip of info.externalIPs) add({ ...base, address: ip, port: info.port, role: 'ExternalIP' });
       for (const ip of info.loadBalancerIPs) add({ ...base, address: ip, port: info.port, role: 'LoadBalancer' });
-      if (info.healthCheckNodePort > 0) {
-        const { namespace, name } = parseServicePortName(spn);
-        const hc = healthChecks.get(`${namespace}/${name}`) ?? { port: info.healthCheckNodePort, spn, balancers: [] };
-        hc.balancers.push(this.balancers.get(spn)!);
-        healthChecks.set(`${namespace}/${name}`, hc);
-      }
+      if (info.healthCheckNodePort > 0) this.addHealthCheck(healthChecks, spn, info.healthCheckNodePort);
     }
     for (const hc of healthChecks.values()) {
       const { namespace, name } = parseServicePortName(hc.spn);
@@ -172,13 +182,20 @@ export class UserspaceDatapath implements Datapath, ObservableDatapath {
     return wants;
   }
 
+  private addHealthCheck(healthChecks: Map<string, HealthChecks>, spn: ServicePortName, port: number): void {
+    const { namespace, name } = parseServicePortName(spn);
+    const hc = healthChecks.get(`${namespace}/${name}`) ?? { port, spn, balancers: [] };
+    hc.balancers.push(this.balancers.get(spn)!);
+    healthChecks.set(`${namespace}/${name}`, hc);
+  }
+
   private create(want: Want): Open {
     if (want.health) {
       return { kind: 'health', l: new HealthCheckServer(want.address, want.port, want.health, this.opts.proxyHealthy ?? (() => true)) };
     }
     const target = { balancer: this.balancers.get(want.spn)!, role: want.role, nodeName: want.nodeName };
     const l: ProxyListener = want.protocol === 'TCP'
-      ? new TcpListener(want.address, want.port, target, this.connections)
+      ? new TcpListener(want.address, want.port, target, this.connections, this.podCIDR)
       : new UdpListener(want.address, want.port, target, {
           clock: this.clock, idleTimeoutMs: this.opts.udpIdleTimeoutMs ?? 30_000, connections: this.connections,
         });

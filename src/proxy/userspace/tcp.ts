@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { nextConnectionId, type ChoiceReason } from '../observe.js';
+import { cidrContains, type CIDR } from '../../util/net.js';
 import type { EndpointCounters } from './balancer.js';
 import type { ConnectionRegistry, ListenerTarget, ProxyListener } from './listener.js';
 
@@ -26,6 +27,8 @@ export class TcpListener implements ProxyListener {
     readonly port: number,
     public target: ListenerTarget,
     private readonly connections: ConnectionRegistry,
+    /** Clients from here are pods: the upstream connection is bound to the client's address. */
+    private readonly podCIDR?: CIDR,
   ) {
     this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (c) => this.accept(c));
   }
@@ -56,16 +59,24 @@ export class TcpListener implements ProxyListener {
     let clientGone = false;
     client.once('close', () => (clientGone = true));
 
+    const fromPod = this.podCIDR !== undefined && net.isIPv4(clientIP) && cidrContains(this.podCIDR, clientIP);
+    let bindSource = fromPod;
     const attempt = (n: number): void => {
       const ep = balancer.choose({ ...req, exclude });
       if (!ep || clientGone) return reject(client);
       const why = balancer.observer && { reason: balancer.lastReason, local: balancer.lastLocal };
-      const upstream = net.connect({ host: ep.ip, port: ep.port, noDelay: true, allowHalfOpen: true });
+      const upstream = net.connect({ host: ep.ip, port: ep.port, noDelay: true, allowHalfOpen: true, localAddress: bindSource ? clientIP : undefined });
       upstream.setTimeout(dialTimeouts[n]);
       const abandon = () => upstream.destroy();
       client.once('close', abandon);
-      const fail = () => {
+      const fail = (err?: NodeJS.ErrnoException) => {
         client.off('close', abandon);
+        if (bindSource && (err?.code === 'EADDRNOTAVAIL' || err?.code === 'EINVAL')) {
+          // the kernel would not let us use the pod's address here: carry on from the proxy's own
+          upstream.destroy();
+          bindSource = false;
+          return attempt(n);
+        }
         upstream.destroy();
         exclude.add(ep.key);
         balancer.dialFailed(clientIP);

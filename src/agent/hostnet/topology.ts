@@ -1,0 +1,208 @@
+/**
+ * Creates and removes one cluster's netns topology with iproute2 (NETNS-CONTRACT.md): the cluster netns
+ * with br0, the host veth `skf-C`, one netns per node with eth0, host-gw and host routes, `unreachable`
+ * safety routes. Idempotent: a create first removes whatever a dead run of the same cluster left.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { cidrsOverlap, parseCIDR } from '../../util/net.js';
+import { ipBatch, must, runCmd, type Runner } from './exec.js';
+import { ownsNetns, UNREACHABLE_METRIC, type TopologyPlan } from './plan.js';
+
+/** What a run made, kept in the data dir so a run after `kill -9` can remove it. */
+export interface HostnetState {
+  cluster: string;
+  pid: number;
+  hostLink: string;
+  unreachable: string[];
+}
+
+export interface HostnetOptions {
+  plan: TopologyPlan;
+  /** `<dataDir>/server/hostnet.json` */
+  stateFile: string;
+  /** Lock dir shared by every skiff on the machine (one owner per cluster name). */
+  lockDir?: string;
+  run?: Runner;
+  log?: (m: string) => void;
+}
+
+const defaultLockDir = '/run/skiff';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readJSON<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Route {
+  dst: string;
+  dev?: string;
+  type?: string;
+  metric?: number;
+}
+
+export class HostNetwork {
+  readonly plan: TopologyPlan;
+  private readonly run: Runner;
+  private readonly log: (m: string) => void;
+  private readonly lockFile: string;
+
+  constructor(private readonly opts: HostnetOptions) {
+    this.plan = opts.plan;
+    this.run = opts.run ?? runCmd;
+    this.log = opts.log ?? (() => {});
+    this.lockFile = join(opts.lockDir ?? defaultLockDir, `${opts.plan.spec.cluster}.json`);
+  }
+
+  /** Takes the cluster name, removes a dead run's leftovers, refuses overlapping routes, builds everything. */
+  async create(): Promise<void> {
+    await this.lock();
+    try {
+      await this.removeLeftovers();
+      await this.checkOverlaps();
+      await this.build();
+    } catch (err) {
+      await this.destroy().catch(() => {});
+      throw err;
+    }
+  }
+
+  private async lock(): Promise<void> {
+    const C = this.plan.spec.cluster;
+    const held = await readJSON<{ pid: number; stateFile: string }>(this.lockFile);
+    if (held && held.pid !== process.pid && alive(held.pid)) {
+      throw new Error(`cluster name "${C}" is in use by skiff pid ${held.pid} (${dirname(dirname(held.stateFile))}); stop it or pick another --cluster-name`);
+    }
+    await mkdir(dirname(this.lockFile), { recursive: true });
+    await writeFile(this.lockFile, JSON.stringify({ pid: process.pid, stateFile: this.opts.stateFile }));
+  }
+
+  /** Everything of this cluster on the machine: netns by name (after killing what runs in them), the host link, the recorded routes. */
+  async removeLeftovers(why = 'removing what an earlier run of'): Promise<void> {
+    const state = await readJSON<HostnetState>(this.opts.stateFile);
+    const C = this.plan.spec.cluster;
+    const names = (await must(this.run, 'ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n && ownsNetns(C, n));
+    const links = await this.hostLinkExists();
+    if (names.length === 0 && !links && !state) return;
+    if (names.length > 0 || links) this.log(`${why} cluster ${C}: ${[...names, ...(links ? [this.plan.hostLink] : [])].join(', ')}`);
+    // processes first: a netns with a process in it outlives `ip netns del`, and so do its links
+    for (const ns of names) {
+      const pids = (await this.run('ip', ['netns', 'pids', ns])).stdout.split('\n').map(Number).filter((p) => p > 1 && p !== process.pid);
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    // pods and nodes before the cluster namespace (deepest names first)
+    const ordered = [...names].sort((a, b) => b.length - a.length);
+    await ipBatch(this.run, [...(links ? [`link del ${this.plan.hostLink}`] : []), ...ordered.map((n) => `netns del ${n}`)], { force: true });
+    const unreachable = new Set([...(state?.cluster === C ? state.unreachable : [])]);
+    await this.delUnreachable([...unreachable]);
+    await rm(this.opts.stateFile, { force: true });
+  }
+
+  private async hostLinkExists(): Promise<boolean> {
+    return (await this.run('ip', ['link', 'show', 'dev', this.plan.hostLink])).code === 0;
+  }
+
+  private async delUnreachable(cidrs: string[]): Promise<void> {
+    await ipBatch(this.run, cidrs.map((c) => `route del unreachable ${c} metric ${UNREACHABLE_METRIC}`), { force: true });
+  }
+
+  private async routes(): Promise<Route[]> {
+    return JSON.parse((await must(this.run, 'ip', ['-j', '-4', 'route', 'show', 'table', 'all'])) || '[]') as Route[];
+  }
+
+  /** Refuses a range that overlaps a route the machine has (default routes aside; nothing of this cluster is left at this point). */
+  async checkOverlaps(): Promise<void> {
+    const routes = await this.routes();
+    for (const r of routes) {
+      if (!r.dst || r.dst === 'default' || r.type === 'local' || r.type === 'broadcast' || r.type === 'multicast') continue;
+      const dst = parseCIDR(r.dst.includes('/') ? r.dst : `${r.dst}/32`);
+      if (!dst) continue;
+      for (const range of this.plan.ranges) {
+        if (cidrsOverlap(dst, parseCIDR(range)!)) {
+          const how = r.type === 'unreachable' ? `unreachable${r.metric === UNREACHABLE_METRIC ? ' (another skiff cluster)' : ''}` : `dev ${r.dev ?? '?'}`;
+          throw new Error(`refusing to start in netns mode: ${range} overlaps the machine's route ${r.dst} ${how}; choose other ranges (--node-cidr, --cluster-cidr, --service-cidr, --lb-pool) or --network loopback`);
+        }
+      }
+    }
+  }
+
+  private async build(): Promise<void> {
+    const p = this.plan;
+    const state: HostnetState = { cluster: p.spec.cluster, pid: process.pid, hostLink: p.hostLink, unreachable: p.ranges };
+    await mkdir(dirname(this.opts.stateFile), { recursive: true });
+    await writeFile(this.opts.stateFile, JSON.stringify(state, null, 2));
+    const first = p.nodes[0];
+    // 1. the safety net before anything can route: no packet for a cluster range leaves the machine
+    // 2. namespaces and links; 3. routes via skiff's interface (more specific or lower metric than the safety net)
+    const host = [
+      ...p.ranges.map((c) => `route add unreachable ${c} metric ${UNREACHABLE_METRIC}`),
+      `netns add ${p.clusterNetns}`,
+      ...p.nodes.map((n) => `netns add ${n.netns}`),
+      `link add ${p.hostLink} type veth peer name ${p.uplink} netns ${p.clusterNetns}`,
+      ...p.nodes.map((n) => `link add ${n.bridgePort} netns ${p.clusterNetns} type veth peer name eth0 netns ${n.netns}`),
+      `addr add ${p.hostIP}/${p.prefixLen} dev ${p.hostLink}`,
+      `link set ${p.hostLink} up`,
+    ];
+    await ipBatch(this.run, host);
+    await ipBatch(this.run, ['link set lo up', 'link add br0 type bridge', 'link set br0 up', `link set ${p.uplink} master br0`, `link set ${p.uplink} up`, ...p.nodes.flatMap((n) => [`link set ${n.bridgePort} master br0`, `link set ${n.bridgePort} up`])], { netns: p.clusterNetns });
+    await Promise.all(p.nodes.map(async (n) => {
+      // the service CIDR and the LB pool are local to every node: its proxy answers them for traffic passing it
+      const local = [p.spec.serviceCIDR, ...p.lbCIDRs].map((c) => `route add local ${c} dev lo`);
+      await ipBatch(this.run, ['link set lo up', `addr add ${n.ip}/${p.prefixLen} dev eth0`, 'link set eth0 up', `route add default via ${p.hostIP}`, ...local], { netns: n.netns });
+      await must(this.run, 'ip', ['netns', 'exec', n.netns, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.bridge.bridge-nf-call-iptables=1']);
+      await this.masquerade(n.netns);
+    }));
+    if (first) {
+      const others = p.ranges.slice(1);
+      await ipBatch(this.run, others.map((c) => `route replace ${c} via ${first.ip} dev ${p.hostLink}`));
+    }
+  }
+
+  /** Pod traffic leaving the cluster is masqueraded by the node (flannel's rule), in skiff's own chain of the node netns. */
+  private async masquerade(netns: string): Promise<void> {
+    const pods = this.plan.spec.clusterCIDR;
+    const rules = `*nat\n:SKIFF-POSTROUTING - [0:0]\n-A POSTROUTING -m comment --comment "skiff: pod traffic leaving the cluster" -j SKIFF-POSTROUTING\n-A SKIFF-POSTROUTING -s ${pods} -d ${pods} -j RETURN\n-A SKIFF-POSTROUTING -s ${pods} ! -d 224.0.0.0/4 -j MASQUERADE --random-fully\nCOMMIT\n`;
+    const r = await this.run('ip', ['netns', 'exec', netns, 'iptables-restore', '--noflush'], rules);
+    if (r.code === 0) return;
+    const nft = `table ip skiff {\n chain postrouting {\n  type nat hook postrouting priority srcnat; policy accept;\n  ip saddr ${pods} ip daddr ${pods} return\n  ip saddr ${pods} ip daddr != 224.0.0.0/4 masquerade random,fully-random\n }\n}\n`;
+    await must(this.run, 'ip', ['netns', 'exec', netns, 'nft', '-f', '-'], nft);
+  }
+
+  /**
+   * host-gw: every node routes each other node's podCIDR via that node's IP, and so does the host (more
+   * specific than the cluster-CIDR route via the first node). Idempotent (`route replace`).
+   */
+  async setPodRoutes(podCIDRs: { nodeIP: string; podCIDR: string }[]): Promise<void> {
+    const p = this.plan;
+    const known = podCIDRs.filter((x) => p.nodes.some((n) => n.ip === x.nodeIP) && parseCIDR(x.podCIDR));
+    await Promise.all([
+      ipBatch(this.run, known.map((x) => `route replace ${x.podCIDR} via ${x.nodeIP} dev ${p.hostLink}`)),
+      ...p.nodes.map((n) => ipBatch(this.run, known.filter((x) => x.nodeIP !== n.ip).map((x) => `route replace ${x.podCIDR} via ${x.nodeIP} dev eth0`), { netns: n.netns })),
+    ]);
+  }
+
+  /** Removes every namespace, link and route this cluster made (processes in its namespaces are killed). */
+  async destroy(): Promise<void> {
+    await this.removeLeftovers('removing the netns topology of');
+    const held = await readJSON<{ pid: number }>(this.lockFile);
+    if (held && (held.pid === process.pid || !alive(held.pid))) await rm(this.lockFile, { force: true });
+  }
+}

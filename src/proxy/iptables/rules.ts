@@ -1,0 +1,211 @@
+/**
+ * The iptables rules kube-proxy writes (pkg/proxy/iptables/proxier.go syncProxyRules), as
+ * iptables-restore input lines: the chain layout, names, comments and probabilities byte for byte.
+ * Pure: state in, lines out; the datapath decides what to send (partial syncs).
+ */
+import { hashName } from '../kernel/exec.js';
+import {
+  categorizeEndpoints, externallyAccessible, externalPolicyLocal, internalPolicyLocal,
+  usesClusterEndpoints, usesLocalEndpoints,
+} from '../topology.js';
+import type { Endpoint, ProxyState, ServicePortInfo, ServicePortName } from '../types.js';
+
+export const masqueradeMark = '0x4000';
+
+/** `KUBE-SVC-` etc. + base32(sha256(servicePortName + protocol))[:16] (portProtoHash). */
+export function servicePortChainName(prefix: string, spn: ServicePortName, protocol: string): string {
+  return prefix + hashName(spn + protocol.toLowerCase()).slice(0, 16);
+}
+
+/** `KUBE-SEP-` + base32(sha256(servicePortName + protocol + "ip:port"))[:16]. */
+export function endpointChainName(spn: ServicePortName, protocol: string, endpoint: string): string {
+  return 'KUBE-SEP-' + hashName(spn + protocol.toLowerCase() + endpoint).slice(0, 16);
+}
+
+/** `fmt.Sprintf("%0.10f", 1.0/float64(n))`; iptables-save prints it back as e.g. 0.33333333349. */
+export function probability(n: number): string {
+  return (1 / n).toFixed(10);
+}
+
+const q = (s: string) => (/[\s"]/.test(s) ? `"${s}"` : s);
+const epString = (ep: Endpoint) => `${ep.ip}:${ep.port}`;
+
+/** Chains and rules that belong to one service port (rewritten only when they change). */
+export interface ServiceChains {
+  chains: string[];
+  rules: string[];
+}
+
+export interface IptablesRules {
+  /** filter table: KUBE-SERVICES, KUBE-EXTERNAL-SERVICES, KUBE-NODEPORTS, KUBE-FORWARD, KUBE-PROXY-FIREWALL. */
+  filterRules: string[];
+  /** nat table rules of the shared chains (KUBE-SERVICES, KUBE-NODEPORTS, KUBE-MARK-MASQ, KUBE-POSTROUTING). */
+  natRules: string[];
+  services: Map<ServicePortName, ServiceChains>;
+}
+
+export const filterChains = ['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL'];
+export const natChains = ['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING'];
+/** Per-service chain prefixes kube-proxy owns (stale ones are deleted on a full sync). */
+export const serviceChainPrefixes = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-SEP-'];
+
+/** The jump rules kube-proxy keeps in the built-in chains (iptablesJumpChains), with their comments. */
+export const jumpRules: Array<{ table: 'filter' | 'nat'; from: string; to: string; comment: string; extra: string[] }> = [
+  { table: 'filter', to: 'KUBE-EXTERNAL-SERVICES', from: 'INPUT', comment: 'kubernetes externally-visible service portals', extra: ['-m', 'conntrack', '--ctstate', 'NEW'] },
+  { table: 'filter', to: 'KUBE-EXTERNAL-SERVICES', from: 'FORWARD', comment: 'kubernetes externally-visible service portals', extra: ['-m', 'conntrack', '--ctstate', 'NEW'] },
+  { table: 'filter', to: 'KUBE-NODEPORTS', from: 'INPUT', comment: 'kubernetes health check service ports', extra: [] },
+  { table: 'filter', to: 'KUBE-SERVICES', from: 'FORWARD', comment: 'kubernetes service portals', extra: ['-m', 'conntrack', '--ctstate', 'NEW'] },
+  { table: 'filter', to: 'KUBE-SERVICES', from: 'OUTPUT', comment: 'kubernetes service portals', extra: ['-m', 'conntrack', '--ctstate', 'NEW'] },
+  { table: 'filter', to: 'KUBE-FORWARD', from: 'FORWARD', comment: 'kubernetes forwarding rules', extra: [] },
+  { table: 'filter', to: 'KUBE-PROXY-FIREWALL', from: 'INPUT', comment: 'kubernetes load balancer firewall', extra: ['-m', 'conntrack', '--ctstate', 'NEW'] },
+  { table: 'filter', to: 'KUBE-PROXY-FIREWALL', from: 'OUTPUT', comment: 'kubernetes load balancer firewall', extra: ['-m', 'conntrack', '--ctstate', 'NEW'] },
+  { table: 'filter', to: 'KUBE-PROXY-FIREWALL', from: 'FORWARD', comment: 'kubernetes load balancer firewall', extra: ['-m', 'conntrack', '--ctstate', 'NEW'] },
+  { table: 'nat', to: 'KUBE-SERVICES', from: 'OUTPUT', comment: 'kubernetes service portals', extra: [] },
+  { table: 'nat', to: 'KUBE-SERVICES', from: 'PREROUTING', comment: 'kubernetes service portals', extra: [] },
+  { table: 'nat', to: 'KUBE-POSTROUTING', from: 'POSTROUTING', comment: 'kubernetes postrouting rules', extra: [] },
+];
+
+export interface RuleOptions {
+  /** The pod CIDR (LocalDetector by cluster CIDR): off-cluster traffic to a ClusterIP is masqueraded. */
+  clusterCIDR?: string;
+  /** --masquerade-all */
+  masqueradeAll?: boolean;
+}
+
+const isV4 = (ip: string) => ip !== '' && !ip.includes(':');
+
+/** The whole rule set for `state` (IPv4: kube-proxy runs one proxier per family; this is the v4 one). */
+export function buildIptablesRules(state: ProxyState, opts: RuleOptions = {}): IptablesRules {
+  const filter = { services: [] as string[], external: [] as string[], nodePorts: [] as string[] };
+  const nat = { services: [] as string[], nodePorts: [] as string[] };
+  const services = new Map<ServicePortName, ServiceChains>();
+  const notLocal = opts.clusterCIDR ? ['!', '-s', opts.clusterCIDR] : undefined;
+
+  for (const spn of [...state.services.keys()].sort()) {
+    const svc = state.services.get(spn)!;
+    if (!isV4(svc.clusterIP) || svc.clusterIP === 'None') continue;
+    const eps = (state.endpoints.get(spn) ?? []).filter((e) => isV4(e.ip));
+    const protocol = svc.protocol.toLowerCase();
+    const proto = ['-m', protocol, '-p', protocol];
+    const svcChain = servicePortChainName('KUBE-SVC-', spn, protocol);
+    const svlChain = servicePortChainName('KUBE-SVL-', spn, protocol);
+    const extChain = servicePortChainName('KUBE-EXT-', spn, protocol);
+    const cat = categorizeEndpoints(eps, svc);
+    const hasEndpoints = cat.hasAnyEndpoints;
+    const internalChain = internalPolicyLocal(svc) ? svlChain : svcChain;
+    const externalPolicyChain = externalPolicyLocal(svc) ? svlChain : svcChain;
+    const hasInternalEndpoints = internalPolicyLocal(svc) ? cat.localEndpoints.length > 0 : hasEndpoints;
+    const hasExternalEndpoints = externalPolicyLocal(svc) ? cat.localEndpoints.length > 0 : hasEndpoints;
+    const usesClusterPolicyChain = cat.clusterEndpoints.length > 0 && usesClusterEndpoints(svc);
+    const usesLocalPolicyChain = cat.localEndpoints.length > 0 && usesLocalEndpoints(svc);
+    const usesExternalChain = hasEndpoints && externallyAccessible(svc);
+
+    let internalTarget = '';
+    let internalComment = '';
+    let externalTarget = '';
+    let externalComment = '';
+    if (!hasEndpoints) {
+      internalTarget = externalTarget = 'REJECT';
+      internalComment = externalComment = `"${spn} has no endpoints"`;
+    } else {
+      if (!hasInternalEndpoints) [internalTarget, internalComment] = ['DROP', `"${spn} has no local endpoints"`];
+      if (!hasExternalEndpoints) [externalTarget, externalComment] = ['DROP', `"${spn} has no local endpoints"`];
+    }
+    const port = String(svc.port);
+
+    // ClusterIP
+    if (hasInternalEndpoints) {
+      nat.services.push(line('-A', 'KUBE-SERVICES', '-m', 'comment', '--comment', `"${spn} cluster IP"`, ...proto, '-d', svc.clusterIP, '--dport', port, '-j', internalChain));
+    } else {
+      filter.services.push(line('-A', 'KUBE-SERVICES', '-m', 'comment', '--comment', internalComment, ...proto, '-d', svc.clusterIP, '--dport', port, '-j', internalTarget));
+    }
+    // externalIPs, then LoadBalancer IPs
+    for (const [ips, what] of [[svc.externalIPs, 'external IP'], [svc.loadBalancerIPs, 'loadbalancer IP']] as const) {
+      for (const ip of ips.filter(isV4)) {
+        if (hasEndpoints) nat.services.push(line('-A', 'KUBE-SERVICES', '-m', 'comment', '--comment', `"${spn} ${what}"`, ...proto, '-d', ip, '--dport', port, '-j', extChain));
+        if (!hasExternalEndpoints) filter.external.push(line('-A', 'KUBE-EXTERNAL-SERVICES', '-m', 'comment', '--comment', externalComment, ...proto, '-d', ip, '--dport', port, '-j', externalTarget));
+      }
+    }
+    // NodePort
+    if (svc.nodePort > 0) {
+      if (hasEndpoints) nat.nodePorts.push(line('-A', 'KUBE-NODEPORTS', '-m', 'comment', '--comment', q(spn), ...proto, '--dport', String(svc.nodePort), '-j', extChain));
+      if (!hasExternalEndpoints) {
+        filter.external.push(line('-A', 'KUBE-EXTERNAL-SERVICES', '-m', 'comment', '--comment', externalComment, '-m', 'addrtype', '--dst-type', 'LOCAL', ...proto, '--dport', String(svc.nodePort), '-j', externalTarget));
+      }
+    }
+    if (svc.healthCheckNodePort > 0) {
+      filter.nodePorts.push(line('-A', 'KUBE-NODEPORTS', '-m', 'comment', '--comment', `"${spn} health check node port"`, '-m', 'tcp', '-p', 'tcp', '--dport', String(svc.healthCheckNodePort), '-j', 'ACCEPT'));
+    }
+
+    const chains: string[] = [];
+    const rules: string[] = [];
+    if (usesExternalChain) {
+      chains.push(extChain);
+      if (!externalPolicyLocal(svc)) {
+        rules.push(line('-A', extChain, '-m', 'comment', '--comment', `"masquerade traffic for ${spn} external destinations"`, '-j', 'KUBE-MARK-MASQ'));
+      } else {
+        if (opts.clusterCIDR && usesClusterPolicyChain) rules.push(line('-A', extChain, '-m', 'comment', '--comment', `"pod traffic for ${spn} external destinations"`, '-s', opts.clusterCIDR, '-j', svcChain));
+        rules.push(line('-A', extChain, '-m', 'comment', '--comment', `"masquerade LOCAL traffic for ${spn} external destinations"`, '-m', 'addrtype', '--src-type', 'LOCAL', '-j', 'KUBE-MARK-MASQ'));
+        if (usesClusterPolicyChain) rules.push(line('-A', extChain, '-m', 'comment', '--comment', `"route LOCAL traffic for ${spn} external destinations"`, '-m', 'addrtype', '--src-type', 'LOCAL', '-j', svcChain));
+      }
+      if (hasExternalEndpoints) rules.push(line('-A', extChain, '-j', externalPolicyChain));
+    }
+    if (usesClusterPolicyChain) {
+      chains.push(svcChain);
+      const masq = opts.masqueradeAll ? [] : notLocal;
+      if (masq) rules.push(line('-A', svcChain, '-m', 'comment', '--comment', `"${spn} cluster IP"`, ...proto, '-d', svc.clusterIP, '--dport', port, ...masq, '-j', 'KUBE-MARK-MASQ'));
+      rules.push(...serviceToEndpointRules(spn, svc, svcChain, cat.clusterEndpoints));
+    }
+    if (usesLocalPolicyChain) {
+      chains.push(svlChain);
+      rules.push(...serviceToEndpointRules(spn, svc, svlChain, cat.localEndpoints));
+    }
+    for (const ep of cat.allReachableEndpoints) {
+      const sep = endpointChainName(spn, protocol, epString(ep));
+      chains.push(sep);
+      const args = ['-A', sep, '-m', 'comment', '--comment', q(spn)];
+      rules.push(line(...args, '-s', ep.ip, '-j', 'KUBE-MARK-MASQ'));
+      const affinity = svc.sessionAffinity.type === 'ClientIP' ? ['-m', 'recent', '--name', sep, '--set'] : [];
+      rules.push(line(...args, ...affinity, ...proto, '-j', 'DNAT', '--to-destination', epString(ep)));
+    }
+    services.set(spn, { chains, rules });
+  }
+
+  nat.services.push(line('-A', 'KUBE-SERVICES', '-m', 'comment', '--comment', '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'KUBE-NODEPORTS'));
+  const filterRules = [
+    ...filter.nodePorts, ...filter.services, ...filter.external,
+    line('-A', 'KUBE-FORWARD', '-m', 'conntrack', '--ctstate', 'INVALID', '-j', 'DROP'),
+    line('-A', 'KUBE-FORWARD', '-m', 'comment', '--comment', '"kubernetes forwarding rules"', '-m', 'mark', '--mark', `${masqueradeMark}/${masqueradeMark}`, '-j', 'ACCEPT'),
+    line('-A', 'KUBE-FORWARD', '-m', 'comment', '--comment', '"kubernetes forwarding conntrack rule"', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'),
+  ];
+  const natRules = [
+    ...nat.nodePorts, ...nat.services,
+    line('-A', 'KUBE-MARK-MASQ', '-j', 'MARK', '--or-mark', masqueradeMark),
+    line('-A', 'KUBE-POSTROUTING', '-m', 'mark', '!', '--mark', `${masqueradeMark}/${masqueradeMark}`, '-j', 'RETURN'),
+    line('-A', 'KUBE-POSTROUTING', '-j', 'MARK', '--xor-mark', masqueradeMark),
+    line('-A', 'KUBE-POSTROUTING', '-m', 'comment', '--comment', '"kubernetes service traffic requiring SNAT"', '-j', 'MASQUERADE', '--random-fully'),
+  ];
+  return { filterRules, natRules, services };
+}
+
+/** writeServiceToEndpointRules: affinity checks first, then the statistic ladder. */
+function serviceToEndpointRules(spn: ServicePortName, svc: ServicePortInfo, chain: string, eps: Endpoint[]): string[] {
+  const protocol = svc.protocol.toLowerCase();
+  const out: string[] = [];
+  if (svc.sessionAffinity.type === 'ClientIP') {
+    for (const ep of eps) {
+      const sep = endpointChainName(spn, protocol, epString(ep));
+      out.push(line('-A', chain, '-m', 'comment', '--comment', `"${spn} -> ${epString(ep)}"`, '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(svc.sessionAffinity.timeoutSeconds), '--reap', '-j', sep));
+    }
+  }
+  eps.forEach((ep, i) => {
+    const sep = endpointChainName(spn, protocol, epString(ep));
+    const stat = i < eps.length - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(eps.length - i)] : [];
+    out.push(line('-A', chain, '-m', 'comment', '--comment', `"${spn} -> ${epString(ep)}"`, ...stat, '-j', sep));
+  });
+  return out;
+}
+
+function line(...words: string[]): string {
+  return words.join(' ');
+}

@@ -1,0 +1,149 @@
+import { realClock, type Clock } from '../../util/clock.js';
+import { SkiffError } from '../../util/errors.js';
+import { clearUdpConntrack, udpFlowsToClear } from '../kernel/conntrack.js';
+import { runTool, type ToolTarget } from '../kernel/exec.js';
+import type { Datapath, EndpointStats, ProxyState, ServicePortName, SyncResult } from '../types.js';
+import { baseRules, buildNftRules, table } from './rules.js';
+
+export interface NftablesDatapathOptions {
+  netns?: string;
+  clusterCIDR?: string;
+  /** Unallocated addresses of these are dropped (cluster-ips-check). */
+  serviceCIDRs?: string[];
+  masqueradeAll?: boolean;
+  clock?: Clock;
+  fullSyncPeriodMs?: number;
+  /** Delete table ip kube-proxy on close (default true). */
+  cleanupOnClose?: boolean;
+  log?: (m: string) => void;
+}
+
+interface Written {
+  key: string;
+  chains: string[];
+  sets: Map<string, string>;
+}
+
+/**
+ * kube-proxy's nftables mode: one `nft -f` transaction per sync. A full sync (the first, after an error,
+ * and hourly) recreates the table; a partial one changes only the map elements that differ and the chains
+ * of services that changed, deleting chains and affinity sets that are gone, so affinity sets of unchanged
+ * services keep their entries.
+ */
+export class NftablesDatapath implements Datapath {
+  private readonly target: ToolTarget;
+  private readonly clock: Clock;
+  private queue: Promise<unknown> = Promise.resolve();
+  private written = new Map<ServicePortName, Written>();
+  private lastState?: ProxyState;
+  private needFullSync = true;
+  private elements = new Map<string, Map<string, string>>();
+  private lastFullSync = -Infinity;
+  private closed = false;
+  lastTransaction = '';
+  partialSyncs = 0;
+  fullSyncs = 0;
+
+  constructor(private readonly opts: NftablesDatapathOptions = {}) {
+    this.target = { netns: opts.netns };
+    this.clock = opts.clock ?? realClock;
+  }
+
+  sync(state: ProxyState): Promise<SyncResult> {
+    const run = this.queue.then(() => this.syncProxyRules(state));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async syncProxyRules(state: ProxyState): Promise<SyncResult> {
+    if (this.closed) throw new SkiffError('DatapathClosed', 'the nftables datapath is closed');
+    // A full sync recreates the table in one transaction (atomic: no gap for traffic).
+    const full = this.needFullSync || this.clock.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
+    const rules = buildNftRules(state, { clusterCIDR: this.opts.clusterCIDR, masqueradeAll: this.opts.masqueradeAll });
+    const t = table;
+    const tx: string[] = [];
+    if (full) tx.push(`add table ${t}`, `delete table ${t}`, ...baseRules(this.opts.serviceCIDRs ?? []));
+
+    const next = new Map<ServicePortName, Written>();
+    const rewrite: string[] = [];
+    const elements = new Map<string, Map<string, string>>(); // map/set name → key → element body
+    const addElement = (stmt: string) => {
+      const m = /^add element ip kube-proxy (\S+) \{ (.*) \}$/.exec(stmt);
+      if (!m) throw new SkiffError('BadElement', stmt);
+      const body = m[2];
+      const key = body.split(/ comment | : /)[0];
+      let per = elements.get(m[1]);
+      if (!per) elements.set(m[1], (per = new Map()));
+      per.set(key, body);
+    };
+    for (const [spn, so] of rules.services) {
+      const key = JSON.stringify([[...so.chains], [...so.sets]]);
+      next.set(spn, { key, chains: [...so.chains.keys()], sets: so.sets });
+      so.elements.forEach(addElement);
+      const prev = full ? undefined : this.written.get(spn);
+      if (prev?.key === key) continue;
+      for (const [name, def] of so.sets) {
+        if (prev && prev.sets.has(name) && prev.sets.get(name) !== def) rewrite.push(`delete set ${t} ${name}`);
+        rewrite.push(`add set ${t} ${name} ${def}`);
+      }
+      for (const name of so.chains.keys()) rewrite.push(`add chain ${t} ${name}`, `flush chain ${t} ${name}`);
+      for (const [name, lines] of so.chains) for (const r of lines) rewrite.push(`add rule ${t} ${name} ${r}`);
+    }
+    if (rules.nodeIPs.length) rules.nodeIPs.forEach((ip) => addElement(`add element ${t} nodeport-ips { ${ip} }`));
+
+    // Elements: only the difference to what is in the kernel (all of them after a full sync).
+    const before = full ? new Map<string, Map<string, string>>() : this.elements;
+    const deletes: string[] = [];
+    const adds: string[] = [];
+    for (const name of new Set([...before.keys(), ...elements.keys()])) {
+      const old = before.get(name) ?? new Map<string, string>();
+      const now = elements.get(name) ?? new Map<string, string>();
+      const gone = [...old].filter(([k, body]) => now.get(k) !== body).map(([k]) => k);
+      const added = [...now].filter(([k, body]) => old.get(k) !== body).map(([, body]) => body);
+      if (gone.length) deletes.push(`delete element ${t} ${name} { ${gone.join(', ')} }`);
+      if (added.length) adds.push(`add element ${t} ${name} { ${added.join(', ')} }`);
+    }
+    const stale: string[] = [];
+    if (!full) {
+      const liveChains = new Set([...next.values()].flatMap((w) => w.chains));
+      const liveSets = new Set([...next.values()].flatMap((w) => [...w.sets.keys()]));
+      const oldChains = new Set([...this.written.values()].flatMap((w) => w.chains));
+      const oldSets = new Set([...this.written.values()].flatMap((w) => [...w.sets.keys()]));
+      for (const c of oldChains) if (!liveChains.has(c)) stale.push(`flush chain ${t} ${c}`);
+      for (const c of oldChains) if (!liveChains.has(c)) stale.push(`delete chain ${t} ${c}`);
+      for (const s of oldSets) if (!liveSets.has(s)) stale.push(`delete set ${t} ${s}`);
+    }
+    tx.push(...deletes, ...rewrite, ...stale, ...adds, '');
+    const text = tx.join('\n');
+    try {
+      await runTool(this.target, 'nft', ['-f', '-'], text);
+    } catch (err) {
+      this.needFullSync = true;
+      throw err;
+    }
+    const previous = this.lastState;
+    this.lastState = state;
+    this.written = next;
+    this.elements = elements;
+    this.lastTransaction = text;
+    if (full) {
+      this.needFullSync = false;
+      this.lastFullSync = this.clock.now();
+      this.fullSyncs++;
+    } else this.partialSyncs++;
+    if (previous) await clearUdpConntrack(this.target, udpFlowsToClear(previous, state));
+    return { bindErrors: [], listening: [] };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+    if (this.opts.cleanupOnClose === false) return;
+    await runTool(this.target, 'nft', ['-f', '-'], `add table ${table}\ndelete table ${table}\n`)
+      .catch((err) => this.opts.log?.(`proxy: nftables cleanup: ${(err as Error).message}`));
+  }
+
+  stats(): EndpointStats[] {
+    return [];
+  }
+}
