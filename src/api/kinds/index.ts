@@ -14,6 +14,7 @@ import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
 import { podStrategy } from './pod.js';
 import { serviceStrategy } from './service.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from './storage.js';
 import { deploymentStrategy, replicaSetStrategy } from './workloads.js';
 
 export interface StrategyOptions {
@@ -39,6 +40,9 @@ export function createStrategies(opts: StrategyOptions = {}): Record<string, Res
     '/ConfigMap': configMapStrategy(),
     '/Secret': secretStrategy(),
     '/ServiceAccount': serviceAccountStrategy(),
+    '/PersistentVolume': persistentVolumeStrategy(),
+    '/PersistentVolumeClaim': persistentVolumeClaimStrategy(),
+    'storage.k8s.io/StorageClass': storageClassStrategy(),
     'apps/Deployment': deploymentStrategy(),
     'apps/ReplicaSet': replicaSetStrategy(),
     'discovery.k8s.io/EndpointSlice': endpointSliceStrategy({ allowLoopbackIPs }),
