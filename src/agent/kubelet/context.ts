@@ -7,6 +7,7 @@ import type { EnvSources } from './env.js';
 import type { ImagePuller } from './image-puller.js';
 import type { PodIPAM } from './ipam.js';
 import type { PodWorker } from './pod-worker.js';
+import type { VolumeManager } from '../volumes/volume-manager.js';
 
 export interface KubeletContext {
   nodeName: string;
@@ -18,6 +19,9 @@ export interface KubeletContext {
   images: ImagePuller;
   backoff: RestartBackoff;
   recorder: EventRecorder;
+  /** Pod volumes (src/agent/volumes); `mountNamespaces` when the runtime bind-mounts CRI mounts. */
+  volumes: VolumeManager;
+  mountNamespaces: boolean;
   envSources(pod: Pod, podIP: string): EnvSources;
   /** The worker's status may have changed: write it (debounced). */
   statusChanged(worker: PodWorker): void;
