@@ -12,6 +12,9 @@ import { NodeLifecycleController } from '../controllers/nodelifecycle/controller
 import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { Scheduler } from '../controllers/scheduler/scheduler.js';
 import { realClock } from '../util/clock.js';
+import { ServiceAccountController } from '../controllers/serviceaccount/controller.js';
+import { PersistentVolumeController } from '../controllers/persistentvolume/controller.js';
+import { LocalPathProvisioner } from '../controllers/localpath/provisioner.js';
 import type { Logger } from './logger.js';
 
 export interface ControllerOptions {
@@ -39,6 +42,12 @@ export function controllerDescriptors(): ControllerDescriptor[] {
     {
       name: 'node-lifecycle',
       init: (ctx) => new NodeLifecycleController({ factory: ctx.informers, recorder: ctx.recorder('node-controller'), clock: ctx.clock, nodeMonitorGracePeriodMs: ctx.settings.nodeMonitorGracePeriodMs, log: ctx.log }),
+    },
+    { name: 'serviceaccount', init: (ctx) => new ServiceAccountController({ factory: ctx.informers, rootCAPem: ctx.settings.rootCAPem, log: ctx.log }) },
+    { name: 'persistentvolume-binder', init: (ctx) => new PersistentVolumeController({ factory: ctx.informers, recorder: ctx.recorder('persistentvolume-controller'), log: ctx.log }) },
+    {
+      name: 'local-path-provisioner',
+      init: (ctx) => new LocalPathProvisioner({ factory: ctx.informers, recorder: ctx.recorder('rancher.io/local-path_local-path-provisioner'), dir: ctx.settings.localPathDir ?? 'storage', log: ctx.log }),
     },
     // further controllers register here
   ];

@@ -23,6 +23,9 @@ import { startIngressController, type RunningIngress } from './ingress.js';
 import { RestClient } from '../client/rest.js';
 import type { Logger } from './logger.js';
 import { startNodeAgents } from './agents.js';
+import { TokenSigner } from '../apiserver/auth/jwt.js';
+import { ServiceAccountTokens } from '../apiserver/auth/service-account.js';
+import { bootstrapAccessAndStorage } from '../apiserver/auth/bootstrap.js';
 
 /** `skiff server` flags, named as k3s names them. */
 export interface ServerOptions {
@@ -101,6 +104,9 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     ips: [...new Set(['127.0.0.1', advertise, kubernetesServiceIP])],
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${opts.clusterDomain}`],
   });
+  // --service-account-signing-key-file and --service-account-issuer (k3s' values)
+  const signer = TokenSigner.loadOrCreate(join(dataDir, 'server', 'tls', 'service.key'));
+  const issuer = `https://kubernetes.default.svc.${opts.clusterDomain}`;
   const wiring = createApiWiring({ serviceCIDR: opts.serviceCidr, nodePortRange: opts.serviceNodePortRange, log: (m) => log.info(m) });
   const api: ApiServer = new ApiServer({
     store,
@@ -113,6 +119,7 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
     // logs/exec/attach/portforward: proxied to the pod's kubelet with the cluster token
     connect: createPodConnect({ token: creds.token, storage: (g, v, r) => api.storage(g, v, r), log: (m) => log.debug(m) }),
     caPem: creds.ca.certPem,
+    serviceAccountTokens: new ServiceAccountTokens({ signer, issuer, clock: realClock, storage: (g, v, r) => api.storage(g, v, r) }),
     log: (m) => log.debug(m),
   });
   await wiring.restore(api);
@@ -129,15 +136,16 @@ export async function runServer(opts: ServerOptions, log: Logger): Promise<Runni
   // the built-in MetalLB reads pools from any namespace; its usual one exists as after MetalLB's install
   const extraNamespaces = disabled.has('servicelb') ? [] : ['metallb-system'];
   await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: advertise, securePort: port, extraNamespaces });
+  await bootstrapAccessAndStorage(api, { rootCAPem: creds.ca.certPem, namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease', ...extraNamespaces], defaultStorageClass: !disabled.has('local-storage') });
   await ensureDefaultLBPool(api, opts.lbPool ?? defaultLBPool, (m) => log.info(m));
   const controllers = await startControllers({
     server,
     token: creds.token,
     caPem: creds.ca.certPem,
     log,
-    settings: { clusterDns, serviceCIDR: opts.serviceCidr, clusterCIDR: opts.clusterCidr, nodeMonitorGracePeriodMs, podEvictionTimeoutMs: tolerationSeconds * 1000 },
+    settings: { clusterDns, serviceCIDR: opts.serviceCidr, clusterCIDR: opts.clusterCidr, nodeMonitorGracePeriodMs, podEvictionTimeoutMs: tolerationSeconds * 1000, rootCAPem: creds.ca.certPem, localPathDir: join(dataDir, 'storage') },
     // k3s' servicelb is the component that gives LoadBalancer Services their addresses
-    disabled: disabled.has('servicelb') ? ['loadbalancer'] : [],
+    disabled: [...(disabled.has('servicelb') ? ['loadbalancer'] : []), ...(disabled.has('local-storage') ? ['local-path-provisioner'] : [])],
   });
   let ingress: RunningIngress | undefined;
   if (!disabled.has('traefik') && !disabled.has('ingress')) {

@@ -174,3 +174,13 @@ export const isDefaultClassAnnotation = 'storageclass.kubernetes.io/is-default-c
 export function isDefaultStorageClass(sc: StorageClass): boolean {
   return sc.metadata?.annotations?.[isDefaultClassAnnotation] === 'true' || sc.metadata?.annotations?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
 }
+
+const SUFFIX: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5 };
+
+/** A Quantity's value (storage sizes: `1Gi`, `500M`, `1e9`); 0 when it does not parse. */
+export function quantityValue(q: unknown): number {
+  const m = /^([0-9.]+)(e[0-9]+|[a-zA-Z]*)$/.exec(String(q ?? '').trim());
+  if (!m) return 0;
+  if (m[2]!.startsWith('e')) return Number(m[1]) * 10 ** Number(m[2]!.slice(1));
+  return Number(m[1]) * (SUFFIX[m[2]!] ?? (m[2] === '' ? 1 : 0));
+}

@@ -4,6 +4,7 @@ import { conflict, methodNotSupported, notFound, StatusError } from '../../api/s
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import type { HandlerContext } from './context.js';
+import { handleSelfSubjectReview, handleTokenRequest } from './auth.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
 import { handleGet, handleList, handleWatch } from './read.js';
 import { handleScale } from './scale.js';
@@ -19,6 +20,7 @@ export async function dispatchResource(ctx: HandlerContext, req: IncomingMessage
   const resInfo = findResource(info.group, info.version, info.resource);
   if (!storage || !resInfo) throw notFoundPath();
   if (resInfo.namespaced === false && info.namespace) throw notFoundPath();
+  if (resInfo.kind === 'SelfSubjectReview') return handleSelfSubjectReview(req, res, info);
   if (info.verb === 'connect') {
     if (!ctx.connect || !info.name) throw notFoundPath();
     await ctx.connect(req, res, info);
@@ -35,6 +37,7 @@ export async function dispatchResource(ctx: HandlerContext, req: IncomingMessage
       throw methodNotSupported(gr, info.verb);
     }
     if (info.subresource === 'binding' && info.verb === 'create') return handleBinding(ctx, req, res, info, url);
+    if (info.subresource === 'token' && info.verb === 'create') return handleTokenRequest(ctx, req, res, info);
     throw notFoundPath();
   }
   switch (info.verb) {
