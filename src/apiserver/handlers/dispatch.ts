@@ -16,11 +16,12 @@ function notFoundPath(): StatusError {
 
 /** Routes one resource request to its handler. */
 export async function dispatchResource(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, url: URL): Promise<void> {
+  // a virtual resource (no storage): what the caller authenticated as
+  if (info.group === 'authentication.k8s.io' && info.version === 'v1' && info.resource === 'selfsubjectreviews' && !info.namespace && !info.name) return handleSelfSubjectReview(req, res, info);
   const storage = ctx.storage(info.group, info.version, info.resource);
   const resInfo = findResource(info.group, info.version, info.resource);
   if (!storage || !resInfo) throw notFoundPath();
   if (resInfo.namespaced === false && info.namespace) throw notFoundPath();
-  if (resInfo.kind === 'SelfSubjectReview') return handleSelfSubjectReview(req, res, info);
   if (info.verb === 'connect') {
     if (!ctx.connect || !info.name) throw notFoundPath();
     await ctx.connect(req, res, info);
