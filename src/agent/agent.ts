@@ -13,6 +13,7 @@ import { Kubelet } from './kubelet/kubelet.js';
 import { KubeletServer } from './kubelet-server/server.js';
 import type { StreamHandlers } from './kubelet-server/types.js';
 import { NodeAgent } from './node/node-agent.js';
+import type { NodeRuntime } from './runtime/cri.js';
 
 export interface AgentOptions {
   client: RestClient;
@@ -33,6 +34,12 @@ export interface AgentOptions {
   initialBackoffMs?: number;
   /** Where images.yaml (user image mappings) lives; the node's data dir by default. */
   imagesDir?: string;
+  /** Pod sandboxes and containers (cli/node-runtime.ts createNodeRuntime picks loopback or netns). */
+  runtime: NodeRuntime;
+  /** kubelet --cluster-dns; by default the ClusterIP of kube-system/kube-dns. */
+  clusterDNS?: string[];
+  /** kubelet --cluster-domain; cluster.local by default. */
+  clusterDomain?: string;
 }
 
 export interface RunningAgent {
@@ -85,7 +92,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       log: opts.log,
       initialBackoffMs: opts.initialBackoffMs,
       catalog: new ImageCatalog({ dataDir: opts.imagesDir ?? opts.dataDir }),
+      runtime: opts.runtime,
+      ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),
+      ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
     });
+    opts.log(`node ${opts.nodeName}: ${opts.runtime.description}`);
     await kubelet.start();
     const k = kubelet;
     return {

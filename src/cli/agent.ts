@@ -17,6 +17,12 @@ export interface AgentCommandOptions {
   clusterCidr?: string;
   /** Userspace proxy scheduler (--proxy-scheduler). */
   proxyScheduler?: SchedulerName;
+  /** Pod runtime (`--network loopback|netns`; `auto` is resolved by the caller). */
+  network?: 'loopback' | 'netns';
+  /** netns mode: prefix of this node's pod network namespaces (e.g. `skiff-c1-n1-`). */
+  netnsPrefix?: string;
+  /** kubelet --cluster-dns (else the kube-dns Service's ClusterIP). */
+  clusterDns?: string;
 }
 
 /** The cluster CA from the server's public `/cacerts` (k3s' bootstrap; the token then authenticates every request). */
@@ -50,6 +56,9 @@ export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<
     clusterCidr: opts.clusterCidr,
     controlPlane: false,
     log,
+    network: opts.network,
+    netnsPrefix: opts.netnsPrefix,
+    clusterDns: opts.clusterDns,
   });
   // This process's proxy serves only its own node's nodeIP:nodePort; the server's owns the service IPs.
   const proxy = startProxy({

@@ -7,6 +7,7 @@ import { RestClient } from '../client/rest.js';
 import { realClock } from '../util/clock.js';
 import { bigIntToIP, ipToBigInt, isIPv4 } from '../util/net.js';
 import type { Logger } from './logger.js';
+import { createNodeRuntime } from './node-runtime.js';
 
 export const KUBELET_PORT = 10250;
 
@@ -24,6 +25,12 @@ export interface NodeAgentsOptions {
   /** The server's first node is a control-plane node, as in k3s. */
   controlPlane: boolean;
   log: Logger;
+  /** Pod runtime (`--network`): loopback by default; netns needs `netnsPrefix` (one node per process). */
+  network?: 'loopback' | 'netns';
+  /** netns mode: prefix of the pod network namespaces (e.g. `skiff-c1-n1-`). */
+  netnsPrefix?: string;
+  /** kubelet --cluster-dns (else the kube-dns Service's ClusterIP). */
+  clusterDns?: string;
 }
 
 /** The host name as a node name (lower case, as kubelet does). */
@@ -48,12 +55,16 @@ export async function startNodeAgents(opts: NodeAgentsOptions): Promise<{ agents
       const id = nodeIdentity({ index: i, nodeName, nodeIP: opts.nodeIP ?? '127.0.0.1' });
       const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caPem, userAgent: `kubelet/v1.32.4+skiff (linux) ${id.name}` });
       const log = (m: string) => opts.log.debug(`[${id.name}] ${m}`);
+      const dataDir = join(opts.dataDir, 'agent', id.name);
+      const runtime = createNodeRuntime({ network: opts.network ?? 'loopback', netnsPrefix: opts.netnsPrefix, dataDir, log });
       const agent = await startAgent({
+        runtime,
+        ...(opts.clusterDns ? { clusterDNS: [opts.clusterDns] } : {}),
         client,
         nodeName: id.name,
         nodeIP: id.ip,
         kubeletPort: opts.kubeletPort ?? KUBELET_PORT,
-        dataDir: join(opts.dataDir, 'agent', id.name),
+        dataDir,
         imagesDir: opts.dataDir,
         isControlPlane: opts.controlPlane && i === 0,
         clock: realClock,

@@ -48,14 +48,6 @@ spec:
     assert.match(await cluster.k('get', 'sc'), /^local-path \(default\)\s+rancher\.io\/local-path\s+Delete\s+WaitForFirstConsumer\s+false\s+/m);
   });
 
-  it('in loopback mode without mount namespaces, says where volumes live (event, env)', async (t) => {
-    if (mountNamespaces) return t.skip('the runtime mounts volumes here: no loopback stand-ins to check');
-    const env = await logs('probe');
-    assert.match(env, /^SKIFF_VOLUME_SCRATCH=\/.*\/volumes\/kubernetes\.io~empty-dir\/scratch$/m);
-    const describe = await cluster.k('describe', 'pod', 'probe');
-    assert.match(describe, /VolumesNotMounted\s+.*no mount namespace in loopback mode: container main finds its volumes at their host paths: \/scratch -> \/\S+kubernetes\.io~empty-dir\/scratch \(\$SKIFF_VOLUME_SCRATCH\)/);
-  });
-
   it('two containers share an emptyDir', async () => {
     await apply(`apiVersion: v1
 kind: Pod

@@ -1,13 +1,13 @@
 /** One container of a pod on this node: its spec, the current process (instance) and what status reports. */
 import type { Container } from 'kubernetes-types/core/v1.js';
-import type { ContainerProcess, ContainerExit } from '../runtime/process-runtime.js';
+import type { RuntimeContainer, ContainerExit } from '../runtime/cri.js';
 import type { ProbeWorker } from '../probes/worker.js';
 import { parseImageReference } from '../images/reference.js';
 import { waitingRecord, type ContainerRecord } from './status.js';
 
 export class ContainerSlot {
   record: ContainerRecord;
-  proc: ContainerProcess | undefined;
+  proc: RuntimeContainer | undefined;
   probes: ProbeWorker[] = [];
   /** Bumped per start, so late callbacks of an old instance are ignored. */
   instance = 0;

@@ -5,7 +5,8 @@ import type { Clock } from '../../util/clock.js';
 import type { RestartBackoff } from '../runtime/backoff.js';
 import type { EnvSources } from './env.js';
 import type { ImagePuller } from './image-puller.js';
-import type { PodIPAM } from './ipam.js';
+import type { NodeRuntime } from '../runtime/cri.js';
+import type { KubeletDNSSettings } from '../dns-config.js';
 import type { PodWorker } from './pod-worker.js';
 import type { VolumeManager } from '../volumes/volume-manager.js';
 
@@ -15,7 +16,12 @@ export interface KubeletContext {
   podsDir: string;
   clock: Clock;
   log: (message: string) => void;
-  ipam: PodIPAM;
+  /** The node's sandbox and container runtime (cli/ picks it). */
+  runtime: NodeRuntime;
+  /** clusterDNS / clusterDomain / the node's resolv.conf for the pod's /etc/resolv.conf. */
+  dnsSettings(): KubeletDNSSettings;
+  /** The node's /etc/hosts (hostNetwork pods). */
+  nodeHosts(): string;
   images: ImagePuller;
   backoff: RestartBackoff;
   recorder: EventRecorder;

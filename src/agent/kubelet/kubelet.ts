@@ -21,7 +21,9 @@ import type { PodRuntimeAccess, RunningContainer } from '../kubelet-server/types
 import type { KubeletContext } from './context.js';
 import type { EnvSources } from './env.js';
 import { ImagePuller } from './image-puller.js';
-import { PodIPAM } from './ipam.js';
+import type { NodeRuntime } from '../runtime/cri.js';
+import { parseResolvConf, type KubeletDNSSettings } from '../dns-config.js';
+import { readFileOr } from './pod-files.js';
 import { PodWorker } from './pod-worker.js';
 import { ContainerSlot } from './container-slot.js';
 import { tailOutput } from '../kubelet-server/log-reader.js';
@@ -42,8 +44,16 @@ export interface KubeletOptions {
   catalog?: ImageCatalog;
   /** Restart back-off start (10 s in Kubernetes); tests may shorten it. */
   initialBackoffMs?: number;
-  /** The runtime bind-mounts volumes into each container's mount namespace (else: SKIFF_VOLUME_* env). */
-  mountNamespaces?: boolean;
+  /** The sandbox + container runtime; the kubelet never makes one. */
+  runtime: NodeRuntime;
+  /** kubelet --cluster-dns; by default the ClusterIP of kube-system/kube-dns. */
+  clusterDNS?: string[];
+  /** kubelet --cluster-domain (cluster.local). */
+  clusterDomain?: string;
+  /** kubelet --resolv-conf (/etc/resolv.conf); '' for none. */
+  resolvConf?: string;
+  /** The node's hosts file for hostNetwork pods (/etc/hosts). */
+  hostsFile?: string;
 }
 
 export interface ContainerLogLocation {
@@ -96,12 +106,14 @@ export class Kubelet implements PodRuntimeAccess {
       podsDir: path.join(opts.dataDir, 'pods'),
       clock,
       log,
-      ipam: new PodIPAM(opts.podCIDR),
+      runtime: opts.runtime,
+      dnsSettings: () => this.dnsSettings(),
+      nodeHosts: () => readFileOr(opts.hostsFile ?? '/etc/hosts', ''),
       images: new ImagePuller({ catalog, clock, initialBackoffMs: opts.initialBackoffMs }),
       backoff: new RestartBackoff({ clock, ...(opts.initialBackoffMs ? { initialMs: opts.initialBackoffMs } : {}) }),
       recorder: this.recorder,
       volumes: this.volumeManager,
-      mountNamespaces: opts.mountNamespaces ?? false,
+      mountNamespaces: opts.runtime.containers.isolation.mounts,
       envSources: (pod, podIP) => this.envSources(pod, podIP),
       statusChanged: (w) => this.scheduleStatus(w),
       flushStatus: (w) => this.writeStatus(w),
@@ -110,6 +122,7 @@ export class Kubelet implements PodRuntimeAccess {
   }
 
   async start(): Promise<void> {
+    await this.opts.runtime.sandboxes.updateRuntimeConfig({ podCIDR: this.opts.podCIDR, nodeIP: this.opts.nodeIP });
     // Containers a previous run of this agent could not stop (it was killed) must not run beside the
     // ones its pods get now (they would hold the same pod IP and ports).
     const leftovers = killLeftoverContainers(this.ctx.podsDir);
@@ -124,6 +137,16 @@ export class Kubelet implements PodRuntimeAccess {
     await this.services.waitForSync(this.abort.signal);
     await Promise.all([this.configMaps, this.secrets, this.claims, this.volumes, this.pods].map((inf) => inf.waitForSync(this.abort.signal)));
     this.removeOrphanedPodDirs();
+    // kubelet's garbage collection of sandboxes whose pod is gone (a previous run was killed)
+    await this.opts.runtime.sandboxes.removeOrphanedSandboxes(new Set(this.workers.keys())).catch((err: Error) => this.opts.log(`removing orphaned pod sandboxes: ${err.message}`));
+  }
+
+  private dnsSettings(): KubeletDNSSettings {
+    const resolvConf = this.opts.resolvConf ?? '/etc/resolv.conf';
+    const host = resolvConf ? parseResolvConf(readFileOr(resolvConf, '')) : undefined;
+    const kubeDNS = this.services.store.get('kube-system/kube-dns')?.spec?.clusterIP;
+    const clusterDNS = this.opts.clusterDNS ?? (kubeDNS && kubeDNS !== 'None' ? [kubeDNS] : []);
+    return { clusterDNS, clusterDomain: this.opts.clusterDomain ?? 'cluster.local', ...(host ? { host } : {}), nodeIPs: [this.opts.nodeIP] };
   }
 
   /** Directories of pods deleted while this agent was down (kubelet's cleanupOrphanedPodDirs). */
@@ -254,7 +277,7 @@ export class Kubelet implements PodRuntimeAccess {
       stdin: proc.stdin,
       waitExit: () => proc.wait().then((e) => e.exitCode),
       attachOutput: (onData) => tailOutput({ file: ContainerSlot.logFile(w.logDir(slot.name), slot.record.restartCount), onData }),
-      spawn: (argv, o): ChildProcess => proc.spawnInContainer(argv, { stdin: o.stdin ?? true, ...(o.env ? { env: o.env } : {}) }),
+      spawn: (argv, o): ChildProcess => this.opts.runtime.containers.exec(proc, argv, { stdin: o.stdin ?? true, ...(o.env ? { env: o.env } : {}) }),
     };
   }
 

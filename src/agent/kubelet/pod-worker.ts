@@ -10,7 +10,9 @@ import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { TimerHandle } from '../../util/clock.js';
 import { rfc3339 } from '../../util/clock.js';
 import { containerArgv } from '../images/command.js';
-import { ContainerProcess, type ContainerExit } from '../runtime/process-runtime.js';
+import type { ContainerExit, Mount, PodSandbox } from '../runtime/cri.js';
+import { formatResolvConf, podDNSConfig } from '../dns-config.js';
+import { managedHostsFile, nodeHostsFile, podHostnameAndDomain } from './pod-files.js';
 import { backOffEventMessage, backoffKey, doBackOff } from '../runtime/backoff.js';
 import { recordContainerProcess } from '../runtime/leftovers.js';
 import { ContainerSlot } from './container-slot.js';
@@ -27,6 +29,10 @@ export class PodWorker {
   pod: Pod;
   readonly uid: string;
   podIP: string | undefined;
+  sandbox: PodSandbox | undefined;
+  /** /etc/hosts and /etc/resolv.conf of the pod, and env standing in for them without a mount namespace. */
+  private podMounts: Mount[] = [];
+  private dnsEnv: Record<string, string> = {};
   readonly dir: string;
   readonly initSlots: ContainerSlot[];
   readonly slots: ContainerSlot[];
@@ -123,7 +129,8 @@ export class PodWorker {
 
   private async sync(): Promise<void> {
     if (this.terminating || this.frozen) return;
-    this.ensureSandbox();
+    await this.ensureSandbox();
+    if (this.terminating) return;
     // volumes before any container (kubelet's WaitForAttachAndMount): FailedMount keeps it ContainerCreating
     const vol = await this.ctx.volumes.setUp(this.pod, this.dir, this.podIP!);
     if (!vol.ok) {
@@ -151,12 +158,60 @@ export class PodWorker {
     }
   }
 
-  private ensureSandbox(): void {
-    if (this.podIP) return;
-    const prior = this.pod.status?.podIP;
-    if (prior && this.ctx.ipam.reserve(this.uid, prior)) this.podIP = prior;
-    else this.podIP = this.ctx.ipam.allocate(this.uid);
+  /** RunPodSandbox, then the pod's hosts and resolv.conf files (kubelet's makeMounts / dns configurer). */
+  private async ensureSandbox(): Promise<void> {
+    if (this.sandbox) return;
     fs.mkdirSync(this.dir, { recursive: true });
+    const spec: NonNullable<Pod["spec"]> = this.pod.spec ?? { containers: [] };
+    const settings = this.ctx.dnsSettings();
+    const { hostname, domain } = podHostnameAndDomain(this.pod, settings.clusterDomain);
+    const sandbox = await this.ctx.runtime.sandboxes.runPodSandbox({
+      uid: this.uid,
+      namespace: this.pod.metadata!.namespace!,
+      name: this.pod.metadata!.name!,
+      hostname,
+      hostNetwork: spec.hostNetwork ?? false,
+      hostPID: spec.hostPID ?? false,
+      ...(this.pod.status?.podIP ? { priorIP: this.pod.status.podIP } : {}),
+    });
+    if (this.terminating) {
+      await this.ctx.runtime.sandboxes.removePodSandbox(sandbox.id);
+      return;
+    }
+    this.sandbox = sandbox;
+    this.podIP = sandbox.ip;
+    const dns = podDNSConfig(this.pod, settings);
+    for (const e of dns.events) this.event(e.type, e.reason, e.message);
+    const hostsPath = path.join(this.dir, 'etc-hosts');
+    const resolvPath = path.join(this.dir, 'resolv.conf');
+    const hosts = spec.hostNetwork
+      ? nodeHostsFile({ nodeHosts: this.ctx.nodeHosts(), hostAliases: spec.hostAliases })
+      : managedHostsFile({ podIPs: [sandbox.ip], hostname, domain, hostAliases: spec.hostAliases });
+    fs.writeFileSync(hostsPath, hosts);
+    fs.writeFileSync(resolvPath, formatResolvConf(dns.config));
+    this.podMounts = [
+      { containerPath: '/etc/hosts', hostPath: hostsPath, readOnly: false },
+      { containerPath: '/etc/resolv.conf', hostPath: resolvPath, readOnly: false },
+    ];
+    if (!spec.hostNetwork && fs.existsSync('/etc/hostname')) {
+      // as containerd writes the sandbox's hostname file
+      const hostnamePath = path.join(this.dir, 'hostname');
+      fs.writeFileSync(hostnamePath, `${hostname}\n`);
+      this.podMounts.push({ containerPath: '/etc/hostname', hostPath: hostnamePath, readOnly: false });
+    }
+    const iso = this.ctx.runtime.containers.isolation;
+    if (!iso.mounts) {
+      // glibc's resolver reads these instead of the search/options lines of resolv.conf
+      this.dnsEnv = {};
+      if (dns.config.searches.length) this.dnsEnv['LOCALDOMAIN'] = dns.config.searches.join(' ');
+      if (dns.config.options.length) this.dnsEnv['RES_OPTIONS'] = dns.config.options.join(' ');
+      const env = Object.entries(this.dnsEnv).map(([k, v]) => `${k}="${v}"`).join(' ');
+      this.event(
+        'Warning',
+        'PodIsolationUnavailable',
+        `Containers share the node's mount and UTS namespaces (${iso.reason ?? 'no namespaces'}): /etc/resolv.conf, /etc/hosts and the hostname are the node's, volumes are not mounted at their mountPath${env ? `; set ${env} instead` : ''}`,
+      );
+    }
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
@@ -201,26 +256,27 @@ export class PodWorker {
       this.requestSync(5000);
       return;
     }
-    const env = { PATH: STANDARD_PATH, HOME: containerDir, ...image.env, ...this.contractEnv(c, containerDir), ...mountEnv(c, mounts.mounts, this.ctx.mountNamespaces), ...envResult.env };
+    const env = { PATH: STANDARD_PATH, HOME: containerDir, ...image.env, ...this.dnsEnv, ...this.contractEnv(c, containerDir), ...mountEnv(c, mounts.mounts, this.ctx.mountNamespaces), ...envResult.env };
     const argv = containerArgv({ image, command: c.command, args: c.args, env });
     const restartCount = slot.everStarted ? slot.record.restartCount + 1 : slot.record.restartCount;
     const prevState = slot.everStarted ? slot.record.state.terminated ?? slot.record.lastState.terminated : undefined;
     const id = randomBytes(32).toString('hex');
-    const proc = new ContainerProcess({
+    const runtime = this.ctx.runtime.containers;
+    const proc = runtime.createContainer(this.sandbox!, {
       name: c.name,
       argv,
       env,
       cwd: c.workingDir || image.workingDir || containerDir,
       logPath: ContainerSlot.logFile(this.logDir(c.name), restartCount),
       stdin: c.stdin ?? false,
-      clock: this.ctx.clock,
+      mounts: [...this.podMounts, ...mounts.mounts],
     });
     const instance = ++slot.instance;
     slot.everStarted = true;
     slot.record = { ...slot.record, imageID: image.imageID ?? '', containerID: `skiff://${id}`, restartCount, ready: false, started: false, lastState: prevState ? { terminated: prevState } : slot.record.lastState };
     this.event('Normal', 'Created', `Created container ${c.name}`);
     try {
-      await proc.start();
+      await runtime.startContainer(proc);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const now = this.ctx.clock.now();
@@ -261,13 +317,13 @@ export class PodWorker {
     this.event('Normal', 'Killing', `Container ${slot.name} failed ${probeType} probe, will be restarted`);
     const probe = probeType === 'liveness' ? slot.spec.livenessProbe : slot.spec.startupProbe;
     const grace = probe?.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
-    void slot.proc.stop({ gracePeriodMs: grace * 1000 });
+    void this.ctx.runtime.containers.stopContainer(slot.proc, grace * 1000);
   }
 
   private contractEnv(c: Container, containerDir: string): Record<string, string> {
     const ports = (c.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => p.containerPort);
     return {
-      HOSTNAME: this.pod.spec?.hostname ?? this.pod.metadata!.name!,
+      HOSTNAME: this.sandbox?.config.hostname ?? this.pod.metadata!.name!,
       POD_IP: this.podIP!,
       POD_NAME: this.pod.metadata!.name!,
       POD_NAMESPACE: this.pod.metadata!.namespace!,
@@ -316,17 +372,31 @@ export class PodWorker {
           slot.stopProbes();
           if (!slot.running) return;
           if (o.deleteObject) this.event('Normal', 'Killing', `Stopping container ${slot.name}`);
-          await slot.proc!.stop({ gracePeriodMs: graceMs });
+          await this.ctx.runtime.containers.stopContainer(slot.proc!, graceMs);
         }),
       );
+      // the sandbox goes before the API object (kubelet deletes a pod only once its resources are reclaimed)
+      await this.removeSandbox();
       if (o.deleteObject) {
         await this.ctx.flushStatus(this);
         await this.ctx.deletePod(this.pod);
       }
-      this.ctx.ipam.release(this.uid);
       this.ctx.volumes.tearDown(this.uid);
     })();
     return this.terminated;
+  }
+
+  /** StopPodSandbox + RemovePodSandbox (the IP is released). */
+  private async removeSandbox(): Promise<void> {
+    const sb = this.sandbox;
+    if (!sb) return;
+    const sandboxes = this.ctx.runtime.sandboxes;
+    try {
+      await sandboxes.stopPodSandbox(sb.id);
+      await sandboxes.removePodSandbox(sb.id);
+    } catch (err) {
+      this.ctx.log(`pod ${this.key}: removing sandbox ${sb.id}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Every live process of this pod's containers (tests, shutdown checks). */

@@ -9,11 +9,14 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { constants as osConstants } from 'node:os';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { SkiffError } from '../../util/errors.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { CriLogWriter } from './cri-log.js';
 import { containerProcesses, isProcessLive } from './proc.js';
+import type { RuntimeContainer, ContainerExit, ExecResult } from './cri.js';
+
+export type { ContainerExit, ExecResult } from './cri.js';
 
 export interface ContainerProcessOptions {
   /** Container name, for messages. */
@@ -26,31 +29,23 @@ export interface ContainerProcessOptions {
   /** Keep stdin open as a pipe (`stdin: true` containers, attach). */
   stdin?: boolean;
   clock?: Clock;
+  /**
+   * Runs the container through a launcher (namespaces): the spawned argv is `[...launcher, ...argv]`;
+   * argv[0] is looked up on the container's PATH first so a missing executable is a StartError.
+   */
+  launcher?: string[];
+  /** The argv prefix that enters the running container's namespaces (exec); called per exec. */
+  enter?: () => string[];
+  /** Extra environment for the launcher only (not the container's processes). */
+  launcherEnv?: Record<string, string>;
 }
 
 export type ContainerProcessState = 'created' | 'running' | 'exited';
 
-export interface ContainerExit {
-  /** As containerStatuses report it: the exit code, or 128+signal for a signal death. */
-  exitCode: number;
-  signal: NodeJS.Signals | null;
-  /** `Completed` for 0, `Error` otherwise (containerd's reasons). */
-  reason: 'Completed' | 'Error';
-  startedAt: number;
-  finishedAt: number;
-}
-
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
 const OUTPUT_LIMIT = 64 * 1024;
 const POLL_MS = 20;
 
-export class ContainerProcess extends EventEmitter {
+export class ContainerProcess extends EventEmitter implements RuntimeContainer {
   readonly name: string;
   private readonly opts: ContainerProcessOptions;
   private readonly clock: Clock;
@@ -91,11 +86,20 @@ export class ContainerProcess extends EventEmitter {
     if (!file) throw new SkiffError('StartError', 'no command specified');
     if (this.opts.cwd && !fs.existsSync(this.opts.cwd)) fs.mkdirSync(this.opts.cwd, { recursive: true });
     fs.mkdirSync(path.dirname(this.opts.logPath), { recursive: true });
-    const child = spawn(file, args, {
+    if (this.opts.launcher) {
+      const missing = lookPath(file, this.opts.env['PATH'], this.opts.cwd);
+      if (missing) {
+        this.stateValue = 'exited';
+        throw startError(file, missing);
+      }
+    }
+    const [spawnFile, ...spawnArgs] = this.opts.launcher ? [...this.opts.launcher, ...this.opts.argv] : this.opts.argv;
+    const child = spawn(spawnFile!, spawnArgs, {
       cwd: this.opts.cwd,
-      env: this.opts.env,
+      env: this.opts.launcher ? { ...this.opts.env, ...this.opts.launcherEnv } : this.opts.env,
       detached: true,
-      stdio: [this.opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      // fd 3: the launcher writes one line once the namespaces and mounts are set up
+      stdio: this.opts.launcher ? [this.opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] : [this.opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -112,6 +116,16 @@ export class ContainerProcess extends EventEmitter {
     const drained = Promise.all([log.attach('stdout', child.stdout!), log.attach('stderr', child.stderr!)]);
     const leader = child.pid!;
     child.once('exit', (code, signal) => void this.onExit({ leader, code, signal, drained }));
+    const ready = child.stdio[3] as Readable | null | undefined;
+    if (ready) {
+      // started = the command runs in its namespaces (an exec right after start sees the mounts)
+      await new Promise<void>((resolve) => {
+        ready.once('data', () => resolve());
+        ready.once('close', () => resolve());
+        ready.once('error', () => resolve());
+      });
+      ready.destroy();
+    }
   }
 
   private async onExit(e: { leader: number; code: number | null; signal: NodeJS.Signals | null; drained: Promise<unknown> }): Promise<void> {
@@ -159,10 +173,16 @@ export class ContainerProcess extends EventEmitter {
 
   /** Starts a process in the container's environment (kubectl exec); it dies with the container. */
   spawnInContainer(argv: string[], opts: { stdin?: boolean; env?: Record<string, string> } = {}): ChildProcess {
-    const [file, ...args] = argv;
+    const file = argv[0];
     if (!file) throw new SkiffError('ExecError', 'no command specified');
     if (this.stateValue !== 'running') throw new SkiffError('ContainerNotRunning', `container ${this.name} is not running`);
-    const child = spawn(file, args, {
+    if (this.opts.enter) {
+      // nsenter would only fail after the fork: report a missing command as spawn does
+      const missing = lookPath(file, opts.env?.['PATH'] ?? this.opts.env['PATH'], this.opts.cwd);
+      if (missing) throw missing;
+    }
+    const [spawnFile, ...spawnArgs] = this.opts.enter ? [...this.opts.enter(), ...argv] : argv;
+    const child = spawn(spawnFile!, spawnArgs, {
       cwd: this.opts.cwd,
       env: { ...this.opts.env, ...opts.env },
       detached: true,
@@ -232,6 +252,24 @@ function startError(file: string, err: NodeJS.ErrnoException): SkiffError {
   if (err.code === 'ENOENT') return new SkiffError('StartError', `exec: "${file}": executable file not found in $PATH`);
   if (err.code === 'EACCES') return new SkiffError('StartError', `exec: "${file}": permission denied`);
   return new SkiffError('StartError', `exec: "${file}": ${err.message}`);
+}
+
+/** exec.LookPath: null when `file` can be executed, else the error spawn would give. */
+function lookPath(file: string, pathEnv: string | undefined, cwd: string | undefined): NodeJS.ErrnoException | null {
+  const candidates = file.includes('/') ? [path.resolve(cwd ?? '.', file)] : (pathEnv ?? '').split(':').filter(Boolean).map((d) => path.join(d, file));
+  let denied = false;
+  for (const c of candidates) {
+    try {
+      if (!fs.statSync(c).isFile()) continue;
+      fs.accessSync(c, fs.constants.X_OK);
+      return null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EACCES') denied = true;
+    }
+  }
+  const err: NodeJS.ErrnoException = new Error(denied ? 'permission denied' : 'not found');
+  err.code = denied ? 'EACCES' : 'ENOENT';
+  return err;
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,0 +1,158 @@
+/**
+ * The kubelet's view of a node runtime, shaped after the CRI (k8s.io/cri-api RuntimeService): a
+ * PodSandboxRuntime gives a pod its network (and IP), a ContainerRuntime runs its containers in it.
+ * The kubelet only talks to these interfaces; `cli/` picks the implementation (loopback: processes on
+ * the host network with IPs from 127.x; netns: a network namespace per pod, src/agent/sandbox).
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+
+/** UpdateRuntimeConfig: what the runtime learns once the node has registered. */
+export interface RuntimeConfig {
+  /** The node's spec.podCIDR (pod IPs come from it). */
+  podCIDR: string;
+  nodeIP: string;
+}
+
+export interface PodSandboxConfig {
+  uid: string;
+  namespace: string;
+  name: string;
+  /** The pod's hostname (already truncated as Kubernetes does). */
+  hostname: string;
+  hostNetwork: boolean;
+  /** spec.hostPID: containers see the node's processes (no PID namespace of their own). */
+  hostPID?: boolean;
+  /** status.podIP from a previous run of this agent: kept if still free. */
+  priorIP?: string;
+}
+
+export interface PodSandbox {
+  /** Sandbox id (`skiff://<uid>` for loopback, the netns name for netns). */
+  id: string;
+  config: PodSandboxConfig;
+  /** The pod IP (the node IP for hostNetwork pods in netns mode). */
+  ip: string;
+  /** `/run/netns/<name>` of the pod's network namespace; undefined when the pod shares the agent's. */
+  netnsPath?: string;
+}
+
+export interface PodSandboxStatus {
+  id: string;
+  state: 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
+  ip?: string;
+  netnsPath?: string;
+}
+
+export interface PodSandboxRuntime {
+  readonly network: 'loopback' | 'netns';
+  updateRuntimeConfig(config: RuntimeConfig): Promise<void>;
+  runPodSandbox(config: PodSandboxConfig): Promise<PodSandbox>;
+  /** Stops the sandbox: its network goes away, the IP stays reserved until remove. */
+  stopPodSandbox(id: string): Promise<void>;
+  /** Removes what is left and releases the IP; removing an unknown id is not an error. */
+  removePodSandbox(id: string): Promise<void>;
+  podSandboxStatus(id: string): PodSandboxStatus | undefined;
+  /** After an agent restart: removes sandboxes left by the previous run whose pod uid is not in `keep`. */
+  removeOrphanedSandboxes(keep: ReadonlySet<string>): Promise<string[]>;
+}
+
+/** CRI Mount: bind-mounted into the container's mount namespace where it has one. */
+export interface Mount {
+  containerPath: string;
+  hostPath: string;
+  readOnly: boolean;
+}
+
+export interface ContainerConfig {
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /** The CRI log file (appended to). */
+  logPath: string;
+  stdin?: boolean;
+  /** /etc/hosts, /etc/resolv.conf and volumes. */
+  mounts: Mount[];
+}
+
+export type ContainerState = 'created' | 'running' | 'exited';
+
+export interface ContainerExit {
+  /** As containerStatuses report it: the exit code, or 128+signal for a signal death. */
+  exitCode: number;
+  signal: NodeJS.Signals | null;
+  /** `Completed` for 0, `Error` otherwise (containerd's reasons). */
+  reason: 'Completed' | 'Error';
+  startedAt: number;
+  finishedAt: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** A created container; emits `exit` (ContainerExit) once. */
+export interface RuntimeContainer extends EventEmitter {
+  readonly name: string;
+  readonly state: ContainerState;
+  /** The host PID of the process the runtime spawned (the container's session leader). */
+  readonly pid: number | undefined;
+  readonly startedAt: number | undefined;
+  readonly exit: ContainerExit | undefined;
+  /** The main process's stdin (`stdin: true` containers): attach. */
+  readonly stdin: Writable | undefined;
+  wait(): Promise<ContainerExit>;
+  /** Live host PIDs of the container (its processes and exec sessions). */
+  processes(): number[];
+}
+
+export interface ContainerStatus {
+  state: ContainerState;
+  pid?: number;
+  startedAt?: number;
+  exit?: ContainerExit;
+}
+
+/** What the container runtime could give containers, so the kubelet can say what it could not. */
+export interface Isolation {
+  /** Own mount namespace: mounts (resolv.conf, hosts, volumes) are applied. */
+  mounts: boolean;
+  /** Own UTS namespace: the pod's hostname. */
+  uts: boolean;
+  /** Why not, when either is false. */
+  reason?: string;
+}
+
+export interface ContainerRuntime {
+  readonly isolation: Isolation;
+  createContainer(sandbox: PodSandbox, config: ContainerConfig): RuntimeContainer;
+  /** Rejects with SkiffError `StartError` (containerd's message) when the process cannot start. */
+  startContainer(c: RuntimeContainer): Promise<void>;
+  /** SIGTERM, then SIGKILL after the grace period. */
+  stopContainer(c: RuntimeContainer, gracePeriodMs: number): Promise<ContainerExit | undefined>;
+  removeContainer(c: RuntimeContainer): Promise<void>;
+  containerStatus(c: RuntimeContainer): ContainerStatus;
+  /** ExecSync (exec probes). */
+  execSync(c: RuntimeContainer, argv: string[], opts: { timeoutMs: number }): Promise<ExecResult>;
+  /** Exec: a process in the container's namespaces; it dies with the container. */
+  exec(c: RuntimeContainer, argv: string[], opts: { stdin?: boolean; env?: Record<string, string> }): ChildProcess;
+  /** Attach: the main process's stdin and its exit. */
+  attach(c: RuntimeContainer): { stdin: Writable | undefined; wait(): Promise<number> };
+  /** PortForward: a TCP connection to `port` in the pod's network namespace. */
+  portForward(sandbox: PodSandbox, port: number): Socket;
+}
+
+/** What `startAgent` takes (cli/node-runtime.ts makes it). */
+export interface NodeRuntime {
+  network: 'loopback' | 'netns';
+  sandboxes: PodSandboxRuntime;
+  containers: ContainerRuntime;
+  /** One line for the agent's start-up log: which runtime and why. */
+  description: string;
+}

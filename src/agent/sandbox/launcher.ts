@@ -1,0 +1,111 @@
+/**
+ * The argv that starts a container in namespaces with util-linux's `nsenter`/`unshare` and a few lines
+ * of sh (no native addon): join the pod's network namespace, unshare mount + UTS (+ PID, + user), set the
+ * hostname, bind-mount the CRI mounts (read-only where asked), then exec the container's command.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Mount } from '../runtime/cri.js';
+import { readProcStat } from '../runtime/proc.js';
+
+export interface NamespaceSpec {
+  /** /run/netns/<name> to join (the pod's network namespace); undefined: stay in the agent's. */
+  netnsPath?: string;
+  /** New PID namespace (the container's command is PID 1 in it). */
+  pid: boolean;
+  /** New UTS namespace with this hostname; undefined: the node's UTS namespace. */
+  hostname?: string;
+  /** New user namespace mapping the caller to root (unprivileged loopback mode). */
+  user: boolean;
+  mounts: Mount[];
+}
+
+const tools = new Map<string, string>();
+
+/** Absolute path of a tool on the agent's PATH (the container's PATH may differ). */
+export function tool(name: string): string {
+  let p = tools.get(name);
+  if (p) return p;
+  p = name;
+  for (const dir of (process.env['PATH'] || '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const c = path.join(dir, name);
+    try {
+      fs.accessSync(c, fs.constants.X_OK);
+      p = c;
+      break;
+    } catch {
+      // next
+    }
+  }
+  tools.set(name, p);
+  return p;
+}
+
+// $1 hostname ('' keeps it), then triples (src dst ro|rw), then `--`, then the command.
+const INIT_SCRIPT = [
+  'set -e',
+  'h=$1; shift',
+  'if [ -n "$h" ]; then if [ -x "$SKIFF_HOSTNAME_BIN" ]; then "$SKIFF_HOSTNAME_BIN" "$h"; else echo "$h" > /proc/sys/kernel/hostname; fi; fi',
+  'while [ "$1" != "--" ]; do',
+  '  src=$1; dst=$2; mode=$3; shift 3',
+  // a dangling symlink (/etc/resolv.conf -> a stub that is not there) is not followed to create a host file
+  '  if [ -L "$dst" ] && [ ! -e "$dst" ]; then echo "skiff: cannot mount $src on $dst: dangling symlink" >&2; continue; fi',
+  '  if [ ! -e "$dst" ]; then if [ -d "$src" ]; then "$SKIFF_MKDIR_BIN" -p "$dst"; else "$SKIFF_MKDIR_BIN" -p "${dst%/*}"; : >> "$dst"; fi; fi',
+  '  "$SKIFF_MOUNT_BIN" --bind "$src" "$dst"',
+  '  if [ "$mode" = ro ]; then "$SKIFF_MOUNT_BIN" -o remount,bind,ro "$dst"; fi',
+  'done',
+  'shift',
+  'unset SKIFF_HOSTNAME_BIN SKIFF_MKDIR_BIN SKIFF_MOUNT_BIN',
+  // tell the runtime the container is set up (fd 3), and do not leak the pipe into the container
+  'if { true >&3; } 2>/dev/null; then echo ready >&3; exec 3>&-; fi',
+  'exec "$@"',
+].join('\n');
+
+/** The argv prefix; the container's argv follows it. Needs env `launcherEnv()` merged in. */
+export function launcherArgv(spec: NamespaceSpec): string[] {
+  const out: string[] = [];
+  if (spec.netnsPath) out.push(tool('nsenter'), `--net=${spec.netnsPath}`, '--');
+  out.push(tool('unshare'));
+  if (spec.user) out.push('--user', '--map-root-user');
+  out.push('--mount', '--propagation', 'private');
+  if (spec.hostname !== undefined) out.push('--uts');
+  // --kill-child: if the launcher dies, so does the container's PID 1 (and with it the namespace)
+  if (spec.pid) out.push('--pid', '--fork', '--mount-proc', '--kill-child');
+  out.push('--', tool('sh'), '-c', INIT_SCRIPT, 'skiff-init', spec.hostname ?? '');
+  for (const m of spec.mounts) out.push(m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw');
+  out.push('--');
+  return out;
+}
+
+/** The launcher's own environment (removed before the container's command runs). */
+export function launcherEnv(): Record<string, string> {
+  return { SKIFF_HOSTNAME_BIN: tool('hostname'), SKIFF_MKDIR_BIN: tool('mkdir'), SKIFF_MOUNT_BIN: tool('mount') };
+}
+
+/**
+ * The host PID of the container's first process inside its namespaces: the launcher itself without a
+ * PID namespace, else the child `unshare --fork` made (PID 1 in the new namespace).
+ */
+export function containerInitPid(launcherPid: number, pid: boolean): number | undefined {
+  if (!pid) return launcherPid;
+  let children: string;
+  try {
+    children = fs.readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const child = Number(children.trim().split(/\s+/)[0]);
+  return Number.isInteger(child) && child > 0 && readProcStat(child) ? child : undefined;
+}
+
+/** The argv prefix that enters a running container's namespaces (kubectl exec, exec probes). */
+export function enterArgv(initPid: number, spec: NamespaceSpec): string[] {
+  const out = [tool('nsenter'), '-t', String(initPid)];
+  if (spec.user) out.push('--user', '--preserve-credentials');
+  out.push('--mount');
+  if (spec.hostname !== undefined) out.push('--uts');
+  if (spec.netnsPath) out.push('--net');
+  if (spec.pid) out.push('--pid');
+  out.push('--');
+  return out;
+}
