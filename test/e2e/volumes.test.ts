@@ -178,6 +178,31 @@ spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 128Mi}}}
     await waitFor('the directory removed', () => !fs.existsSync(dir));
   });
 
+  it('binds a claim to a matching PersistentVolume the admin made; Retain leaves it Released', async () => {
+    await apply(`apiVersion: v1
+kind: PersistentVolume
+metadata: {name: manual-big}
+spec: {capacity: {storage: 5Gi}, accessModes: [ReadWriteOnce], storageClassName: manual, hostPath: {path: ${JSON.stringify(path.join(cluster.dataDir, 'manual-big'))}}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: manual-small}
+spec: {capacity: {storage: 2Gi}, accessModes: [ReadWriteOnce], storageClassName: manual, hostPath: {path: ${JSON.stringify(path.join(cluster.dataDir, 'manual-small'))}}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: static}
+spec: {storageClassName: manual, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`);
+    const row = await waitFor('the static claim Bound', async () => parseTable(await cluster.k('get', 'pvc', 'static')).find((r) => r.STATUS === 'Bound'));
+    assert.equal(row.VOLUME, 'manual-small', 'the smallest volume that fits');
+    assert.equal(row.CAPACITY, '2Gi');
+    assert.equal(parseTable(await cluster.k('get', 'pv', 'manual-big'))[0]!.STATUS, 'Available');
+    await cluster.k('delete', 'pvc', 'static', '--wait=true');
+    await waitFor('manual-small Released', async () => parseTable(await cluster.k('get', 'pv', 'manual-small'))[0]!.STATUS === 'Released');
+    assert.equal(parseTable(await cluster.k('get', 'pv', 'manual-small'))[0]!['RECLAIM POLICY'], 'Retain');
+  });
+
   it('rejects invalid claims with Kubernetes\' messages', async () => {
     const r = await cluster.kubectl(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: bad}\nspec: {accessModes: [Sometimes]}\n' });
     assert.notEqual(r.code, 0);
