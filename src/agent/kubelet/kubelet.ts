@@ -127,6 +127,10 @@ export class Kubelet implements PodRuntimeAccess {
     // ones its pods get now (they would hold the same pod IP and ports).
     const leftovers = killLeftoverContainers(this.ctx.podsDir);
     if (leftovers.length > 0) this.opts.log(`killed ${leftovers.length} processes of containers left by a previous run`);
+    // a changed ConfigMap/Secret reaches the volumes that project it without waiting for the period
+    const sourceChanged = { onUpdate: () => this.volumeManager.requestResync(), onAdd: () => this.volumeManager.requestResync() };
+    this.configMaps.addEventHandler(sourceChanged);
+    this.secrets.addEventHandler(sourceChanged);
     this.pods.addEventHandler({
       onAdd: (pod) => this.podUpdated(pod),
       onUpdate: (_old, pod) => this.podUpdated(pod),

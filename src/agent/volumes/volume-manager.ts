@@ -63,7 +63,11 @@ export class VolumeManager {
   constructor(private readonly opts: VolumeManagerOptions) {}
 
   /** Sets up (or refreshes) every volume of the pod; the first failing volume is returned. */
-  async setUp(pod: Pod, podDir: string, podIP: string): Promise<SetUpResult> {
+  setUp(pod: Pod, podDir: string, podIP: string): Promise<SetUpResult> {
+    return this.exclusive(() => this.setUpNow(pod, podDir, podIP));
+  }
+
+  private async setUpNow(pod: Pod, podDir: string, podIP: string): Promise<SetUpResult> {
     const uid = pod.metadata!.uid!;
     let pv = this.pods.get(uid);
     if (!pv) {
@@ -201,14 +205,35 @@ export class VolumeManager {
     this.timer = undefined;
   }
 
-  private scheduleResync(): void {
+  /** A ConfigMap or Secret changed: compare the sourced volumes soon rather than at the next period. */
+  requestResync(): void {
+    if (this.stopped || this.pods.size === 0) return;
+    if (this.timer) this.opts.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.scheduleResync(100);
+  }
+
+  private scheduleResync(delayMs = this.opts.resyncMs ?? 2000): void {
     if (this.timer || this.stopped) return;
     this.timer = this.opts.clock.setTimeout(() => {
       this.timer = undefined;
-      void this.resync().finally(() => {
+      void this.runResync().finally(() => {
         if (this.pods.size > 0) this.scheduleResync();
       });
-    }, this.opts.resyncMs ?? 2000);
+    }, delayMs);
+  }
+
+  private lock: Promise<unknown> = Promise.resolve();
+
+  /** One writer at a time: a set-up and a resync writing one volume would race on ..data. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private runResync(): Promise<void> {
+    return this.exclusive(() => this.resync());
   }
 
   /** Rewrites sourced volumes whose objects changed; on an error the old content stays (as the kubelet). */
