@@ -12,7 +12,7 @@ export interface ResourceInfo {
   shortNames: string[];
   categories: string[];
   /** Subresources served besides the main resource. */
-  subresources: Array<'status' | 'scale' | 'log' | 'exec' | 'attach' | 'portforward' | 'proxy' | 'binding' | 'eviction'>;
+  subresources: Array<'status' | 'scale' | 'log' | 'exec' | 'attach' | 'portforward' | 'proxy' | 'binding' | 'eviction' | 'token'>;
   /** Verbs the main resource supports (discovery). */
   verbs: string[];
   /** Whether spec changes bump metadata.generation and status is only written through /status. */
@@ -44,7 +44,9 @@ export const resources: readonly ResourceInfo[] = [
   r({ group: '', version: 'v1', kind: 'Event', resource: 'events', shortNames: ['ev'] }),
   r({ group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', shortNames: ['cm'] }),
   r({ group: '', version: 'v1', kind: 'Secret', resource: 'secrets' }),
-  r({ group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', shortNames: ['sa'] }),
+  r({ group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', shortNames: ['sa'], subresources: ['token'] }),
+  r({ group: '', version: 'v1', kind: 'PersistentVolume', resource: 'persistentvolumes', namespaced: false, shortNames: ['pv'], subresources: ['status'], hasStatus: true }),
+  r({ group: '', version: 'v1', kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims', shortNames: ['pvc'], subresources: ['status'], hasStatus: true }),
   r({ group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'], hasStatus: true }),
   r({ group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'], hasStatus: true }),
   r({ group: 'apps', version: 'v1', kind: 'StatefulSet', resource: 'statefulsets', shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'], hasStatus: true }),
@@ -56,6 +58,7 @@ export const resources: readonly ResourceInfo[] = [
   r({ group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', shortNames: ['ing'], subresources: ['status'], hasStatus: true }),
   r({ group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', resource: 'ingressclasses', namespaced: false }),
   r({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases' }),
+  r({ group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', resource: 'storageclasses', namespaced: false, shortNames: ['sc'] }),
   r({ group: 'metallb.io', version: 'v1beta1', kind: 'IPAddressPool', resource: 'ipaddresspools', subresources: ['status'], hasStatus: true }),
   r({ group: 'metallb.io', version: 'v1beta1', kind: 'L2Advertisement', resource: 'l2advertisements' }),
 ];

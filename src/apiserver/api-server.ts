@@ -14,6 +14,8 @@ import { serveNonResource, type DiscoveryDocuments } from './non-resource.js';
 import type { ResourceHooks } from './registry/hooks.js';
 import { RestStorage } from './registry/rest-storage.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import type { ServiceAccountTokens } from './auth/service-account.js';
+import { adminUser, setRequestUser, type UserInfo } from './auth/user.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -31,6 +33,8 @@ export interface ApiServerOptions {
   connect?: HandlerContext['connect'];
   /** The cluster CA, served unauthenticated at `/cacerts` for joining agents. */
   caPem?: string;
+  /** Bound service-account tokens: TokenRequest and their authentication. */
+  serviceAccountTokens?: ServiceAccountTokens;
   log?: (msg: string) => void;
 }
 
@@ -75,6 +79,7 @@ export class ApiServer {
       fns: opts.fns,
       storage: (g, v, r) => this.storages.get(`${g}/${v}/${r}`),
       connect: opts.connect,
+      tokens: opts.serviceAccountTokens,
     };
     this.server = createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
@@ -108,12 +113,17 @@ export class ApiServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private authenticated(req: IncomingMessage): boolean {
+  /** Bearer token → user: the cluster token (admin, controllers, agents) or a service-account token. */
+  private async authenticated(req: IncomingMessage): Promise<boolean> {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header);
     if (!m) return false;
     const given = Buffer.from(m[1]!.trim());
-    return this.tokens.some((t) => t.length === given.length && timingSafeEqual(t, given));
+    let user: UserInfo | undefined;
+    if (this.tokens.some((t) => t.length === given.length && timingSafeEqual(t, given))) user = adminUser;
+    else user = await this.opts.serviceAccountTokens?.authenticate(m[1]!.trim()).catch(() => undefined);
+    if (user) setRequestUser(req, user);
+    return !!user;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -121,7 +131,7 @@ export class ApiServer {
     let info: RequestInfo | undefined;
     try {
       const url = new URL(req.url ?? '/', 'https://skiff');
-      if (!publicPaths.has(url.pathname) && !this.authenticated(req)) throw unauthorized();
+      if (!publicPaths.has(url.pathname) && !(await this.authenticated(req))) throw unauthorized();
       if (serveNonResource(this.opts.discovery, req, res, url, () => this.isReady, { caPem: this.opts.caPem })) return;
       info = parseRequestInfo(req.method ?? 'GET', url);
       if (!info.isResourceRequest) {
@@ -142,7 +152,7 @@ export class ApiServer {
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'https://skiff');
-      if (!this.authenticated(req)) throw unauthorized();
+      if (!(await this.authenticated(req))) throw unauthorized();
       const info = parseRequestInfo(req.method ?? 'GET', url);
       if (info.verb !== 'connect' || !this.opts.connect) throw unauthorized();
       await this.opts.connect(req, undefined, info, { socket, head });

@@ -12,7 +12,7 @@ export interface BootstrapOptions {
   extraNamespaces?: string[];
 }
 
-async function ensure(server: ApiServer, resource: [string, string, string], namespace: string | undefined, obj: KubeObject): Promise<void> {
+export async function ensure(server: ApiServer, resource: [string, string, string], namespace: string | undefined, obj: KubeObject): Promise<void> {
   const storage = server.storage(...resource)!;
   try {
     await storage.get(namespace, obj.metadata.name!);

@@ -28,7 +28,7 @@ test('aggregated core discovery has one group "" with every core resource', () =
 
 test('aggregated /apis names every group; scale answers autoscaling/v1 Scale', () => {
   const d = aggregatedDiscovery(false) as Obj;
-  assert.deepEqual(d.items.map((i: Obj) => i.metadata.name), ['apps', 'batch', 'discovery.k8s.io', 'networking.k8s.io', 'coordination.k8s.io', 'metallb.io']);
+  assert.deepEqual(d.items.map((i: Obj) => i.metadata.name), ['apps', 'batch', 'discovery.k8s.io', 'networking.k8s.io', 'coordination.k8s.io', 'storage.k8s.io', 'metallb.io']);
   const deploy = d.items[0].versions[0].resources.find((r: Obj) => r.resource === 'deployments');
   const scale = deploy.subresources.find((s: Obj) => s.subresource === 'scale');
   assert.deepEqual(scale.responseKind, { group: 'autoscaling', version: 'v1', kind: 'Scale' });

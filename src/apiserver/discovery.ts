@@ -43,6 +43,8 @@ function subresourceInfo(info: ResourceInfo, sub: Subresource): SubresourceInfo 
       return { responseKind: core('Binding'), verbs: ['create'] };
     case 'eviction':
       return { responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] };
+    case 'token':
+      return { responseKind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] };
   }
 }
 

@@ -17,6 +17,8 @@ import { ipFamilyOf } from '../util/net.js';
 import { ServiceAllocator } from './allocation/service-allocator.js';
 import { serviceAllocationHooks } from './allocation/service-hooks.js';
 import { defaultIngressClassHooks } from './admission/default-ingress-class.js';
+import { defaultStorageClassHooks } from './admission/default-storage-class.js';
+import { serviceAccountHooks } from './admission/service-account.js';
 import type { ApiServer } from './api-server.js';
 import * as discovery from './discovery.js';
 import type { ApiFunctions } from './handlers/context.js';
@@ -108,6 +110,8 @@ export function createApiWiring(opts: ApiWiringOptions): ApiWiring {
     hooks: {
       'services.': serviceAllocationHooks(allocator),
       'ipaddresspools.metallb.io': { beforeCreate: checkPoolOverlap, beforeUpdate: (obj) => checkPoolOverlap(obj) },
+      'pods.': serviceAccountHooks(async (ns, name) => server?.storage('', 'v1', 'serviceaccounts')?.get(ns, name).catch(() => undefined)),
+      'persistentvolumeclaims.': defaultStorageClassHooks(async () => (await server?.storage('storage.k8s.io', 'v1', 'storageclasses')?.list(undefined))?.items ?? []),
       'ingresses.networking.k8s.io': defaultIngressClassHooks(async () => (await server?.storage('networking.k8s.io', 'v1', 'ingressclasses')?.list(undefined))?.items ?? []),
     },
     async restore(api) {

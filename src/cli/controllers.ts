@@ -17,6 +17,9 @@ import { ReplicaSetController } from '../controllers/replicaset/controller.js';
 import { Scheduler } from '../controllers/scheduler/scheduler.js';
 import { StatefulSetController } from '../controllers/statefulset/controller.js';
 import { realClock } from '../util/clock.js';
+import { ServiceAccountController } from '../controllers/serviceaccount/controller.js';
+import { PersistentVolumeController } from '../controllers/persistentvolume/controller.js';
+import { LocalPathProvisioner } from '../controllers/localpath/provisioner.js';
 import type { Logger } from './logger.js';
 
 export interface ControllerOptions {
@@ -50,6 +53,12 @@ export function controllerDescriptors(): ControllerDescriptor[] {
     { name: 'job', init: (ctx) => new JobController({ factory: ctx.informers, recorder: ctx.recorder('job-controller'), clock: ctx.clock, log: ctx.log }) },
     { name: 'cronjob', init: (ctx) => new CronJobController({ factory: ctx.informers, recorder: ctx.recorder('cronjob-controller'), clock: ctx.clock, log: ctx.log }) },
     { name: 'ttl-after-finished', init: (ctx) => new TTLAfterFinishedController({ factory: ctx.informers, clock: ctx.clock, log: ctx.log }) },
+    { name: 'serviceaccount', init: (ctx) => new ServiceAccountController({ factory: ctx.informers, rootCAPem: ctx.settings.rootCAPem, log: ctx.log }) },
+    { name: 'persistentvolume-binder', init: (ctx) => new PersistentVolumeController({ factory: ctx.informers, recorder: ctx.recorder('persistentvolume-controller'), log: ctx.log }) },
+    {
+      name: 'local-path-provisioner',
+      init: (ctx) => new LocalPathProvisioner({ factory: ctx.informers, recorder: ctx.recorder('rancher.io/local-path_local-path-provisioner'), dir: ctx.settings.localPathDir ?? 'storage', log: ctx.log }),
+    },
     // further controllers register here
   ];
 }

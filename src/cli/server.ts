@@ -28,6 +28,9 @@ import { chooseNetwork, loopbackFlag, networkLine, type NetworkFlag } from './ne
 import { netnsAddresses, startNetnsHost, startNetnsNodes, type NetnsHost } from './netns-server.js';
 import type { PortMapping } from './port-forwarder.js';
 import { ensureDNSAddon, ensureIngressAddon } from './addons/manifests.js';
+import { TokenSigner } from '../apiserver/auth/jwt.js';
+import { ServiceAccountTokens } from '../apiserver/auth/service-account.js';
+import { bootstrapAccessAndStorage } from '../apiserver/auth/bootstrap.js';
 
 /** `skiff server` flags, named as k3s names them. */
 export interface ServerOptions {
@@ -150,6 +153,9 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     ips: [...new Set(['127.0.0.1', advertise, kubernetesServiceIP, ...(netnsHost ? [netnsHost.hostIP] : [])])],
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${opts.clusterDomain}`],
   });
+  // --service-account-signing-key-file and --service-account-issuer (k3s' values)
+  const signer = TokenSigner.loadOrCreate(join(dataDir, 'server', 'tls', 'service.key'));
+  const issuer = `https://kubernetes.default.svc.${opts.clusterDomain}`;
   const wiring = createApiWiring({ serviceCIDR: opts.serviceCidr, nodePortRange: opts.serviceNodePortRange, log: (m) => log.info(m) });
   const api: ApiServer = new ApiServer({
     store,
@@ -162,6 +168,7 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     // logs/exec/attach/portforward: proxied to the pod's kubelet with the cluster token
     connect: createPodConnect({ token: creds.token, storage: (g, v, r) => api.storage(g, v, r), log: (m) => log.debug(m) }),
     caPem: creds.ca.certPem,
+    serviceAccountTokens: new ServiceAccountTokens({ signer, issuer, clock: realClock, storage: (g, v, r) => api.storage(g, v, r) }),
     log: (m) => log.debug(m),
   });
   await wiring.restore(api);
@@ -179,15 +186,16 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   const extraNamespaces = disabled.has('servicelb') ? [] : ['metallb-system'];
   // netns mode: pods reach the API server on the host end IP (the kubernetes Service's endpoint)
   await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: netnsHost?.hostIP ?? advertise, securePort: port, extraNamespaces });
+  await bootstrapAccessAndStorage(api, { rootCAPem: creds.ca.certPem, namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease', ...extraNamespaces], defaultStorageClass: !disabled.has('local-storage') });
   await ensureDefaultLBPool(api, opts.lbPool ?? defaultLBPool, (m) => log.info(m));
   const controllers = await startControllers({
     server,
     token: creds.token,
     caPem: creds.ca.certPem,
     log,
-    settings: { clusterDns, serviceCIDR: opts.serviceCidr, clusterCIDR: opts.clusterCidr, nodeMonitorGracePeriodMs, podEvictionTimeoutMs: tolerationSeconds * 1000 },
+    settings: { clusterDns, serviceCIDR: opts.serviceCidr, clusterCIDR: opts.clusterCidr, nodeMonitorGracePeriodMs, podEvictionTimeoutMs: tolerationSeconds * 1000, rootCAPem: creds.ca.certPem, localPathDir: join(dataDir, 'storage') },
     // k3s' servicelb is the component that gives LoadBalancer Services their addresses
-    disabled: disabled.has('servicelb') ? ['loadbalancer'] : [],
+    disabled: [...(disabled.has('servicelb') ? ['loadbalancer'] : []), ...(disabled.has('local-storage') ? ['local-path-provisioner'] : [])],
   });
   let ingress: RunningIngress | undefined;
   if (!disabled.has('traefik') && !disabled.has('ingress') && netnsHost) {

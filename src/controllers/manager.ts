@@ -24,6 +24,10 @@ export interface ControllerSettings {
   podEvictionTimeoutMs: number;
   /** Pod range (`--cluster-cidr`) the node-ipam controller cuts into per-node /24s. */
   clusterCIDR?: string;
+  /** The CA the root-ca-cert-publisher puts in every namespace's kube-root-ca.crt. */
+  rootCAPem?: string;
+  /** Where the local-path provisioner makes a directory per claim (k3s: /var/lib/rancher/k3s/storage). */
+  localPathDir?: string;
 }
 
 export interface Runnable {

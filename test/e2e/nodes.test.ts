@@ -13,7 +13,8 @@ function processesWithPodIP(prefix: string): number[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       if (/\) [ZX] /.test(readFileSync(`/proc/${name}/stat`, 'utf8'))) continue;
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').includes(`\0POD_IP=${prefix}`)) pids.push(Number(name));
+      // POD_IP may be the first variable (the launcher shell re-exports the env in its own order)
+      if (`\0${readFileSync(`/proc/${name}/environ`, 'latin1')}`.includes(`\0POD_IP=${prefix}`)) pids.push(Number(name));
     } catch {
       // gone or not ours
     }

@@ -65,6 +65,8 @@ export interface NginxConfigOptions {
   /** Emit `user root;` so workers can read a private state dir when nginx runs as root. */
   runAsRoot?: boolean;
   mimeTypesFile?: string;
+  /** Server blocks from a volume mounted at /etc/nginx/conf.d (replace the default server, as the image's nginx.conf includes them). */
+  confDDir?: string;
 }
 
 export function renderNginxConfig(o: NginxConfigOptions): string {
@@ -90,7 +92,9 @@ ${types}
   fastcgi_temp_path ${temp('fastcgi')};
   uwsgi_temp_path ${temp('uwsgi')};
   scgi_temp_path ${temp('scgi')};
-  server {
+${o.confDDir ? `  include ${path.join(o.confDDir, '*.conf')};
+}
+` : `  server {
 ${listens}
     server_name localhost;
     location / {
@@ -100,7 +104,7 @@ ${listens}
     error_page 500 502 503 504 /50x.html;
   }
 }
-`;
+`}`;
 }
 
 /** Writes config and welcome page from a container's env; returns the config path. */
@@ -108,10 +112,14 @@ export function prepareNginx(env: Record<string, string | undefined>): string {
   const stateDir = env.SKIFF_CONTAINER_DIR
     ? path.join(env.SKIFF_CONTAINER_DIR, 'nginx')
     : fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-nginx-'));
-  const htmlDir = path.join(stateDir, 'html');
+  const mounted = mountedPaths(env.SKIFF_MOUNTS);
+  const htmlDir = mounted.get('/usr/share/nginx/html') ?? path.join(stateDir, 'html');
   fs.mkdirSync(path.join(stateDir, 'temp'), { recursive: true });
-  fs.mkdirSync(htmlDir, { recursive: true });
-  fs.writeFileSync(path.join(htmlDir, 'index.html'), nginxWelcomePage);
+  if (!mounted.has('/usr/share/nginx/html')) {
+    fs.mkdirSync(htmlDir, { recursive: true });
+    fs.writeFileSync(path.join(htmlDir, 'index.html'), nginxWelcomePage);
+  }
+  const confD = mounted.get('/etc/nginx/conf.d');
   const ports = (env.SKIFF_CONTAINER_PORTS ?? '')
     .split(',')
     .map((s) => Number(s.trim()))
@@ -124,6 +132,7 @@ export function prepareNginx(env: Record<string, string | undefined>): string {
     htmlDir,
     runAsRoot: process.getuid?.() === 0,
     ...(fs.existsSync(mimeTypes) ? { mimeTypesFile: mimeTypes } : {}),
+    ...(confD ? { confDDir: copyServerBlocks(confD, path.join(stateDir, 'conf.d'), env.POD_IP || '127.0.0.1', mounted) } : {}),
   });
   const configPath = path.join(stateDir, 'nginx.conf');
   fs.writeFileSync(configPath, config);
@@ -137,4 +146,32 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href &
     process.stderr.write(`skiff nginx: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   }
+}
+
+/** SKIFF_MOUNTS (`containerPath=hostPath` per line, set by the kubelet for mounted volumes). */
+export function mountedPaths(v: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of (v ?? '').split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) out.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return out;
+}
+
+/**
+ * The mounted conf.d's `*.conf`, with a bare `listen PORT` bound to the pod IP (pods share the host's
+ * network in loopback mode) and mounted paths (`root /usr/share/nginx/html`) mapped to where they live.
+ * Rewritten at every start and by `nginx -s reload` after the entrypoint's prepare runs again.
+ */
+export function copyServerBlocks(from: string, to: string, podIP: string, mounted: Map<string, string>): string {
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.mkdirSync(to, { recursive: true });
+  for (const name of fs.readdirSync(from).filter((n) => n.endsWith('.conf') && !n.startsWith('.'))) {
+    let text = fs.readFileSync(path.join(from, name), 'utf8');
+    text = text.replace(/^\s*listen\s+\[::\][^;]*;/gm, '# skiff: IPv6 wildcard listen dropped');
+    text = text.replace(/^(\s*listen\s+)(\d+)(\s|;)/gm, (_m, a: string, port: string, b: string) => `${a}${podIP}:${port}${b}`);
+    for (const [c, h] of mounted) if (c !== h) text = text.split(c).join(h);
+    fs.writeFileSync(path.join(to, name), text);
+  }
+  return to;
 }

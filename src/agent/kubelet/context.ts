@@ -8,6 +8,7 @@ import type { ImagePuller } from './image-puller.js';
 import type { NodeRuntime } from '../runtime/cri.js';
 import type { KubeletDNSSettings } from '../dns-config.js';
 import type { PodWorker } from './pod-worker.js';
+import type { VolumeManager } from '../volumes/volume-manager.js';
 
 export interface KubeletContext {
   nodeName: string;
@@ -24,6 +25,9 @@ export interface KubeletContext {
   images: ImagePuller;
   backoff: RestartBackoff;
   recorder: EventRecorder;
+  /** Pod volumes (src/agent/volumes); `mountNamespaces` when the runtime bind-mounts CRI mounts. */
+  volumes: VolumeManager;
+  mountNamespaces: boolean;
   envSources(pod: Pod, podIP: string): EnvSources;
   /** The worker's status may have changed: write it (debounced). */
   statusChanged(worker: PodWorker): void;

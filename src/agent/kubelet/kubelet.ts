@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { ConfigMap, Pod, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
@@ -27,6 +27,8 @@ import { readFileOr } from './pod-files.js';
 import { PodWorker } from './pod-worker.js';
 import { ContainerSlot } from './container-slot.js';
 import { tailOutput } from '../kubelet-server/log-reader.js';
+import { VolumeManager } from '../volumes/volume-manager.js';
+import { requestPodToken } from '../volumes/token.js';
 
 const res = (r: string) => findResource('', 'v1', r)!;
 const podsResource = res('pods');
@@ -66,6 +68,9 @@ export class Kubelet implements PodRuntimeAccess {
   private readonly services: SharedInformer<Service & KubeObject>;
   private readonly configMaps: SharedInformer<ConfigMap & KubeObject>;
   private readonly secrets: SharedInformer<Secret & KubeObject>;
+  private readonly claims: SharedInformer<PersistentVolumeClaim & KubeObject>;
+  private readonly volumes: SharedInformer<PersistentVolume & KubeObject>;
+  private readonly volumeManager: VolumeManager;
   private readonly abort = new AbortController();
   private readonly ctx: KubeletContext;
   private readonly statusTimers = new Map<string, TimerHandle>();
@@ -81,6 +86,18 @@ export class Kubelet implements PodRuntimeAccess {
     this.services = informer('services');
     this.configMaps = informer('configmaps');
     this.secrets = informer('secrets');
+    this.claims = informer('persistentvolumeclaims');
+    this.volumes = informer('persistentvolumes');
+    this.volumeManager = new VolumeManager({
+      clock,
+      log,
+      hostIP: opts.nodeIP,
+      configMap: (ns, name) => this.configMaps.store.get(`${ns}/${name}`),
+      secret: (ns, name) => this.secrets.store.get(`${ns}/${name}`),
+      claim: (ns, name) => this.claims.store.get(`${ns}/${name}`),
+      volume: (name) => this.volumes.store.get(name),
+      requestToken: (pod, o) => requestPodToken(client, pod, o),
+    });
     this.recorder = new EventRecorder({ client, component: 'kubelet', host: opts.nodeName, clock, log });
     const catalog = opts.catalog ?? new ImageCatalog({ dataDir: opts.dataDir });
     this.ctx = {
@@ -95,6 +112,8 @@ export class Kubelet implements PodRuntimeAccess {
       images: new ImagePuller({ catalog, clock, initialBackoffMs: opts.initialBackoffMs }),
       backoff: new RestartBackoff({ clock, ...(opts.initialBackoffMs ? { initialMs: opts.initialBackoffMs } : {}) }),
       recorder: this.recorder,
+      volumes: this.volumeManager,
+      mountNamespaces: opts.runtime.containers.isolation.mounts,
       envSources: (pod, podIP) => this.envSources(pod, podIP),
       statusChanged: (w) => this.scheduleStatus(w),
       flushStatus: (w) => this.writeStatus(w),
@@ -108,15 +127,19 @@ export class Kubelet implements PodRuntimeAccess {
     // ones its pods get now (they would hold the same pod IP and ports).
     const leftovers = killLeftoverContainers(this.ctx.podsDir);
     if (leftovers.length > 0) this.opts.log(`killed ${leftovers.length} processes of containers left by a previous run`);
+    // a changed ConfigMap/Secret reaches the volumes that project it without waiting for the period
+    const sourceChanged = { onUpdate: () => this.volumeManager.requestResync(), onAdd: () => this.volumeManager.requestResync() };
+    this.configMaps.addEventHandler(sourceChanged);
+    this.secrets.addEventHandler(sourceChanged);
     this.pods.addEventHandler({
       onAdd: (pod) => this.podUpdated(pod),
       onUpdate: (_old, pod) => this.podUpdated(pod),
       onDelete: (obj) => this.podRemoved(deletedObject(obj)),
     });
-    for (const inf of [this.services, this.configMaps, this.secrets, this.pods]) void inf.run(this.abort.signal);
+    for (const inf of [this.services, this.configMaps, this.secrets, this.claims, this.volumes, this.pods]) void inf.run(this.abort.signal);
     // Service links need the Services that exist at pod start: sync them before any pod starts.
     await this.services.waitForSync(this.abort.signal);
-    await Promise.all([this.configMaps.waitForSync(this.abort.signal), this.secrets.waitForSync(this.abort.signal), this.pods.waitForSync(this.abort.signal)]);
+    await Promise.all([this.configMaps, this.secrets, this.claims, this.volumes, this.pods].map((inf) => inf.waitForSync(this.abort.signal)));
     this.removeOrphanedPodDirs();
     // kubelet's garbage collection of sandboxes whose pod is gone (a previous run was killed)
     await this.opts.runtime.sandboxes.removeOrphanedSandboxes(new Set(this.workers.keys())).catch((err: Error) => this.opts.log(`removing orphaned pod sandboxes: ${err.message}`));
@@ -297,6 +320,7 @@ export class Kubelet implements PodRuntimeAccess {
     if (this.stopped) return;
     this.stopped = true;
     this.abort.abort();
+    this.volumeManager.stop();
     for (const t of this.statusTimers.values()) this.opts.clock.clearTimeout(t);
     await Promise.all([...this.workers.values()].map((w) => w.terminate({ deleteObject: false, gracePeriodMs: 2000 })));
     await Promise.race([this.recorder.flush(), new Promise((r) => setTimeout(r, 1000))]);

@@ -19,6 +19,8 @@ import { computePodStatus } from './status.js';
 import { containerEnv } from './env.js';
 import { startProbes } from './probes.js';
 import type { KubeletContext } from './context.js';
+import { mountEnv } from '../volumes/volume-manager.js';
+import { mountsFor } from '../volumes/pod-hook.js';
 
 const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -128,6 +130,13 @@ export class PodWorker {
     if (this.terminating || this.frozen) return;
     await this.ensureSandbox();
     if (this.terminating) return;
+    // volumes before any container (kubelet's WaitForAttachAndMount): FailedMount keeps it ContainerCreating
+    const vol = await this.ctx.volumes.setUp(this.pod, this.dir, this.podIP!);
+    if (!vol.ok) {
+      this.event('Warning', 'FailedMount', vol.message);
+      this.requestSync(2000);
+      return;
+    }
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
     for (const slot of this.initSlots) {
       const t = slot.record.state.terminated;
@@ -198,7 +207,13 @@ export class PodWorker {
     }
     const containerDir = path.join(this.dir, 'containers', c.name);
     fs.mkdirSync(containerDir, { recursive: true });
-    const env = { PATH: STANDARD_PATH, HOME: containerDir, ...image.env, ...this.dnsEnv, ...this.contractEnv(c, containerDir), ...envResult.env };
+    const mounts = mountsFor({ ctx: this.ctx, pod: this.pod, container: c, event: (t, r, m) => this.event(t, r, m) });
+    if ('error' in mounts) {
+      slot.record.state = { waiting: { reason: 'CreateContainerConfigError', message: mounts.error } };
+      this.requestSync(5000);
+      return;
+    }
+    const env = { PATH: STANDARD_PATH, HOME: containerDir, ...image.env, ...this.dnsEnv, ...this.contractEnv(c, containerDir), ...mountEnv(c, mounts.mounts, this.ctx.mountNamespaces), ...envResult.env };
     const argv = containerArgv({ image, command: c.command, args: c.args, env });
     const restartCount = slot.everStarted ? slot.record.restartCount + 1 : slot.record.restartCount;
     const prevState = slot.everStarted ? slot.record.state.terminated ?? slot.record.lastState.terminated : undefined;
@@ -211,7 +226,7 @@ export class PodWorker {
       cwd: c.workingDir || image.workingDir || containerDir,
       logPath: ContainerSlot.logFile(this.logDir(c.name), restartCount),
       stdin: c.stdin ?? false,
-      mounts: [...this.podMounts],
+      mounts: [...this.podMounts, ...mounts.mounts],
     });
     const instance = ++slot.instance;
     slot.everStarted = true;
@@ -323,6 +338,7 @@ export class PodWorker {
         await this.ctx.flushStatus(this);
         await this.ctx.deletePod(this.pod);
       }
+      this.ctx.volumes.tearDown(this.uid);
     })();
     return this.terminated;
   }

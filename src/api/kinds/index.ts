@@ -19,6 +19,7 @@ import { serviceStrategy } from './service.js';
 import { controllerRevisionStrategy } from './controllerrevision.js';
 import { daemonSetStrategy } from './daemonset.js';
 import { statefulSetStrategy } from './statefulset.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from './storage.js';
 import { deploymentStrategy, replicaSetStrategy } from './workloads.js';
 
 export interface StrategyOptions {
@@ -44,6 +45,9 @@ export function createStrategies(opts: StrategyOptions = {}): Record<string, Res
     '/ConfigMap': configMapStrategy(),
     '/Secret': secretStrategy(),
     '/ServiceAccount': serviceAccountStrategy(),
+    '/PersistentVolume': persistentVolumeStrategy(),
+    '/PersistentVolumeClaim': persistentVolumeClaimStrategy(),
+    'storage.k8s.io/StorageClass': storageClassStrategy(),
     'apps/Deployment': deploymentStrategy(),
     'apps/ReplicaSet': replicaSetStrategy(),
     'apps/StatefulSet': statefulSetStrategy(),

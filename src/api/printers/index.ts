@@ -16,6 +16,7 @@ import { ingressClassPrinter, ingressPrinter } from './ingress.js';
 import { nodePrinter } from './node.js';
 import { podPrinter } from './pod.js';
 import { servicePrinter } from './service.js';
+import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.js';
 import type { RowPrinter, TableRowCondition } from './types.js';
 import { deploymentPrinter, replicaSetPrinter } from './workloads.js';
 
@@ -34,6 +35,9 @@ const printers = new Map<string, TablePrinter>([
   ['/ConfigMap', configMapPrinter],
   ['/Secret', secretPrinter],
   ['/ServiceAccount', serviceAccountPrinter],
+  ['/PersistentVolume', persistentVolumePrinter],
+  ['/PersistentVolumeClaim', persistentVolumeClaimPrinter],
+  ['storage.k8s.io/StorageClass', storageClassPrinter],
   ['apps/Deployment', deploymentPrinter],
   ['apps/ReplicaSet', replicaSetPrinter],
   ['apps/StatefulSet', statefulSetPrinter],

@@ -5,6 +5,7 @@ import type { KubeObject } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { RequestInfo } from '../request-info.js';
 import type { RestStorage } from '../registry/rest-storage.js';
+import type { ServiceAccountTokens } from '../auth/service-account.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -32,5 +33,7 @@ export interface HandlerContext {
    * Streams served by nodes (log, exec, attach, portforward): wired by the server when agents exist.
    * Plain requests pass `res`; upgrades (WebSocket/SPDY) pass `res` undefined and the upgraded socket.
    */
+  /** TokenRequest issuing (serviceaccounts/NAME/token). */
+  tokens?: ServiceAccountTokens;
   connect?(req: IncomingMessage, res: ServerResponse | undefined, info: RequestInfo, upgrade?: { socket: Duplex; head: Buffer }): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { conflict, methodNotSupported, notFound, StatusError } from '../../api/s
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import type { HandlerContext } from './context.js';
+import { handleSelfSubjectReview, handleTokenRequest } from './auth.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
 import { handleGet, handleList, handleWatch } from './read.js';
 import { handleScale } from './scale.js';
@@ -15,6 +16,8 @@ function notFoundPath(): StatusError {
 
 /** Routes one resource request to its handler. */
 export async function dispatchResource(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, url: URL): Promise<void> {
+  // a virtual resource (no storage): what the caller authenticated as
+  if (info.group === 'authentication.k8s.io' && info.version === 'v1' && info.resource === 'selfsubjectreviews' && !info.namespace && !info.name) return handleSelfSubjectReview(req, res, info);
   const storage = ctx.storage(info.group, info.version, info.resource);
   const resInfo = findResource(info.group, info.version, info.resource);
   if (!storage || !resInfo) throw notFoundPath();
@@ -35,6 +38,7 @@ export async function dispatchResource(ctx: HandlerContext, req: IncomingMessage
       throw methodNotSupported(gr, info.verb);
     }
     if (info.subresource === 'binding' && info.verb === 'create') return handleBinding(ctx, req, res, info, url);
+    if (info.subresource === 'token' && info.verb === 'create') return handleTokenRequest(ctx, req, res, info);
     throw notFoundPath();
   }
   switch (info.verb) {
