@@ -130,6 +130,8 @@ export class TestCluster {
     const args = [skiffBin, 'server', '--data-dir', this.dataDir, '--https-listen-port', String(this.port), '--write-kubeconfig', this.kubeconfig, '--debug'];
     if (this.opts.datastoreEndpoint) args.push('--datastore-endpoint', this.opts.datastoreEndpoint);
     args.push(...this.defaultArgs);
+    // clusters side by side: the web view on a free port unless the test names one
+    if (!flagValue(this.opts.extraArgs, '--ui-port')) args.push('--ui-port', '0');
     if (this.opts.nodes === 0) args.push('--disable-agent');
     else if (this.opts.nodes !== undefined) args.push('--nodes', String(this.opts.nodes));
     args.push(...(this.opts.extraArgs ?? []));
