@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { secureFile } from './file-modes.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -81,9 +82,16 @@ export class SqliteStore implements Store {
   private readonly stmt: ReturnType<typeof prepare>;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const onDisk = options.path !== ':memory:' && !options.path.startsWith('file:');
+    if (onDisk) {
+      // the database holds every Secret: owner-only, and SQLite gives its -wal/-shm the file's mode
+      // (a directory skiff creates is 0700; one the user named keeps its mode)
+      if (!existsSync(dirname(options.path))) mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+      secureFile(options.path, true);
+    }
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
+    if (onDisk) for (const suffix of ['-wal', '-shm']) secureFile(options.path + suffix);
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);

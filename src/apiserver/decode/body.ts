@@ -44,7 +44,7 @@ export function decodeRequestObject(info: Kind, raw: Buffer, contentType: string
     body = decodeBody(raw, ct);
   } catch (err) {
     if (err instanceof StatusError && ct === 'application/json' && raw.toString('utf8').trim())
-      throw unrecognized(info, `couldn't get version/kind; json parse error: ${goJsonSyntax(err.status.message ?? '')}`, raw);
+      throw unrecognized(info, `couldn't get version/kind; json parse error: ${goJsonSyntax(err.status.message ?? '', raw.toString('utf8').length)}`, raw);
     throw err;
   }
   if (body === null) body = {};
@@ -69,9 +69,10 @@ export function decodeRequestObject(info: Kind, raw: Buffer, contentType: string
 }
 
 /** Go's wording of the JSON syntax errors JavaScript's parser reports. */
-function goJsonSyntax(message: string): string {
+function goJsonSyntax(message: string, length: number): string {
   const m = /json parse error: (.*)$/.exec(message)?.[1] ?? message;
-  if (/end of (JSON )?input|Unterminated string/i.test(m)) return 'unexpected end of JSON input';
+  const at = Number(/at position (\d+)/.exec(m)?.[1] ?? -1);
+  if (/end of (JSON )?input|Unterminated string/i.test(m) || at >= length) return 'unexpected end of JSON input';
   const tok = /Unexpected token '?(.)'?/.exec(m) ?? /Unexpected (?:non-whitespace )?character '?(.)'?/.exec(m);
   if (tok) return `invalid character '${tok[1]}' looking for beginning of value`;
   return m;

@@ -9,18 +9,32 @@ export function namespacedResources(): ResourceInfo[] {
   return resources.filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
 }
 
+/** How long past its deletion deadline a pod may stay before the namespace controller removes it. */
+export const defaultForcePodsAfterMs = 5_000;
+
 /**
  * Deletes everything in a namespace, resource by resource, then counts what is still there
  * (objects waiting on grace periods or finalizers). Deletion uses Background propagation.
  */
-export async function deleteAllContent(opts: { client: RestClient; namespace: string; resources?: ResourceInfo[]; signal?: AbortSignal }): Promise<ContentTotals> {
+export async function deleteAllContent(opts: { client: RestClient; namespace: string; resources?: ResourceInfo[]; signal?: AbortSignal; now?: number; forcePodsAfterMs?: number }): Promise<ContentTotals> {
   const { client, namespace, signal } = opts;
+  const now = opts.now ?? Date.now();
+  const forceAfter = opts.forcePodsAfterMs ?? defaultForcePodsAfterMs;
   const totals = emptyTotals();
   for (const info of opts.resources ?? namespacedResources()) {
     try {
       const before = await client.list(info, { namespace, signal });
       for (const item of before.items) {
-        if (item.metadata.deletionTimestamp) continue;
+        if (item.metadata.deletionTimestamp) {
+          // a pod whose grace period ran out long ago has no kubelet finishing it (gone, or unable to run
+          // its spec): the namespace must not stay Terminating for it, so it is deleted at once (grace 0)
+          if (info.kind === 'Pod' && !(item.metadata.finalizers ?? []).length && Date.parse(item.metadata.deletionTimestamp) + forceAfter <= now) {
+            await client.delete(info, { namespace, name: item.metadata.name!, gracePeriodSeconds: 0, preconditions: { uid: item.metadata.uid }, signal }).catch((err: unknown) => {
+              if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
+            });
+          }
+          continue;
+        }
         try {
           await client.delete(info, { namespace, name: item.metadata.name!, propagationPolicy: 'Background', preconditions: { uid: item.metadata.uid }, signal });
         } catch (err) {
