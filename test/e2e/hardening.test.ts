@@ -123,6 +123,26 @@ describe('hardening: data at rest, stuck deletions, bad input', () => {
     assert.match(k.stderr, /^Error from server \(Timeout\): Timeout: Too large resource version: 99999999999, current: \d+\n$/);
   });
 
+  it('a Service of 200 ports gets its EndpointSlice with all 200 ports (101 used to leave it empty)', async () => {
+    const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'hard-node', labels: { 'kubernetes.io/hostname': 'hard-node' } } };
+    assert.equal((await api('POST', '/api/v1/nodes', JSON.stringify(node))).code, 201);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'many', labels: { app: 'many' } }, spec: { nodeName: 'hard-node', containers: [{ name: 'c', image: 'busybox:1.36' }] } };
+    assert.equal((await api('POST', '/api/v1/namespaces/default/pods', JSON.stringify(pod))).code, 201);
+    const ip = cluster.spare(7);
+    const status = { status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }] } };
+    const st = await api('PATCH', '/api/v1/namespaces/default/pods/many/status', JSON.stringify(status), 'application/merge-patch+json');
+    assert.equal(st.code, 200, st.body);
+    const ports = Array.from({ length: 200 }, (_, i) => ({ name: `p${i}`, port: 1000 + i, targetPort: 3000 + i }));
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'many' }, spec: { selector: { app: 'many' }, ports } };
+    assert.equal((await api('POST', '/api/v1/namespaces/default/services', JSON.stringify(svc))).code, 201);
+    const slice = await waitFor('a slice with the endpoint', async () => {
+      const list = JSON.parse((await api('GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dmany')).body) as { items: Array<{ ports?: unknown[]; endpoints?: Array<{ addresses: string[] }> }> };
+      return list.items.find((s) => (s.endpoints ?? []).length > 0);
+    });
+    assert.equal(slice.ports!.length, 200);
+    assert.deepEqual(slice.endpoints!.map((e) => e.addresses[0]), [ip]);
+  });
+
   it('bodies over 3 MiB are 413 and unknown media types 415, as Status objects', async () => {
     const big = JSON.stringify({ metadata: { name: 'big' }, data: { k: 'x'.repeat(3 * 1024 * 1024 + 10) } });
     const a = await api('POST', '/api/v1/namespaces/default/configmaps', big);
