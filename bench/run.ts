@@ -3,9 +3,10 @@
 import { benchApiServer } from './apiserver.js';
 import { benchDatapath } from './datapath.js';
 import { benchIngress } from './ingress.js';
+import { benchScale } from './scale.js';
 import { benchServices } from './services.js';
 
-const areas: Record<string, () => Promise<void>> = { apiserver: benchApiServer, services: benchServices, datapath: benchDatapath, ingress: benchIngress };
+const areas: Record<string, () => Promise<void>> = { apiserver: benchApiServer, services: benchServices, datapath: benchDatapath, ingress: benchIngress, scale: benchScale };
 const only = process.argv[2];
 if (only && !areas[only]) {
   console.error(`unknown bench area ${only}; one of: ${Object.keys(areas).join(', ')}`);
