@@ -28,7 +28,8 @@ async function startServer(src: string): Promise<Server> {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-scale-'));
   const port = await freePort();
   const o = 2 + Math.floor(Math.random() * 39);
-  const args = ['--import', 'tsx', join(src, 'cli', 'main.ts'), 'server', '--data-dir', dir, '--https-listen-port', String(port), '--write-kubeconfig', join(dir, 'kubeconfig'),
+  const prof = process.env.SKIFF_BENCH_SCALE_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.SKIFF_BENCH_SCALE_PROF_DIR] : [];
+  const args = [...prof, '--import', 'tsx', join(src, 'cli', 'main.ts'), 'server', '--data-dir', dir, '--https-listen-port', String(port), '--write-kubeconfig', join(dir, 'kubeconfig'),
     '--disable-agent', '--lb-pool', '', '--node-ip', `127.${o}.0.1`, '--cluster-cidr', `127.${o}.128.0/17`, '--service-cidr', `127.${o}.16.0/20`, '--disable', 'traefik,coredns'];
   const child = spawn(process.execPath, args, { cwd: dirname(src), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
