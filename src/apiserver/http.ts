@@ -53,6 +53,8 @@ export function sendError(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
+  const retry = status.status.details?.retryAfterSeconds;
+  if (retry && retry > 0) res.setHeader('Retry-After', String(retry));
   sendJSON(res, status.httpCode, status.status);
 }
 

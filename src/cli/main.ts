@@ -6,6 +6,7 @@ import { runAgent, type AgentCommandOptions } from './agent.js';
 import { defaultProxyMetricsPort, defaultUIPort, uiLoginURL } from './ui.js';
 import { netnsDefaults, parseNetworkFlag } from './network.js';
 import { parsePortMappings, type PortMapping } from './port-forwarder.js';
+import { resolveToken } from './token.js';
 
 function intArg(value: string): number {
   const n = Number(value);
@@ -41,7 +42,9 @@ program
   .option('--cluster-dns <ip>', 'cluster DNS Service IP (default: the service range\'s .10)')
   .option('--cluster-domain <domain>', 'cluster domain', serverDefaults.clusterDomain)
   .option('--service-node-port-range <range>', 'port range for NodePort Services', serverDefaults.serviceNodePortRange)
-  .option('-t, --token <token>', 'shared secret for agents and the admin user (default: generated and kept in the data dir)')
+  .option('-t, --token <token>', 'shared secret for agents and the admin user (default: SKIFF_TOKEN, or generated and kept in the data dir)')
+  .option('--token-file <file>', 'read the token from this file instead of the command line')
+  .option('--secrets-encryption', 'encrypt Secrets at rest (aescbc key in <data-dir>/server/cred/encryption-config.json)', false)
   .option('--lb-pool <addresses>', `LoadBalancer IPAddressPool kube-system/skiff-default: CIDRs or ranges, comma-separated ("" for none; default: loopback ${serverDefaults.lbPool}, netns the node CIDR's upper half)`)
   .option('--nodes <n>', 'number of in-process node agents (logical nodes)', (v: string) => countArg(v), 1)
   .option('--disable-agent', 'run the control plane only (no in-process node agent)', false)
@@ -58,7 +61,7 @@ program
   .option('--debug', 'log every request', false)
   .action(async (flags: Omit<ServerOptions, 'verbose'> & { debug: boolean }) => {
     const log = createLogger({ verbose: flags.debug });
-    const running = await runServer({ ...flags, verbose: flags.debug }, log);
+    const running = await runServer({ ...flags, token: resolveToken(flags), verbose: flags.debug }, log);
     const ui = running.uiURL ? `Web view: ${running.uiURL}\n` : '';
     process.stdout.write(`To use kubectl: ${running.kubectlHint}\n${ui}skiff is ready\n`);
     let stopping = false;
@@ -88,7 +91,8 @@ program
   .command('agent')
   .description('Run a node agent (kubelet) joined to a skiff server, until SIGINT/SIGTERM')
   .requiredOption('-s, --server <url>', 'the API server, e.g. https://127.0.0.1:6443')
-  .requiredOption('-t, --token <token>', 'the cluster token (the server\'s data dir: server/token)')
+  .option('-t, --token <token>', 'the cluster token (the server\'s data dir: server/token); or --token-file, or SKIFF_TOKEN')
+  .option('--token-file <file>', 'read the cluster token from this file (keeps it out of `ps`)')
   .option('--node-name <name>', 'node name (default: the host name)')
   .option('--node-ip <ip>', 'node IP (loopback mode: a 127.x address)', '127.0.0.1')
   .option('-d, --data-dir <dir>', 'folder for node state and pod logs', serverDefaults.dataDir)
@@ -102,9 +106,11 @@ program
   .option('--service-cidr <cidr>', 'the Service range (nftables mode drops its unallocated addresses)')
   .option('--proxy-scheduler <name>', 'Service load balancing: random (as iptables), or an IPVS scheduler: rr, wrr, lc, wlc, sed, nq, dh, sh, lblc', parseProxyScheduler, serverDefaults.proxyScheduler)
   .option('--debug', 'verbose logging', false)
-  .action(async (flags: AgentCommandOptions & { debug: boolean }) => {
+  .action(async (flags: Omit<AgentCommandOptions, 'token'> & { token?: string; tokenFile?: string; debug: boolean }) => {
     const log = createLogger({ verbose: flags.debug });
-    const running = await runAgent(flags, log);
+    const token = resolveToken(flags);
+    if (!token) throw new Error("required option '-t, --token <token>' not specified (or --token-file, or SKIFF_TOKEN)");
+    const running = await runAgent({ ...flags, token }, log);
     process.stdout.write('skiff agent is ready\n');
     // run by `skiff server` in netns mode: a server gone (even by kill -9) closes this pipe
     if (process.env.SKIFF_EXIT_WITH_STDIN === '1') {

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer } from '../apiserver/api-server.js';
@@ -8,6 +7,9 @@ import { Compactor } from '../apiserver/compactor.js';
 import { realClock } from '../util/clock.js';
 import { createApiWiring } from '../apiserver/wiring.js';
 import { nthIP, parseCIDR } from '../util/net.js';
+import { setValueTransformer } from '../apiserver/registry/codec.js';
+import { loadOrCreateEncryptionConfig, transformerFor } from '../apiserver/registry/encryption.js';
+import { secureDataDir, secureDir } from '../storage/file-modes.js';
 import { loadOrCreateCredentials } from './credentials.js';
 import { openDatastore } from './datastore.js';
 import { defaultLBPool, ensureDefaultLBPool } from './lb-pool.js';
@@ -56,6 +58,8 @@ export interface ServerOptions {
   clusterDomain: string;
   serviceNodePortRange: string;
   token?: string;
+  /** --secrets-encryption: Secrets encrypted at rest with an aescbc key kept in the data dir (k3s). */
+  secretsEncryption?: boolean;
   /** Also bind the cluster DNS IP:53 directly (without the proxy carrying it to the DNS server). */
   dnsListenDirect?: boolean;
   /** IPAddressPool kube-system/skiff-default (comma-separated CIDRs/ranges); '' creates none. */
@@ -107,7 +111,7 @@ export interface RunningServer {
 /** Starts the control plane: datastore, API server, bootstrap objects, controllers. */
 export async function runServer(given: ServerOptions, log: Logger): Promise<RunningServer> {
   const dataDir = resolve(given.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  secureDataDir(dataDir);
   const network = await chooseNetwork(given.network ?? 'auto', {
     loopbackHint: loopbackFlag([['--cluster-cidr', given.clusterCidr], ['--service-cidr', given.serviceCidr], ['--lb-pool', given.lbPool], ['--node-ip', given.nodeIp === '127.0.0.1' ? undefined : given.nodeIp]]),
   });
@@ -145,6 +149,11 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   if (!Number.isInteger(tolerationSeconds) || tolerationSeconds < 0) throw new Error(`--default-not-ready-toleration-seconds: must be a non-negative integer`);
   setDefaultTolerationSeconds(tolerationSeconds);
   const { store, description } = await openDatastore(opts.datastoreEndpoint, dataDir);
+  if (opts.secretsEncryption) {
+    secureDir(join(dataDir, 'server', 'cred'));
+    setValueTransformer(transformerFor(loadOrCreateEncryptionConfig(join(dataDir, 'server', 'cred', 'encryption-config.json'))));
+    log.debug('secrets encryption: aescbc');
+  }
   log.debug(`datastore: ${description}`);
   const advertise = opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress;
   const creds = await loadOrCreateCredentials({

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { secureFile } from './file-modes.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -76,32 +77,45 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly fanout = new Fanout();
   private revision: number;
+  /** the last revision a COMMIT made durable: what reads, lists and watches are served at */
+  private committed = 0;
+  /** writes of the open group transaction, acknowledged (and published) when it commits */
+  private batch: Array<{ event: StoreEvent; resolve: () => void; reject: (err: unknown) => void }> | undefined;
   private compacted: number;
   private closed = false;
   private readonly stmt: ReturnType<typeof prepare>;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const onDisk = options.path !== ':memory:' && !options.path.startsWith('file:');
+    if (onDisk) {
+      // the database holds every Secret: owner-only, and SQLite gives its -wal/-shm the file's mode
+      // (a directory skiff creates is 0700; one the user named keeps its mode)
+      if (!existsSync(dirname(options.path))) mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+      secureFile(options.path, true);
+    }
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
+    if (onDisk) for (const suffix of ['-wal', '-shm']) secureFile(options.path + suffix);
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.stmt = prepare(this.db);
     const seq = this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'kine'`).get() as { seq: number } | undefined;
     this.revision = seq?.seq ?? 0;
+    this.committed = this.revision;
     const meta = this.stmt.getCompact.get() as { value: number } | undefined;
     this.compacted = meta?.value ?? 0;
   }
 
   async create(key: string, value: Uint8Array): Promise<KeyValue> {
     this.assertOpen();
-    const latest = this.stmt.latest.get(key) as Row | undefined;
-    if (latest && !latest.deleted) throw new StorageError('KeyExists', `key exists: ${key}`);
-    const rev = this.insert({ name: key, created: 1, deleted: 0, createRevision: 0, prev: latest?.id ?? 0, value });
-    const kv: KeyValue = { key, value, createRevision: rev, modRevision: rev };
-    this.fanout.publish({ type: 'create', kv });
-    return kv;
+    return this.write(() => {
+      const latest = this.stmt.latest.get(key) as Row | undefined;
+      if (latest && !latest.deleted) throw new StorageError('KeyExists', `key exists: ${key}`);
+      const rev = this.insert({ name: key, created: 1, deleted: 0, createRevision: 0, prev: latest?.id ?? 0, value });
+      const kv: KeyValue = { key, value, createRevision: rev, modRevision: rev };
+      return { kv, event: { type: 'create', kv } };
+    });
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -112,7 +126,7 @@ export class SqliteStore implements Store {
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
     this.assertOpen();
-    const rev = options.revision || this.revision;
+    const rev = options.revision || this.committed;
     if (rev < this.compacted) {
       throw new StorageError('Compacted', `required revision ${rev} has been compacted (compact revision ${this.compacted})`);
     }
@@ -132,30 +146,25 @@ export class SqliteStore implements Store {
 
   async update(key: string, value: Uint8Array, expectedModRevision: number): Promise<KeyValue> {
     this.assertOpen();
-    const latest = this.requireLatest(key, expectedModRevision);
-    const prevKv = toKeyValue(latest);
-    const rev = this.insert({ name: key, created: 0, deleted: 0, createRevision: prevKv.createRevision, prev: latest.id, value });
-    const kv: KeyValue = { key, value, createRevision: prevKv.createRevision, modRevision: rev };
-    this.fanout.publish({ type: 'update', kv, prevKv });
-    return kv;
+    return this.write(() => {
+      const latest = this.requireLatest(key, expectedModRevision);
+      const prevKv = toKeyValue(latest);
+      const rev = this.insert({ name: key, created: 0, deleted: 0, createRevision: prevKv.createRevision, prev: latest.id, value });
+      const kv: KeyValue = { key, value, createRevision: prevKv.createRevision, modRevision: rev };
+      return { kv, event: { type: 'update', kv, prevKv } };
+    });
   }
 
   async delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
     this.assertOpen();
-    const latest = this.requireLatest(key, expectedModRevision);
-    const prevKv = toKeyValue(latest);
-    // The tombstone keeps the last value, so replayed delete events carry it.
-    const rev = this.insert({
-      name: key,
-      created: 0,
-      deleted: 1,
-      createRevision: prevKv.createRevision,
-      prev: latest.id,
-      value: latest.value,
+    return this.write(() => {
+      const latest = this.requireLatest(key, expectedModRevision);
+      const prevKv = toKeyValue(latest);
+      // The tombstone keeps the last value, so replayed delete events carry it.
+      const rev = this.insert({ name: key, created: 0, deleted: 1, createRevision: prevKv.createRevision, prev: latest.id, value: latest.value });
+      const kv: KeyValue = { ...prevKv, modRevision: rev };
+      return { kv, event: { type: 'delete', kv, prevKv } };
     });
-    const kv: KeyValue = { ...prevKv, modRevision: rev };
-    this.fanout.publish({ type: 'delete', kv, prevKv });
-    return kv;
   }
 
   watch(prefix: string, options: WatchOptions): Watcher {
@@ -169,6 +178,8 @@ export class SqliteStore implements Store {
     // better-sqlite3 is synchronous: replay and subscription happen in one tick, so nothing is missed.
     const end = prefixEnd(prefix) ?? MAX_KEY;
     for (const row of this.stmt.replay.iterate({ after: options.afterRevision, start: prefix, end }) as Iterable<ReplayRow>) {
+      // rows of the open group transaction are published when it commits
+      if (row.id > this.committed) break;
       queue.push(toEvent(row));
     }
     remove = this.fanout.add(prefix, queue);
@@ -177,12 +188,12 @@ export class SqliteStore implements Store {
 
   async currentRevision(): Promise<number> {
     this.assertOpen();
-    return this.revision;
+    return this.committed;
   }
 
   async compact(revision: number): Promise<void> {
     this.assertOpen();
-    const target = Math.min(revision, this.revision);
+    const target = Math.min(revision, this.committed);
     if (target <= this.compacted) return;
     const from = this.compacted;
     this.db.transaction(() => {
@@ -201,9 +212,51 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.batch) this.commit();
     this.closed = true;
     this.fanout.closeAll();
     this.db.close();
+  }
+
+  /**
+   * Group commit: writes of one event-loop turn share one transaction, so one fsync (synchronous=FULL)
+   * makes them all durable, as etcd batches its raft entries. Each write is checked and applied at once
+   * (later writes see earlier ones); it is acknowledged, and its watch event published, after COMMIT.
+   */
+  private write(apply: () => { kv: KeyValue; event: StoreEvent }): Promise<KeyValue> {
+    if (!this.batch) {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.batch = [];
+      setImmediate(() => this.commit());
+    }
+    let out: { kv: KeyValue; event: StoreEvent };
+    try {
+      out = apply();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => this.batch!.push({ event: out.event, resolve: () => resolve(out.kv), reject }));
+  }
+
+  private commit(): void {
+    const batch = this.batch;
+    if (!batch || this.closed) return;
+    this.batch = undefined;
+    try {
+      this.db.exec('COMMIT');
+    } catch (err) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // already rolled back by SQLite
+      }
+      this.revision = this.committed;
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    this.committed = this.revision;
+    for (const b of batch) this.fanout.publish(b.event);
+    for (const b of batch) b.resolve();
   }
 
   private requireLatest(key: string, expectedModRevision: number | undefined): Row {

@@ -37,7 +37,7 @@ export class CriLogWriter {
     readonly path: string,
     private readonly now: () => number,
   ) {
-    this.fd = fs.openSync(path, 'a');
+    this.fd = fs.openSync(path, 'a', 0o600); // pod logs are the owner's only
   }
 
   /** Pipes a stream into the log; resolves when it ends (after writing any unterminated last line). */

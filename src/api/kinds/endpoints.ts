@@ -72,7 +72,7 @@ export function validateEndpointSlice(es: EndpointSlice, opts: EndpointsStrategy
     if (e.nodeName) errs.push(...isDNS1123Subdomain(e.nodeName).map((m) => invalid(child(p, 'nodeName'), e.nodeName, m)));
   });
   const ports = es.ports ?? [];
-  if (ports.length > 100) errs.push(tooMany('ports', 100));
+  if (ports.length > 20000) errs.push(tooMany('ports', 20000)); // maxPorts, as discovery validation
   const names = new Set<string>();
   ports.forEach((p, i) => {
     const pp = index('ports', i);

@@ -1,17 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
+import { checkBody } from '../decode/body.js';
+import { parseInt64 } from '../decode/query.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import { deleteObject, type DeleteOptions } from '../registry/delete.js';
 import type { RestStorage } from '../registry/rest-storage.js';
 import type { HandlerContext } from './context.js';
 
+const deleteOptionsKind = { group: '', version: 'v1', kind: 'DeleteOptions' };
+
 async function deleteOptionsOf(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
   const body = await readBody(req);
-  const opts: DeleteOptions = body.length ? ((decodeBody(body, 'application/json') ?? {}) as DeleteOptions) : {};
+  const opts = (body.length ? checkBody(deleteOptionsKind, decodeBody(body, 'application/json')) : {}) as DeleteOptions;
   const grace = q.get('gracePeriodSeconds');
-  if (grace !== null) opts.gracePeriodSeconds = Number(grace);
+  if (grace !== null && grace !== '') opts.gracePeriodSeconds = parseInt64('gracePeriodSeconds', grace);
   const policy = q.get('propagationPolicy');
   if (policy) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
   if (opts.propagationPolicy && !['Background', 'Foreground', 'Orphan'].includes(opts.propagationPolicy))

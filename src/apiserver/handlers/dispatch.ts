@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { findResource } from '../../api/resources.js';
 import { conflict, methodNotSupported, notFound, StatusError } from '../../api/status.js';
+import { checkBody } from '../decode/body.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import type { HandlerContext } from './context.js';
@@ -65,7 +66,7 @@ export async function dispatchResource(ctx: HandlerContext, req: IncomingMessage
 
 /** POST pods/X/binding: the scheduler's bind, setting spec.nodeName once. */
 async function handleBinding(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, _url: URL): Promise<void> {
-  const binding = decodeBody(await readBody(req), 'application/json') as { target?: { name?: string } };
+  const binding = checkBody({ group: '', version: 'v1', kind: 'Binding' }, decodeBody(await readBody(req), 'application/json')) as { target?: { name?: string } };
   const pods = ctx.storage('', 'v1', 'pods')!;
   const node = binding.target?.name ?? '';
   await pods.guaranteedUpdate(info.namespace, info.name!, (pod) => {

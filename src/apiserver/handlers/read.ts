@@ -1,20 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/types.js';
+import { listQuery, parseResourceVersion, tooLargeResourceVersion } from '../decode/query.js';
 import { sendJSON } from '../http.js';
+import { decodeContinue } from '../registry/continue-token.js';
 import { outputFormat } from '../negotiation.js';
 import type { RequestInfo } from '../request-info.js';
 import type { RestStorage } from '../registry/rest-storage.js';
 import type { HandlerContext } from './context.js';
 import { serveWatch } from './watch.js';
 
-function intParam(q: URLSearchParams, name: string): number | undefined {
-  const v = q.get(name);
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
+/** A list/watch at a resourceVersion the store has not reached answers at once (no cache to wait for). */
+async function checkNotFuture(storage: RestStorage, rv: number): Promise<void> {
+  if (!rv) return;
+  const current = await storage.storeForWatch.currentRevision();
+  if (rv > current) throw tooLargeResourceVersion(rv, current);
 }
 
 export async function handleGet(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+  parseResourceVersion(url.searchParams.get('resourceVersion') ?? undefined);
   const obj = await storage.get(info.namespace, info.name!);
   const fmt = outputFormat(req.headers.accept, url.searchParams);
   if (fmt.table) {
@@ -26,8 +29,12 @@ export async function handleGet(ctx: HandlerContext, req: IncomingMessage, res: 
 
 export async function handleList(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
   const q = url.searchParams;
+  const lq = listQuery(q, false);
   const filter = ctx.fns.selectorFilter(storage.info, q.get('labelSelector'), q.get('fieldSelector'));
-  const list = await storage.list(info.namespace, { filter, filtered: !!filter, limit: intParam(q, 'limit'), continue: q.get('continue') ?? undefined });
+  const token = lq.continue ? decodeContinue(lq.continue) : undefined;
+  await checkNotFuture(storage, token?.rv ?? lq.rv);
+  const exact = lq.resourceVersionMatch === 'Exact' ? lq.rv : undefined;
+  const list = await storage.list(info.namespace, { filter, filtered: !!filter, limit: lq.limit, continue: lq.continue, revision: exact });
   const fmt = outputFormat(req.headers.accept, q);
   if (fmt.table) {
     sendJSON(res, 200, ctx.fns.toTable(storage.info, list.items, { now: ctx.clock.now(), includeObject: fmt.includeObject, resourceVersion: list.metadata.resourceVersion, continue: list.metadata.continue }));
@@ -38,6 +45,8 @@ export async function handleList(ctx: HandlerContext, req: IncomingMessage, res:
 
 export async function handleWatch(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
   const q = url.searchParams;
+  const lq = listQuery(q, true);
+  await checkNotFuture(storage, lq.rv);
   let filter = ctx.fns.selectorFilter(storage.info, q.get('labelSelector'), q.get('fieldSelector')) ?? (() => true);
   if (info.name) {
     // GET .../NAME?watch=true watches one object
@@ -52,9 +61,9 @@ export async function handleWatch(ctx: HandlerContext, req: IncomingMessage, res
     storage,
     namespace: info.namespace,
     filter,
-    resourceVersion: q.get('resourceVersion') ?? undefined,
-    timeoutSeconds: intParam(q, 'timeoutSeconds'),
-    allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+    resourceVersion: lq.resourceVersion,
+    timeoutSeconds: lq.timeoutSeconds,
+    allowBookmarks: lq.allowWatchBookmarks,
     render,
     contentType: 'application/json',
   });

@@ -3,6 +3,7 @@ import { badRequest, invalid } from '../../api/status.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { fromLabelSelector, selectorToString } from '../../api/labels.js';
 import type { KubeObject } from '../../api/types.js';
+import { checkBody, checkPatchedObject } from '../decode/body.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import type { RestStorage } from '../registry/rest-storage.js';
@@ -28,6 +29,8 @@ export function toScale(obj: KubeObject): KubeObject {
   };
 }
 
+const scaleKind = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+
 /** GET/PUT/PATCH .../scale (autoscaling/v1 Scale over spec.replicas). */
 export async function handleScale(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
   if (info.verb === 'get') {
@@ -46,7 +49,8 @@ export async function handleScale(ctx: HandlerContext, req: IncomingMessage, res
       if (info.verb === 'patch') {
         const type = contentType === 'application/json-patch+json' ? 'json' : contentType === 'application/strategic-merge-patch+json' ? 'strategic' : 'merge';
         scale = ctx.fns.applyPatch({ ...storage.info, group: 'autoscaling', version: 'v1', kind: 'Scale', resource: 'scale' }, type, scale, body);
-      } else scale = body as KubeObject;
+        checkPatchedObject(scaleKind, scale);
+      } else scale = checkBody(scaleKind, structuredClone(body)) as unknown as KubeObject;
       const rv = scale.metadata?.resourceVersion;
       const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
       if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)

@@ -36,7 +36,8 @@ export function toWatchEvent(ev: StoreEvent, filter: (obj: KubeObject) => boolea
 export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: WatchRequest): Promise<void> {
   const abort = new AbortController();
   res.on('close', () => abort.abort());
-  const timeoutMs = (w.timeoutSeconds && w.timeoutSeconds > 0 ? w.timeoutSeconds : 1800 + Math.random() * 1800) * 1000;
+  // setTimeout overflows past 2^31-1 ms (it would fire at once): longer timeouts are capped there
+  const timeoutMs = Math.min((w.timeoutSeconds && w.timeoutSeconds > 0 ? w.timeoutSeconds : 1800 + Math.random() * 1800) * 1000, 2 ** 31 - 1);
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   res.writeHead(200, { 'Content-Type': w.contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();

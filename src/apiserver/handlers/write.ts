@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, isStatusError, unsupportedMediaType } from '../../api/status.js';
 import { parseApiVersion, type KubeObject } from '../../api/types.js';
+import { checkAppliedObject, checkPatchedObject, decodeRequestObject } from '../decode/body.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import type { RestStorage } from '../registry/rest-storage.js';
@@ -30,9 +31,8 @@ function asObject(storage: RestStorage, body: unknown): KubeObject {
 
 export async function handleCreate(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
   const q = url.searchParams;
-  const body = decodeBody(await readBody(req), req.headers['content-type']);
   const mode = fieldValidationOf(q);
-  const obj = asObject(storage, body);
+  const obj = asObject(storage, decodeRequestObject(storage.info, await readBody(req), req.headers['content-type']));
   sendWarnings(res, checkUnknownFields(ctx, storage.info, obj, mode));
   const manager = q.get('fieldManager') ?? managerFromAgent(req);
   const created = await storage.create(info.namespace, obj, { dryRun: dryRunOf(q), finalize: recorder(ctx, storage, manager) });
@@ -41,9 +41,8 @@ export async function handleCreate(ctx: HandlerContext, req: IncomingMessage, re
 
 export async function handleUpdate(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
   const q = url.searchParams;
-  const body = decodeBody(await readBody(req), req.headers['content-type']);
   const mode = fieldValidationOf(q);
-  const obj = asObject(storage, body);
+  const obj = asObject(storage, decodeRequestObject(storage.info, await readBody(req), req.headers['content-type']));
   if (info.subresource !== 'status' && info.subresource !== 'finalize') sendWarnings(res, checkUnknownFields(ctx, storage.info, obj, mode));
   const manager = q.get('fieldManager') ?? managerFromAgent(req);
   const subresource = info.subresource === 'status' || info.subresource === 'finalize' ? info.subresource : undefined;
@@ -86,6 +85,7 @@ export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res
   if (type === 'apply') {
     if (!manager) throw badRequest('PATCH, application/apply-patch+yaml requests must have a fieldManager');
     const applied = asObject(storage, body);
+    checkAppliedObject(storage.info, applied);
     sendWarnings(res, checkUnknownFields(ctx, storage.info, applied, mode));
     const force = q.get('force') === 'true';
     try {
@@ -104,7 +104,7 @@ export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res
     info.namespace,
     info.name!,
     (current) => {
-      const patched = ctx.fns.applyPatch(storage.info, type, current, body);
+      const patched = checkPatchedObject(storage.info, ctx.fns.applyPatch(storage.info, type, current, body));
       if (!sub) warnings = checkUnknownFields(ctx, storage.info, patched, mode, raw.toString('utf8'));
       // a patch without resourceVersion must not trip optimistic concurrency
       if (!hasResourceVersion(body)) patched.metadata.resourceVersion = current.metadata.resourceVersion;

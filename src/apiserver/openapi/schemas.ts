@@ -37,12 +37,21 @@ export function schemas(): Record<string, SchemaObject> {
 }
 
 /** Definition name of the top-level kind, e.g. io.k8s.api.core.v1.Service. */
+const definitionCache = new Map<string, string | undefined>();
+
 export function definitionFor(gvk: GroupVersionKind): string | undefined {
+  const key = `${gvk.group}/${gvk.version}/${gvk.kind}`;
+  if (definitionCache.has(key)) return definitionCache.get(key);
+  let found: string | undefined;
   for (const [name, s] of Object.entries(schemas())) {
     const kinds = s['x-kubernetes-group-version-kind'];
-    if (kinds?.some((k) => k.group === gvk.group && k.version === gvk.version && k.kind === gvk.kind)) return name;
+    if (kinds?.some((k) => k.group === gvk.group && k.version === gvk.version && k.kind === gvk.kind)) {
+      found = name;
+      break;
+    }
   }
-  return undefined;
+  definitionCache.set(key, found);
+  return found;
 }
 
 /** Follows `$ref` and the single-element `allOf` Kubernetes wraps described references in. */

@@ -14,8 +14,8 @@ export function encodeContinue(token: ContinueToken): string {
 export function decodeContinue(value: string): ContinueToken {
   try {
     const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { v?: string; rv?: number; start?: string };
-    if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number' || typeof parsed.start !== 'string') throw new Error('bad');
-    return { rv: parsed.rv, start: parsed.start };
+    if (parsed.v !== 'meta.k8s.io/v1' || !Number.isSafeInteger(parsed.rv) || (parsed.rv as number) <= 0 || typeof parsed.start !== 'string') throw new Error('bad');
+    return { rv: parsed.rv as number, start: parsed.start };
   } catch {
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   }

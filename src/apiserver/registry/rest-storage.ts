@@ -32,6 +32,8 @@ export interface ListOptions {
   continue?: string;
   /** true when a selector filters: then remainingItemCount is not known */
   filtered?: boolean;
+  /** resourceVersionMatch=Exact: list at this revision */
+  revision?: number;
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -84,7 +86,7 @@ export class RestStorage {
     const token = opts.continue ? decodeContinue(opts.continue) : undefined;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const items: KubeObject[] = [];
-    let revision = token?.rv ?? 0;
+    let revision = token?.rv ?? opts.revision ?? 0;
     let startAfter = token?.start;
     let more = false;
     let remaining: number | undefined;

@@ -11,6 +11,7 @@ import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { managesEndpointsFor, selectsPod } from './pods.js';
 import { controllerName, managedByLabel, reconcileSlices, serviceNameLabel, type Slice } from './reconciler.js';
+import { SliceTracker } from './tracker.js';
 
 export const resources = {
   services: findResource('', 'v1', 'services')!,
@@ -32,10 +33,14 @@ export interface EndpointSliceControllerOptions {
 type Svc = Service & KubeObject;
 type PodObj = Pod & KubeObject;
 
+/** Slices filed under `namespace/service` (the kubernetes.io/service-name label), managed ones only. */
+const sliceServiceIndex = 'endpointslice/service';
+
 /**
  * kube-controller-manager's endpointslice controller: keeps the EndpointSlices of every Service with
- * a selector in line with the pods it selects. Slices are read live (not from the cache) before
- * writing, so a lagging cache never makes it create a slice twice.
+ * a selector in line with the pods it selects. Slices come from the informer cache; the tracker of this
+ * controller's own writes keeps a lagging cache from making it create a slice twice (Kubernetes'
+ * endpointSliceTracker), so a reconcile costs no list request.
  */
 export class EndpointSliceController {
   private readonly queue: RateLimitingQueue<string>;
@@ -43,6 +48,8 @@ export class EndpointSliceController {
   private readonly services: SharedInformer<Svc>;
   private readonly pods: SharedInformer<PodObj>;
   private readonly nodes: SharedInformer<Node & KubeObject>;
+  private readonly slices: SharedInformer<Slice>;
+  private readonly tracker = new SliceTracker();
 
   constructor(private readonly opts: EndpointSliceControllerOptions) {
     const clock = opts.clock ?? realClock;
@@ -53,6 +60,11 @@ export class EndpointSliceController {
     this.pods = f.informerFor<PodObj>(resources.pods);
     this.nodes = f.informerFor<Node & KubeObject>(resources.nodes);
     const slices = f.informerFor<Slice>(resources.endpointslices);
+    this.slices = slices;
+    ensureIndex(slices, sliceServiceIndex, (s) => {
+      const svc = s.metadata.labels?.[serviceNameLabel];
+      return svc && s.metadata.labels?.[managedByLabel] === controllerName ? [`${s.metadata.namespace ?? ''}/${svc}`] : [];
+    });
     ensureIndex(this.services, namespaceIndex, indexByNamespace);
     ensureIndex(this.pods, namespaceIndex, indexByNamespace);
 
@@ -71,7 +83,13 @@ export class EndpointSliceController {
       const svc = obj.metadata.labels?.[serviceNameLabel];
       if (svc && obj.metadata.labels?.[managedByLabel] === controllerName) this.queue.add(`${obj.metadata.namespace}/${svc}`);
     };
-    slices.addEventHandler({ onUpdate: (_o, n) => enqueueSlice(n), onDelete: enqueueSlice });
+    const sliceDeleted = (s: Slice | DeletedFinalStateUnknown<Slice>) => {
+      const obj = deletedObject(s);
+      const svc = obj.metadata.labels?.[serviceNameLabel];
+      if (svc) this.tracker.observedDeletion(`${obj.metadata.namespace}/${svc}`, obj.metadata.name!);
+      enqueueSlice(s);
+    };
+    slices.addEventHandler({ onAdd: (s, initial) => !initial && enqueueSlice(s), onUpdate: (_o, n) => enqueueSlice(n), onDelete: sliceDeleted });
     // A pod is published only once its Node is known (and the Node's zone goes into the endpoint).
     const enqueueAll = () => {
       for (const s of this.services.store.list()) if (managesEndpointsFor(s)) this.queue.add(metaNamespaceKey(s));
@@ -103,18 +121,19 @@ export class EndpointSliceController {
     const client = this.opts.factory.client;
     const service = this.services.store.getByNamespaceName(namespace, name);
     if (service && !managesEndpointsFor(service)) return;
-    const list = await client.list<Slice>(resources.endpointslices, {
-      namespace, labelSelector: `${serviceNameLabel}=${name},${managedByLabel}=${controllerName}`,
-    });
+    const cached = this.slices.store.byIndex(sliceServiceIndex, key);
+    // the cache does not show a write of ours yet: its event will enqueue the Service again
+    if (this.tracker.stale(key, cached)) return { requeueAfterMs: 1000 };
     if (!service || service.metadata.deletionTimestamp) {
       // The garbage collector would get there too (ownerReferences); deleting now frees the proxy sooner.
-      for (const s of list.items) await this.deleteSlice(s);
+      for (const s of cached) await this.deleteSlice(key, s);
+      if (!service) this.tracker.forget(key);
       return;
     }
     const actions = reconcileSlices({
       service,
       pods: this.pods.store.byIndex(namespaceIndex, namespace),
-      existing: list.items,
+      existing: cached.map((s) => structuredClone(s)),
       nodeZone: (nodeName) => {
         const node = this.nodes.store.getByNamespaceName(undefined, nodeName);
         return { exists: node !== undefined, zone: node?.metadata.labels?.[zoneLabel] };
@@ -122,17 +141,30 @@ export class EndpointSliceController {
       maxEndpointsPerSlice: this.opts.maxEndpointsPerSlice,
     });
     // Creates and updates before deletes, so endpoints that move between slices are never missing.
-    for (const s of actions.create) await client.create(resources.endpointslices, s, { namespace });
-    for (const s of actions.update) await client.update(resources.endpointslices, s, { namespace });
-    for (const s of actions.delete) await this.deleteSlice(s);
+    for (const s of actions.create) {
+      const made = await client.create<Slice>(resources.endpointslices, s, { namespace });
+      this.tracker.wrote(key, made.metadata.name!, made.metadata.resourceVersion);
+    }
+    for (const s of actions.update) {
+      try {
+        const done = await client.update<Slice>(resources.endpointslices, s, { namespace });
+        this.tracker.wrote(key, done.metadata.name!, done.metadata.resourceVersion);
+      } catch (err) {
+        // a stale cached copy: the newer one's event brings the Service back
+        if (isStatusError(err, 'Conflict') || isStatusError(err, 'NotFound')) return { requeueAfterMs: 1000 };
+        throw err;
+      }
+    }
+    for (const s of actions.delete) await this.deleteSlice(key, s);
     if (actions.missingNodes) return { requeueAfterMs: 1000 };
   }
 
-  private async deleteSlice(s: Slice): Promise<void> {
+  private async deleteSlice(service: string, s: Slice): Promise<void> {
     try {
       await this.opts.factory.client.delete(resources.endpointslices, { namespace: s.metadata.namespace, name: s.metadata.name! });
     } catch (err) {
       if (!isStatusError(err, 'NotFound')) throw err;
     }
+    this.tracker.deleted(service, s.metadata.name!);
   }
 }

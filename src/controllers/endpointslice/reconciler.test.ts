@@ -100,3 +100,16 @@ test('Service label changes update the slices; headless label', () => {
   assert.equal(a.update[0].metadata.labels!.team, 'b');
   assert.equal(a.update[0].metadata.labels!['service.kubernetes.io/headless'], '');
 });
+
+test('a Service of 200 ports and 250 pods: every slice carries all 200 ports and at most 100 endpoints, and validates', async () => {
+  const { validateEndpointSlice } = await import('../../api/kinds/endpoints.js');
+  const ports = Array.from({ length: 200 }, (_, i) => ({ name: `p${i}`, port: 1000 + i, targetPort: 2000 + i, protocol: 'TCP' as const }));
+  const pods = Array.from({ length: 250 }, (_, i) => pod(i + 1));
+  const a = reconcileSlices({ service: svc({ ports }), pods, existing: [], nodeZone: nodes });
+  assert.deepEqual(a.create.map((s) => s.endpoints.length), [100, 100, 50]);
+  for (const s of a.create) {
+    assert.equal(s.ports!.length, 200);
+    assert.deepEqual(s.ports![199], { name: 'p199', port: 2199, protocol: 'TCP' });
+    assert.deepEqual(validateEndpointSlice({ ...s, metadata: { ...s.metadata, name: 'web-x' } }), []);
+  }
+});

@@ -66,7 +66,7 @@ export class NamespaceController {
     if (!ns.metadata.deletionTimestamp) return;
     if (!(ns.spec?.finalizers ?? []).includes(kubernetesFinalizer)) return;
 
-    const totals = await deleteAllContent({ client: this.client, namespace: name, resources: this.opts.resources });
+    const totals = await deleteAllContent({ client: this.client, namespace: name, resources: this.opts.resources, now: this.clock.now() });
     const conditions = namespaceConditions(totals, ns.status?.conditions ?? [], rfc3339(this.clock.now()));
     if (ns.status?.phase !== 'Terminating' || !sameConditions(ns.status?.conditions, conditions)) {
       ns = await this.client.updateStatus<NamespaceObject>(namespaces, { ...ns, status: { ...ns.status, phase: 'Terminating', conditions } });

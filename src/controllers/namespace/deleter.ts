@@ -9,25 +9,48 @@ export function namespacedResources(): ResourceInfo[] {
   return resources.filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
 }
 
+/** Deletes in flight at once per resource (kube's deleter uses deletecollection; one request each here). */
+const deleteConcurrency = 16;
+
+/** Gone already, or replaced by a namesake the next pass will delete. */
+function ignoreGone(err: unknown): void {
+  if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
+}
+
+async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** How long past its deletion deadline a pod may stay before the namespace controller removes it. */
+export const defaultForcePodsAfterMs = 5_000;
+
 /**
  * Deletes everything in a namespace, resource by resource, then counts what is still there
  * (objects waiting on grace periods or finalizers). Deletion uses Background propagation.
  */
-export async function deleteAllContent(opts: { client: RestClient; namespace: string; resources?: ResourceInfo[]; signal?: AbortSignal }): Promise<ContentTotals> {
+export async function deleteAllContent(opts: { client: RestClient; namespace: string; resources?: ResourceInfo[]; signal?: AbortSignal; now?: number; forcePodsAfterMs?: number }): Promise<ContentTotals> {
   const { client, namespace, signal } = opts;
+  const now = opts.now ?? Date.now();
+  const forceAfter = opts.forcePodsAfterMs ?? defaultForcePodsAfterMs;
   const totals = emptyTotals();
   for (const info of opts.resources ?? namespacedResources()) {
     try {
       const before = await client.list(info, { namespace, signal });
-      for (const item of before.items) {
-        if (item.metadata.deletionTimestamp) continue;
-        try {
-          await client.delete(info, { namespace, name: item.metadata.name!, propagationPolicy: 'Background', preconditions: { uid: item.metadata.uid }, signal });
-        } catch (err) {
-          // Gone already, or replaced by a namesake the next pass will delete.
-          if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
+      await forEachLimit(before.items, deleteConcurrency, async (item) => {
+        if (item.metadata.deletionTimestamp) {
+          // a pod whose grace period ran out long ago has no kubelet finishing it (gone, or unable to run
+          // its spec): the namespace must not stay Terminating for it, so it is deleted at once (grace 0)
+          if (info.kind === 'Pod' && !(item.metadata.finalizers ?? []).length && Date.parse(item.metadata.deletionTimestamp) + forceAfter <= now) {
+            await client.delete(info, { namespace, name: item.metadata.name!, gracePeriodSeconds: 0, preconditions: { uid: item.metadata.uid }, signal }).catch(ignoreGone);
+          }
+          return;
         }
-      }
+        await client.delete(info, { namespace, name: item.metadata.name!, propagationPolicy: 'Background', preconditions: { uid: item.metadata.uid }, signal }).catch(ignoreGone);
+      });
       const after = before.items.length > 0 ? await client.list(info, { namespace, signal }) : before;
       if (after.items.length === 0) continue;
       totals.remaining.set(gvrLabel(info), after.items.length);
