@@ -125,7 +125,10 @@ export async function benchKernelDatapath(): Promise<void> {
   const lab = await DatapathLab.create({ backends: 1, tag: 'bench' });
   const dir = mkdtempSync(join(tmpdir(), 'skkp-bench-'));
   const daemons: Daemon[] = [];
-  const interrupted = () => void Promise.all(daemons.map((d) => d.stop())).finally(() => lab.destroy().finally(() => process.exit(130)));
+  const interrupted = () => void Promise.all(daemons.map((d) => d.stop())).finally(() => lab.destroy().finally(() => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  }));
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
