@@ -20,6 +20,10 @@ import { fmt, median, percentile } from './stats.js';
 import { Daemon, have, loadSeconds, parseWrk, row, type WrkResult } from './tools.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** SKIFF_BENCH_KERNEL_SERVICES=100,1000 shortens the rules-programming part (10,000 takes minutes on 2 busy cores). */
+const serviceCounts = (process.env.SKIFF_BENCH_KERNEL_SERVICES ?? '100,1000,10000').split(',').map(Number);
+/** SKIFF_BENCH_KERNEL_PARTS=traffic or =programming runs one half. */
+const parts = process.env.SKIFF_BENCH_KERNEL_PARTS ?? 'traffic,programming';
 
 function nginxConfig(dir: string): string {
   return `user root;
@@ -81,7 +85,7 @@ function fakeServices(lab: DatapathLab, n: number, version: Map<number, number>)
 }
 
 async function programming(lab: DatapathLab, make: () => Datapath, label: string): Promise<void> {
-  for (const n of [100, 1000, 10_000]) {
+  for (const n of serviceCounts) {
     const dp = make();
     try {
       const version = new Map<number, number>();
@@ -121,10 +125,29 @@ export async function benchKernelDatapath(): Promise<void> {
   const lab = await DatapathLab.create({ backends: 1, tag: 'bench' });
   const dir = mkdtempSync(join(tmpdir(), 'skkp-bench-'));
   const daemons: Daemon[] = [];
-  const interrupted = () => void Promise.all(daemons.map((d) => d.stop())).finally(() => lab.destroy().finally(() => process.exit(130)));
+  const interrupted = () => void Promise.all(daemons.map((d) => d.stop())).finally(() => lab.destroy().finally(() => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  }));
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
+    if (parts.includes('traffic')) await traffic(lab, dir, daemons);
+    if (parts.includes('programming')) {
+      await programming(lab, () => new NftablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR, serviceCIDRs: [lab.serviceCIDR] }), 'nftables');
+      await programming(lab, () => new IptablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR }), 'iptables');
+    }
+  } finally {
+    for (const d of daemons) await d.stop();
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  }
+}
+
+async function traffic(lab: DatapathLab, dir: string, daemons: Daemon[]): Promise<void> {
+  {
     writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir));
     await run('truncate', ['-s', '200M', join(dir, 'bulk')]);
     const backend = lab.backends[0]!;
@@ -171,14 +194,6 @@ export async function benchKernelDatapath(): Promise<void> {
       console.log(row(`${r.label} (new connection)`, r.close) + `  ${(r.close.rps / base.close.rps).toFixed(2)}x`);
       console.log(`${`${r.label} (200 MB)`.padEnd(44)} ${(200 / r.bulk).toFixed(0).padStart(7)} MB/s  ${(base.bulk / r.bulk).toFixed(2)}x`);
     }
-    await programming(lab, () => new IptablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR }), 'iptables');
-    await programming(lab, () => new NftablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR, serviceCIDRs: [lab.serviceCIDR] }), 'nftables');
-  } finally {
-    for (const d of daemons) await d.stop();
-    await lab.destroy();
-    rmSync(dir, { recursive: true, force: true });
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
   }
 }
 

@@ -69,4 +69,15 @@ describe('the kube-proxy ConfigMap of seed 000', () => {
       assert.deepEqual(counts, [10, 10, 10], `round ${round + 2}: ${counts}`);
     }
   });
+  it('an unknown IPVS scheduler ("nc") is refused with a Warning event; the last good one (rr) stays', async () => {
+    const ip = (await cluster.k('get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}')).trim();
+    const bad = seedConfiguration.replace('ipvs:\n', 'ipvs:\n  scheduler: nc\n');
+    await cluster.k('patch', 'configmap', '-n', 'kube-system', 'kube-proxy', '--type=merge', '-p', JSON.stringify({ data: { 'config.conf': bad } }));
+    const message = await waitFor('the Warning event', async () => {
+      const r = await cluster.kubectl(['get', 'events', '-n', 'kube-system', '--field-selector', 'reason=InvalidConfiguration', '-o', 'jsonpath={.items[*].message}']);
+      return r.code === 0 && r.stdout ? r.stdout : undefined;
+    });
+    assert.match(message, /unsupported IPVS scheduler "nc"; keeping scheduler rr/);
+    assert.deepEqual([...tally(await curlHostnames(`http://${ip}:8080`, 30)).values()], [10, 10, 10]);
+  });
 });

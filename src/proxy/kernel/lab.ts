@@ -131,7 +131,14 @@ export class DatapathLab {
     return lab;
   }
 
+  /** Last resort if the process ends before destroy() (a cancelled test run): remove by name, synchronously. */
+  private readonly onExit = () => {
+    for (const c of this.children) if (c.pid && c.exitCode === null && c.signalCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const ns of this.namespaces) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  };
+
   private async netns(name: string): Promise<void> {
+    if (this.namespaces.length === 0) process.once('exit', this.onExit);
     await ip('netns', 'add', name);
     this.namespaces.push(name);
     await ip('-n', name, 'link', 'set', 'lo', 'up');
@@ -209,5 +216,7 @@ export class DatapathLab {
       await exited;
     }
     for (const ns of this.namespaces.reverse()) await ip('netns', 'del', ns).catch(() => undefined);
+    this.namespaces.length = 0;
+    process.off('exit', this.onExit);
   }
 }
