@@ -2,6 +2,7 @@
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { RuntimeContainer, ContainerExit } from '../runtime/cri.js';
 import type { ProbeWorker } from '../probes/worker.js';
+import type { LeftoverContainer } from '../runtime/leftovers.js';
 import { parseImageReference } from '../images/reference.js';
 import { waitingRecord, type ContainerRecord } from './status.js';
 
@@ -14,6 +15,8 @@ export class ContainerSlot {
   lastExit: ContainerExit | undefined;
   /** Epoch ms a start failed without a process (StartError), for the restart back-off. */
   everStarted = false;
+  /** A running container of a previous agent run to take over at the next sync (runtime/leftovers.ts). */
+  adopt: { leftover: LeftoverContainer; startedAt: number } | undefined;
 
   constructor(
     readonly spec: Container,

@@ -8,6 +8,7 @@ import type { ImagePuller } from './image-puller.js';
 import type { NodeRuntime } from '../runtime/cri.js';
 import type { KubeletDNSSettings } from '../dns-config.js';
 import type { PodWorker } from './pod-worker.js';
+import type { LeftoverContainer } from '../runtime/leftovers.js';
 import type { VolumeManager } from '../volumes/volume-manager.js';
 
 export interface KubeletContext {
@@ -33,6 +34,8 @@ export interface KubeletContext {
   statusChanged(worker: PodWorker): void;
   /** Writes the worker's status now (before the final delete). */
   flushStatus(worker: PodWorker): Promise<void>;
+  /** The recorded containers of pod `uid` a previous agent run left (each handed out once). */
+  claimLeftovers(uid: string): LeftoverContainer[];
   /** Final delete of a terminated pod (gracePeriodSeconds=0, uid precondition). */
   deletePod(pod: Pod): Promise<void>;
 }

@@ -16,7 +16,7 @@ import type { RestClient } from '../../client/rest.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { ImageCatalog } from '../images/catalog.js';
 import { RestartBackoff } from '../runtime/backoff.js';
-import { killLeftoverContainers } from '../runtime/leftovers.js';
+import { findLeftoverContainers, killLeftover, type LeftoverContainer } from '../runtime/leftovers.js';
 import type { PodRuntimeAccess, RunningContainer } from '../kubelet-server/types.js';
 import type { KubeletContext } from './context.js';
 import type { EnvSources } from './env.js';
@@ -77,6 +77,8 @@ export class Kubelet implements PodRuntimeAccess {
   private readonly statusWrites = new Map<string, Promise<void>>();
   private readonly recorder: EventRecorder;
   private stopped = false;
+  /** Recorded containers of a previous run not yet adopted or killed by their pod's worker. */
+  private leftovers: LeftoverContainer[] = [];
 
   constructor(private readonly opts: KubeletOptions) {
     const { client, clock, log } = opts;
@@ -118,15 +120,20 @@ export class Kubelet implements PodRuntimeAccess {
       statusChanged: (w) => this.scheduleStatus(w),
       flushStatus: (w) => this.writeStatus(w),
       deletePod: (pod) => this.deletePod(pod),
+      claimLeftovers: (uid) => {
+        const mine = this.leftovers.filter((l) => l.podUID === uid);
+        this.leftovers = this.leftovers.filter((l) => l.podUID !== uid);
+        return mine;
+      },
     };
   }
 
   async start(): Promise<void> {
     await this.opts.runtime.sandboxes.updateRuntimeConfig({ podCIDR: this.opts.podCIDR, nodeIP: this.opts.nodeIP });
-    // Containers a previous run of this agent could not stop (it was killed) must not run beside the
-    // ones its pods get now (they would hold the same pod IP and ports).
-    const leftovers = killLeftoverContainers(this.ctx.podsDir);
-    if (leftovers.length > 0) this.opts.log(`killed ${leftovers.length} processes of containers left by a previous run`);
+    // Containers a previous run of this agent could not stop (it was killed): the worker of a pod that
+    // is still on this node adopts its running ones (or kills them before it starts new ones); the rest
+    // are killed once the pods are known.
+    this.leftovers = findLeftoverContainers(this.ctx.podsDir);
     // a changed ConfigMap/Secret reaches the volumes that project it without waiting for the period
     const sourceChanged = { onUpdate: () => this.volumeManager.requestResync(), onAdd: () => this.volumeManager.requestResync() };
     this.configMaps.addEventHandler(sourceChanged);
@@ -140,6 +147,9 @@ export class Kubelet implements PodRuntimeAccess {
     // Service links need the Services that exist at pod start: sync them before any pod starts.
     await this.services.waitForSync(this.abort.signal);
     await Promise.all([this.configMaps, this.secrets, this.claims, this.volumes, this.pods].map((inf) => inf.waitForSync(this.abort.signal)));
+    const orphans = this.leftovers.splice(0);
+    const killed = orphans.flatMap(killLeftover);
+    if (killed.length > 0) this.opts.log(`killed ${killed.length} processes of containers of pods gone while the agent was down`);
     this.removeOrphanedPodDirs();
     // kubelet's garbage collection of sandboxes whose pod is gone (a previous run was killed)
     await this.opts.runtime.sandboxes.removeOrphanedSandboxes(new Set(this.workers.keys())).catch((err: Error) => this.opts.log(`removing orphaned pod sandboxes: ${err.message}`));
@@ -171,11 +181,17 @@ export class Kubelet implements PodRuntimeAccess {
     if (this.stopped) return;
     const uid = pod.metadata!.uid!;
     let w = this.workers.get(uid);
-    if (!w) {
-      w = new PodWorker(pod, this.ctx);
-      this.workers.set(uid, w);
+    try {
+      if (!w) {
+        w = new PodWorker(pod, this.ctx);
+        this.workers.set(uid, w);
+      }
+      w.update(pod);
+    } catch (err) {
+      // A spec this kubelet cannot run must still be deletable: nothing of it runs, so finish it.
+      this.opts.log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: cannot run its spec: ${err instanceof Error ? err.message : String(err)}`);
+      if (pod.metadata?.deletionTimestamp && !(w?.processes().length)) void this.deletePod(pod);
     }
-    w.update(pod);
   }
 
   private podRemoved(pod: Pod): void {

@@ -23,6 +23,8 @@ export async function setUpPodSandbox(o: {
   pod: Pod;
   dir: string;
   ctx: KubeletContext;
+  /** Containers are adopted from a previous run: keep the sandbox it left. */
+  adopt?: boolean;
   event: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
 }): Promise<PodSandboxSetup> {
   const { pod, dir, ctx } = o;
@@ -38,6 +40,7 @@ export async function setUpPodSandbox(o: {
     hostNetwork: spec.hostNetwork ?? false,
     hostPID: spec.hostPID ?? false,
     ...(pod.status?.podIP ? { priorIP: pod.status.podIP } : {}),
+    ...(o.adopt ? { adopt: true } : {}),
   });
   const dns = podDNSConfig(pod, settings);
   for (const e of dns.events) o.event(e.type, e.reason, e.message);

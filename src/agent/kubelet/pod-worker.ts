@@ -10,10 +10,10 @@ import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { TimerHandle } from '../../util/clock.js';
 import { rfc3339 } from '../../util/clock.js';
 import { containerArgv } from '../images/command.js';
-import type { ContainerExit, Mount, PodSandbox } from '../runtime/cri.js';
+import type { ContainerConfig, ContainerExit, Mount, PodSandbox } from '../runtime/cri.js';
 import { setUpPodSandbox } from './pod-sandbox.js';
 import { backOffEventMessage, backoffKey, doBackOff } from '../runtime/backoff.js';
-import { recordContainerProcess } from '../runtime/leftovers.js';
+import { canAdopt, killLeftover, recordContainerProcess, type LeftoverContainer } from '../runtime/leftovers.js';
 import { ContainerSlot } from './container-slot.js';
 import { computePodStatus } from './status.js';
 import { containerEnv } from './env.js';
@@ -44,6 +44,8 @@ export class PodWorker {
   /** A pod seen terminal at agent start: report, never run. */
   private frozen: boolean;
   lastStatus: PodStatus | undefined;
+  /** Some container is adopted from a previous agent run: its sandbox is kept. */
+  private adopting = false;
 
   constructor(
     pod: Pod,
@@ -60,23 +62,37 @@ export class PodWorker {
       if (hasInit) s.record.state = { waiting: { reason: 'PodInitializing' } };
       return s;
     });
+    this.frozen = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
     this.adoptPreviousRun(pod);
     this.startTime = pod.status?.startTime ? Date.parse(pod.status.startTime) : ctx.clock.now();
-    this.frozen = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
   }
 
   /**
-   * A pod this node ran before the agent restarted: its processes are gone (they die with the agent, or
-   * the next start kills what a killed agent left: runtime/leftovers.ts),
-   * so each container that had started counts as exited — `Unknown`/255 as kubelet reports containers
-   * lost in a node reboot — and is restarted per restartPolicy with restartCount + 1.
+   * A pod this node ran before the agent restarted. A container the API reports running whose recorded
+   * process still runs (same PID and start time, same containerID: runtime/leftovers.ts) is adopted as a
+   * kubelet adopts the CRI runtime's running containers: status, restartCount and log stay. Every other
+   * container that had started counts as exited — `Unknown`/255 as kubelet reports containers lost in a
+   * node reboot; any process left of it is killed — and is restarted per restartPolicy with restartCount + 1.
    */
   private adoptPreviousRun(pod: Pod): void {
     const now = this.ctx.clock.now();
     const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const leftovers = this.ctx.claimLeftovers(this.uid);
+    const deleting = !!pod.metadata?.deletionTimestamp;
     for (const slot of [...this.initSlots, ...this.slots]) {
       const st = statuses.find((s) => s.name === slot.name && !!s.containerID === true);
-      if (!st || (slot.init && !(pod.status?.initContainerStatuses ?? []).includes(st))) continue;
+      const left = leftovers.find((l) => l.container === slot.name);
+      if (left) leftovers.splice(leftovers.indexOf(left), 1);
+      const inList = st && (!slot.init || (pod.status?.initContainerStatuses ?? []).includes(st));
+      if (left && inList && st.state?.running && !this.frozen && canAdopt(left, st.containerID)) {
+        slot.everStarted = true;
+        slot.record = { ...slot.record, containerID: st.containerID, imageID: st.imageID ?? '', restartCount: st.restartCount ?? 0, lastState: st.lastState ?? {}, state: { running: st.state.running }, ready: st.ready ?? false, started: st.started ?? true };
+        slot.adopt = { leftover: left, startedAt: st.state.running.startedAt ? Date.parse(st.state.running.startedAt) : now };
+        this.adopting = true;
+        continue;
+      }
+      if (left) killLeftover(left);
+      if (!st || !inList) continue;
       const done = st.state?.terminated;
       const terminated = done ?? { exitCode: 255, reason: 'Unknown', startedAt: st.state?.running?.startedAt, finishedAt: rfc3339(now), containerID: st.containerID };
       slot.everStarted = true;
@@ -141,12 +157,14 @@ export class PodWorker {
     for (const slot of this.initSlots) {
       const t = slot.record.state.terminated;
       if (t && t.exitCode === 0) continue;
+      if (slot.adopt) this.adoptContainer(slot);
       if (slot.running) return;
       if (slot.everStarted && policy === 'Never') return; // init failed: the pod fails
       await this.startOrBackOff(slot);
       return;
     }
     for (const slot of this.slots) {
+      if (slot.adopt) this.adoptContainer(slot);
       if (slot.running) continue;
       if (slot.everStarted) {
         const exit = slot.lastExit;
@@ -160,7 +178,7 @@ export class PodWorker {
   /** RunPodSandbox, then the pod's hosts and resolv.conf files (kubelet's makeMounts / dns configurer). */
   private async ensureSandbox(): Promise<void> {
     if (this.sandbox) return;
-    const set = await setUpPodSandbox({ pod: this.pod, dir: this.dir, ctx: this.ctx, event: (t, r, m) => this.event(t, r, m) });
+    const set = await setUpPodSandbox({ pod: this.pod, dir: this.dir, ctx: this.ctx, adopt: this.adopting, event: (t, r, m) => this.event(t, r, m) });
     if (this.terminating) {
       await this.ctx.runtime.sandboxes.removePodSandbox(set.sandbox.id);
       return;
@@ -189,13 +207,42 @@ export class PodWorker {
     await this.startContainer(slot);
   }
 
-  private async startContainer(slot: ContainerSlot): Promise<void> {
+  /**
+   * Takes over the running container a previous agent run left (slot.adopt): the same config as it was
+   * started with, the same log file (restartCount unchanged). If that fails, the process is killed and
+   * the container counts as lost (restarted as usual).
+   */
+  private adoptContainer(slot: ContainerSlot): void {
+    const adopt = slot.adopt!;
+    slot.adopt = undefined;
+    const record = adopt.leftover.record!;
+    const made = this.containerConfig(slot, slot.record.restartCount);
+    const proc = made && this.ctx.runtime.containers.createContainer(this.sandbox!, made.config);
+    const sandboxKept = !!this.sandbox!.reused;
+    if (!proc || !sandboxKept || !this.ctx.runtime.containers.adoptContainer(proc, { pid: record.pid, startTime: record.startTime, startedAt: adopt.startedAt })) {
+      killLeftover(adopt.leftover);
+      const now = this.ctx.clock.now();
+      slot.lastExit = { exitCode: 255, signal: null, reason: 'Error', startedAt: adopt.startedAt, finishedAt: now };
+      slot.record.state = { terminated: { exitCode: 255, reason: 'Unknown', startedAt: rfc3339(adopt.startedAt), finishedAt: rfc3339(now), containerID: slot.record.containerID } };
+      slot.record.ready = false;
+      this.ctx.log(`pod ${this.key}: could not adopt container ${slot.name} (pid ${record.pid}) of a previous run: killed`);
+      return;
+    }
+    const instance = ++slot.instance;
+    slot.proc = proc;
+    this.ctx.log(`pod ${this.key}: adopted running container ${slot.name} (pid ${record.pid}) of a previous run`);
+    proc.once('exit', (e: ContainerExit) => this.onExit(slot, instance, e));
+    if (!slot.init) startProbes({ worker: this, slot, instance, ctx: this.ctx });
+  }
+
+  /** The CRI config of a container (image, env, mounts); undefined with a waiting state if it cannot be made. */
+  private containerConfig(slot: ContainerSlot, restartCount: number): { config: ContainerConfig; imageID: string } | undefined {
     const c = slot.spec;
     const pull = this.ctx.images.pull(c, backoffKey(podRef(this.pod), c.name), (e) => this.event(e.type, e.reason, e.message));
     if (!pull.ok) {
       slot.record.state = { waiting: { reason: pull.reason, message: pull.message } };
       this.requestSync(pull.retryAfterMs);
-      return;
+      return undefined;
     }
     const image = pull.spec;
     const envResult = containerEnv(this.pod, c, this.ctx.envSources(this.pod, this.podIP!));
@@ -203,7 +250,7 @@ export class PodWorker {
       slot.record.state = { waiting: { reason: envResult.reason, message: envResult.error } };
       this.event('Warning', 'Failed', `Error: ${envResult.error}`);
       this.requestSync(5000);
-      return;
+      return undefined;
     }
     const containerDir = path.join(this.dir, 'containers', c.name);
     fs.mkdirSync(containerDir, { recursive: true });
@@ -211,26 +258,36 @@ export class PodWorker {
     if ('error' in mounts) {
       slot.record.state = { waiting: { reason: 'CreateContainerConfigError', message: mounts.error } };
       this.requestSync(5000);
-      return;
+      return undefined;
     }
     const env = { PATH: STANDARD_PATH, HOME: containerDir, ...image.env, ...this.dnsEnv, ...this.contractEnv(c, containerDir), ...mountEnv(c, mounts.mounts, this.ctx.mountNamespaces), ...envResult.env };
     const argv = containerArgv({ image, command: c.command, args: c.args, env });
-    const restartCount = slot.everStarted ? slot.record.restartCount + 1 : slot.record.restartCount;
-    const prevState = slot.everStarted ? slot.record.state.terminated ?? slot.record.lastState.terminated : undefined;
-    const id = randomBytes(32).toString('hex');
-    const runtime = this.ctx.runtime.containers;
-    const proc = runtime.createContainer(this.sandbox!, {
+    const config: ContainerConfig = {
       name: c.name,
       argv,
       env,
       cwd: c.workingDir || image.workingDir || containerDir,
       logPath: ContainerSlot.logFile(this.logDir(c.name), restartCount),
       stdin: c.stdin ?? false,
+      outputDir: containerDir,
       mounts: [...this.podMounts, ...mounts.mounts],
-    });
+    };
+    return { config, imageID: image.imageID ?? '' };
+  }
+
+  private async startContainer(slot: ContainerSlot): Promise<void> {
+    const c = slot.spec;
+    const restartCount = slot.everStarted ? slot.record.restartCount + 1 : slot.record.restartCount;
+    const made = this.containerConfig(slot, restartCount);
+    if (!made) return;
+    const containerDir = path.join(this.dir, 'containers', c.name);
+    const prevState = slot.everStarted ? slot.record.state.terminated ?? slot.record.lastState.terminated : undefined;
+    const id = randomBytes(32).toString('hex');
+    const runtime = this.ctx.runtime.containers;
+    const proc = runtime.createContainer(this.sandbox!, made.config);
     const instance = ++slot.instance;
     slot.everStarted = true;
-    slot.record = { ...slot.record, imageID: image.imageID ?? '', containerID: `skiff://${id}`, restartCount, ready: false, started: false, lastState: prevState ? { terminated: prevState } : slot.record.lastState };
+    slot.record = { ...slot.record, imageID: made.imageID, containerID: `skiff://${id}`, restartCount, ready: false, started: false, lastState: prevState ? { terminated: prevState } : slot.record.lastState };
     this.event('Normal', 'Created', `Created container ${c.name}`);
     try {
       await runtime.startContainer(proc);
@@ -245,7 +302,7 @@ export class PodWorker {
     }
     slot.proc = proc;
     // So that an agent killed before stopping it finds and kills it when it starts again.
-    recordContainerProcess(containerDir, proc.pid!);
+    recordContainerProcess(containerDir, proc.pid!, { containerID: slot.record.containerID!, startedAt: proc.startedAt! });
     this.event('Normal', 'Started', `Started container ${c.name}`);
     slot.record.state = { running: { startedAt: rfc3339(proc.startedAt!) } };
     const hasStartup = !!c.startupProbe && !slot.init;

@@ -27,6 +27,8 @@ export interface PodSandboxConfig {
   hostPID?: boolean;
   /** status.podIP from a previous run of this agent: kept if still free. */
   priorIP?: string;
+  /** Containers of this pod are adopted from a previous run: keep its sandbox (netns) if it exists. */
+  adopt?: boolean;
 }
 
 export interface PodSandbox {
@@ -37,6 +39,8 @@ export interface PodSandbox {
   ip: string;
   /** `/run/netns/<name>` of the pod's network namespace; undefined when the pod shares the agent's. */
   netnsPath?: string;
+  /** The sandbox a previous agent run made, kept with its IP (config.adopt): its containers can be adopted. */
+  reused?: boolean;
 }
 
 export interface PodSandboxStatus {
@@ -74,6 +78,8 @@ export interface ContainerConfig {
   /** The CRI log file (appended to). */
   logPath: string;
   stdin?: boolean;
+  /** Where the runtime keeps the container's output FIFOs, so its output survives an agent restart. */
+  outputDir?: string;
   /** /etc/hosts, /etc/resolv.conf and volumes. */
   mounts: Mount[];
 }
@@ -132,6 +138,11 @@ export interface Isolation {
 export interface ContainerRuntime {
   readonly isolation: Isolation;
   createContainer(sandbox: PodSandbox, config: ContainerConfig): RuntimeContainer;
+  /**
+   * Takes over a container a previous agent run started and left running (same PID and /proc start
+   * time); false if that process is gone. The container is then `running` without `startContainer`.
+   */
+  adoptContainer(c: RuntimeContainer, p: { pid: number; startTime: number; startedAt: number }): boolean;
   /** Rejects with SkiffError `StartError` (containerd's message) when the process cannot start. */
   startContainer(c: RuntimeContainer): Promise<void>;
   /** SIGTERM, then SIGKILL after the grace period. */

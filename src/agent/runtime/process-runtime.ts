@@ -13,7 +13,8 @@ import type { Readable, Writable } from 'node:stream';
 import { SkiffError } from '../../util/errors.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { CriLogWriter } from './cri-log.js';
-import { containerProcesses, isProcessLive } from './proc.js';
+import { openOutputFifos, readOutputFifos } from './output-fifo.js';
+import { containerProcesses, isProcessLive, readProcStat } from './proc.js';
 import type { RuntimeContainer, ContainerExit, ExecResult } from './cri.js';
 
 export type { ContainerExit, ExecResult } from './cri.js';
@@ -38,23 +39,43 @@ export interface ContainerProcessOptions {
   enter?: () => string[];
   /** Extra environment for the launcher only (not the container's processes). */
   launcherEnv?: Record<string, string>;
+  /**
+   * A directory for the container's output FIFOs (runtime/output-fifo.ts): the container then writes
+   * into FIFOs it holds open itself, so its output survives a restart of the agent (adopt). Without it,
+   * plain pipes (the output dies with the agent).
+   */
+  fifoDir?: string;
+}
+
+/** A running container of a previous agent run, taken over by this one (runtime/leftovers.ts). */
+export interface AdoptedProcess {
+  pid: number;
+  /** /proc start time (clock ticks): the PID must still name that process. */
+  startTime: number;
+  /** Epoch ms the container started (status startedAt). */
+  startedAt: number;
 }
 
 export type ContainerProcessState = 'created' | 'running' | 'exited';
 
 const OUTPUT_LIMIT = 64 * 1024;
 const POLL_MS = 20;
+/** How often the exit of an adopted container (not our child) is looked for in /proc. */
+export const ADOPTED_EXIT_POLL_MS = 250;
 
 export class ContainerProcess extends EventEmitter implements RuntimeContainer {
   readonly name: string;
   private readonly opts: ContainerProcessOptions;
   private readonly clock: Clock;
   private child: ChildProcess | undefined;
+  private leader: number | undefined;
   private log: CriLogWriter | undefined;
   private exitInfo: ContainerExit | undefined;
   private readonly exited: Promise<ContainerExit>;
   private resolveExited!: (e: ContainerExit) => void;
   private readonly execLeaders = new Set<number>();
+  private outputs: Readable[] = [];
+  private pollTimer: import('../../util/clock.js').TimerHandle | undefined;
   private stateValue: ContainerProcessState = 'created';
   startedAt: number | undefined;
 
@@ -70,7 +91,7 @@ export class ContainerProcess extends EventEmitter implements RuntimeContainer {
     return this.stateValue;
   }
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.leader;
   }
   get exit(): ContainerExit | undefined {
     return this.exitInfo;
@@ -94,26 +115,41 @@ export class ContainerProcess extends EventEmitter implements RuntimeContainer {
       }
     }
     const [spawnFile, ...spawnArgs] = this.opts.launcher ? [...this.opts.launcher, ...this.opts.argv] : this.opts.argv;
-    const child = spawn(spawnFile!, spawnArgs, {
-      cwd: this.opts.cwd,
-      env: this.opts.launcher ? { ...this.opts.env, ...this.opts.launcherEnv } : this.opts.env,
-      detached: true,
-      // fd 3: the launcher writes one line once the namespaces and mounts are set up
-      stdio: this.opts.launcher ? [this.opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] : [this.opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    });
+    const fifos = this.opts.fifoDir ? openOutputFifos(this.opts.fifoDir) : undefined;
+    // read ends before spawning: a container that exits at once must not take its output with it
+    const fifoStreams = fifos ? readOutputFifos(this.opts.fifoDir!) : undefined;
+    const out = fifos ? ([fifos.stdout, fifos.stderr] as const) : (['pipe', 'pipe'] as const);
+    let child: ChildProcess;
+    try {
+      child = spawn(spawnFile!, spawnArgs, {
+        cwd: this.opts.cwd,
+        env: this.opts.launcher ? { ...this.opts.env, ...this.opts.launcherEnv } : this.opts.env,
+        detached: true,
+        // fd 3: the launcher writes one line once the namespaces and mounts are set up
+        stdio: this.opts.launcher ? [this.opts.stdin ? 'pipe' : 'ignore', ...out, 'pipe'] : [this.opts.stdin ? 'pipe' : 'ignore', ...out],
+      });
+    } finally {
+      // the container holds its own ends now; ours would keep the reader from ever seeing EOF
+      fifos?.close();
+    }
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err: NodeJS.ErrnoException) => reject(startError(file, err)));
     }).catch((err) => {
       this.stateValue = 'exited';
+      fifoStreams?.stdout.destroy();
+      fifoStreams?.stderr.destroy();
       throw err;
     });
     this.child = child;
+    this.leader = child.pid!;
     this.startedAt = this.clock.now();
     this.stateValue = 'running';
     const log = new CriLogWriter(this.opts.logPath, () => this.clock.now());
     this.log = log;
-    const drained = Promise.all([log.attach('stdout', child.stdout!), log.attach('stderr', child.stderr!)]);
+    const streams = fifoStreams ?? { stdout: child.stdout!, stderr: child.stderr! };
+    this.outputs = [streams.stdout, streams.stderr];
+    const drained = Promise.all([log.attach('stdout', streams.stdout), log.attach('stderr', streams.stderr)]);
     const leader = child.pid!;
     child.once('exit', (code, signal) => void this.onExit({ leader, code, signal, drained }));
     const ready = child.stdio[3] as Readable | null | undefined;
@@ -128,6 +164,43 @@ export class ContainerProcess extends EventEmitter implements RuntimeContainer {
     }
   }
 
+  /**
+   * Takes over a container a previous agent run started (same PID and start time, else false): its
+   * output is read again from its FIFOs into the same log, its exit is found by polling /proc (it is
+   * not our child, so its exit code is unknown: 255, as kubelet reports a container it lost).
+   */
+  adopt(p: AdoptedProcess): boolean {
+    if (this.stateValue !== 'created') throw new SkiffError('AlreadyStarted', `container ${this.name} was already started`);
+    const st = readProcStat(p.pid);
+    if (!st || st.startTime !== p.startTime || st.state === 'Z' || st.state === 'X') return false;
+    this.leader = p.pid;
+    this.startedAt = p.startedAt;
+    this.stateValue = 'running';
+    const log = new CriLogWriter(this.opts.logPath, () => this.clock.now());
+    this.log = log;
+    let drained: Promise<unknown> = Promise.resolve();
+    if (this.opts.fifoDir) {
+      try {
+        const streams = readOutputFifos(this.opts.fifoDir);
+        this.outputs = [streams.stdout, streams.stderr];
+        drained = Promise.all([log.attach('stdout', streams.stdout), log.attach('stderr', streams.stderr)]);
+      } catch {
+        // no FIFOs (started by a run that piped its output): the output is lost, the process is not
+      }
+    }
+    const poll = (): void => {
+      const now = readProcStat(p.pid);
+      if (now && now.startTime === p.startTime && now.state !== 'Z' && now.state !== 'X') {
+        this.pollTimer = this.clock.setTimeout(poll, ADOPTED_EXIT_POLL_MS);
+        return;
+      }
+      this.pollTimer = undefined;
+      void this.onExit({ leader: p.pid, code: 255, signal: null, drained });
+    };
+    this.pollTimer = this.clock.setTimeout(poll, ADOPTED_EXIT_POLL_MS);
+    return true;
+  }
+
   private async onExit(e: { leader: number; code: number | null; signal: NodeJS.Signals | null; drained: Promise<unknown> }): Promise<void> {
     const finishedAt = this.clock.now();
     const signo = e.signal ? (osConstants.signals[e.signal] ?? 0) : 0;
@@ -138,6 +211,7 @@ export class ContainerProcess extends EventEmitter implements RuntimeContainer {
     await Promise.race([e.drained, delay(1000)]);
     this.child?.stdout?.destroy();
     this.child?.stderr?.destroy();
+    for (const o of this.outputs) o.destroy();
     this.log?.close();
     this.exitInfo = { exitCode, signal: e.signal, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: this.startedAt!, finishedAt };
     this.stateValue = 'exited';
@@ -154,7 +228,7 @@ export class ContainerProcess extends EventEmitter implements RuntimeContainer {
   async stop(opts: { gracePeriodMs: number }): Promise<ContainerExit | undefined> {
     if (this.stateValue === 'created') return undefined;
     if (this.stateValue === 'exited') return this.exitInfo;
-    const leader = this.child!.pid!;
+    const leader = this.leader!;
     signalAll(containerProcesses(leader, this.execLeaders), 'SIGTERM');
     const timer = this.clock.setTimeout(() => void this.killAll(leader), Math.max(0, opts.gracePeriodMs));
     try {
@@ -166,7 +240,7 @@ export class ContainerProcess extends EventEmitter implements RuntimeContainer {
 
   /** The container's live processes (group, session, descendants, exec sessions). */
   processes(): number[] {
-    const leader = this.child?.pid;
+    const leader = this.leader;
     if (leader === undefined) return [];
     return containerProcesses(leader, this.execLeaders);
   }

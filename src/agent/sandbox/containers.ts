@@ -32,7 +32,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
   }
 
   createContainer(sandbox: PodSandbox, config: ContainerConfig): RuntimeContainer {
-    const base = { name: config.name, argv: config.argv, env: config.env, cwd: config.cwd, logPath: config.logPath, stdin: config.stdin, clock: this.opts.clock ?? realClock };
+    const base = { name: config.name, argv: config.argv, env: config.env, cwd: config.cwd, logPath: config.logPath, stdin: config.stdin, ...(config.outputDir ? { fifoDir: config.outputDir } : {}), clock: this.opts.clock ?? realClock };
     const mode = this.opts.mode;
     if (mode === 'none') return new ContainerProcess(base);
     const hostNetwork = sandbox.config.hostNetwork;
@@ -51,6 +51,10 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       enter: () => enterArgv(waitInitPid(proc, spec.pid), spec),
     });
     return proc;
+  }
+
+  adoptContainer(c: RuntimeContainer, p: { pid: number; startTime: number; startedAt: number }): boolean {
+    return asProcess(c).adopt(p);
   }
 
   startContainer(c: RuntimeContainer): Promise<void> {

@@ -19,11 +19,12 @@ export class LoopbackSandboxRuntime implements PodSandboxRuntime {
     const ipam = this.ipamOrThrow();
     const id = `skiff://${config.uid}`;
     let ip: string;
-    if (config.priorIP && ipam.reserve(config.uid, config.priorIP)) ip = config.priorIP;
+    const reused = !!config.priorIP && ipam.reserve(config.uid, config.priorIP);
+    if (reused) ip = config.priorIP!;
     else ip = ipam.allocate(config.uid);
     const sandbox = { id, config, ip, ready: true };
     this.sandboxes.set(id, sandbox);
-    return { id, config, ip };
+    return { id, config, ip, ...(reused ? { reused } : {}) };
   }
 
   async stopPodSandbox(id: string): Promise<void> {

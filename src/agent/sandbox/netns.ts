@@ -66,11 +66,21 @@ export class NetnsSandboxRuntime implements PodSandboxRuntime {
     const ipam = this.ipam;
     if (!ipam) throw new SkiffError('RuntimeNotReady', 'runtime network not ready: no podCIDR configured');
     if (config.hostNetwork) {
-      const sandbox: PodSandbox = { id: `host://${config.uid}`, config, ip: this.nodeIP };
+      const sandbox: PodSandbox = { id: `host://${config.uid}`, config, ip: this.nodeIP, reused: true };
       this.sandboxes.set(sandbox.id, { sandbox, ready: true });
       return sandbox;
     }
     const name = this.netnsName(config.uid);
+    const netnsPath = `${NETNS_DIR}/${name}`;
+    // A namespace of this pod from a previous run whose containers the kubelet adopts: keep it as it is.
+    if (config.adopt && config.priorIP && fs.existsSync(netnsPath)) {
+      const addrs = await ip(['-n', name, '-o', '-4', 'addr', 'show', 'dev', 'eth0']).catch(() => '');
+      if (addrs.includes(` ${config.priorIP}/`) && ipam.reserve(config.uid, config.priorIP)) {
+        const sandbox: PodSandbox = { id: name, config, ip: config.priorIP, netnsPath, reused: true };
+        this.sandboxes.set(name, { sandbox, ready: true });
+        return sandbox;
+      }
+    }
     // A namespace of this pod from a previous run of the agent: its containers are gone, start afresh.
     if (fs.existsSync(`${NETNS_DIR}/${name}`)) await deleteNetns(name);
     const podIP = config.priorIP && ipam.reserve(config.uid, config.priorIP) ? config.priorIP : ipam.allocate(config.uid);
