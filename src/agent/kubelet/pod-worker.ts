@@ -84,7 +84,8 @@ export class PodWorker {
       const left = leftovers.find((l) => l.container === slot.name);
       if (left) leftovers.splice(leftovers.indexOf(left), 1);
       const inList = st && (!slot.init || (pod.status?.initContainerStatuses ?? []).includes(st));
-      if (left && inList && st.state?.running && !this.frozen && canAdopt(left, st.containerID)) {
+      // a pod being deleted is not adopted: its containers are killed (the kubelet would stop them anyway)
+      if (left && inList && st.state?.running && !this.frozen && !deleting && canAdopt(left, st.containerID)) {
         slot.everStarted = true;
         slot.record = { ...slot.record, containerID: st.containerID, imageID: st.imageID ?? '', restartCount: st.restartCount ?? 0, lastState: st.lastState ?? {}, state: { running: st.state.running }, ready: st.ready ?? false, started: st.started ?? true };
         slot.adopt = { leftover: left, startedAt: st.state.running.startedAt ? Date.parse(st.state.running.startedAt) : now };
@@ -384,6 +385,8 @@ export class PodWorker {
       await Promise.all(
         all.map(async (slot) => {
           slot.stopProbes();
+          if (slot.adopt) killLeftover(slot.adopt.leftover); // never taken over: nothing of it may outlive the pod
+          slot.adopt = undefined;
           if (!slot.running) return;
           if (o.deleteObject) this.event('Normal', 'Killing', `Stopping container ${slot.name}`);
           await this.ctx.runtime.containers.stopContainer(slot.proc!, graceMs);
