@@ -13,7 +13,8 @@ import { containerArgv } from '../images/command.js';
 import type { ContainerConfig, ContainerExit, Mount, PodSandbox } from '../runtime/cri.js';
 import { setUpPodSandbox } from './pod-sandbox.js';
 import { backOffEventMessage, backoffKey, doBackOff } from '../runtime/backoff.js';
-import { canAdopt, killLeftover, recordContainerProcess, type LeftoverContainer } from '../runtime/leftovers.js';
+import { killLeftover, recordContainerProcess } from '../runtime/leftovers.js';
+import { restorePreviousRun } from './previous-run.js';
 import { ContainerSlot } from './container-slot.js';
 import { computePodStatus } from './status.js';
 import { containerEnv } from './env.js';
@@ -63,44 +64,8 @@ export class PodWorker {
       return s;
     });
     this.frozen = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-    this.adoptPreviousRun(pod);
+    this.adopting = restorePreviousRun({ pod, slots: [...this.initSlots, ...this.slots], leftovers: ctx.claimLeftovers(this.uid), now: ctx.clock.now(), frozen: this.frozen });
     this.startTime = pod.status?.startTime ? Date.parse(pod.status.startTime) : ctx.clock.now();
-  }
-
-  /**
-   * A pod this node ran before the agent restarted. A container the API reports running whose recorded
-   * process still runs (same PID and start time, same containerID: runtime/leftovers.ts) is adopted as a
-   * kubelet adopts the CRI runtime's running containers: status, restartCount and log stay. Every other
-   * container that had started counts as exited — `Unknown`/255 as kubelet reports containers lost in a
-   * node reboot; any process left of it is killed — and is restarted per restartPolicy with restartCount + 1.
-   */
-  private adoptPreviousRun(pod: Pod): void {
-    const now = this.ctx.clock.now();
-    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-    const leftovers = this.ctx.claimLeftovers(this.uid);
-    const deleting = !!pod.metadata?.deletionTimestamp;
-    for (const slot of [...this.initSlots, ...this.slots]) {
-      const st = statuses.find((s) => s.name === slot.name && !!s.containerID === true);
-      const left = leftovers.find((l) => l.container === slot.name);
-      if (left) leftovers.splice(leftovers.indexOf(left), 1);
-      const inList = st && (!slot.init || (pod.status?.initContainerStatuses ?? []).includes(st));
-      // a pod being deleted is not adopted: its containers are killed (the kubelet would stop them anyway)
-      if (left && inList && st.state?.running && !this.frozen && !deleting && canAdopt(left, st.containerID)) {
-        slot.everStarted = true;
-        slot.record = { ...slot.record, containerID: st.containerID, imageID: st.imageID ?? '', restartCount: st.restartCount ?? 0, lastState: st.lastState ?? {}, state: { running: st.state.running }, ready: st.ready ?? false, started: st.started ?? true };
-        slot.adopt = { leftover: left, startedAt: st.state.running.startedAt ? Date.parse(st.state.running.startedAt) : now };
-        this.adopting = true;
-        continue;
-      }
-      if (left) killLeftover(left);
-      if (!st || !inList) continue;
-      const done = st.state?.terminated;
-      const terminated = done ?? { exitCode: 255, reason: 'Unknown', startedAt: st.state?.running?.startedAt, finishedAt: rfc3339(now), containerID: st.containerID };
-      slot.everStarted = true;
-      slot.record = { ...slot.record, containerID: st.containerID, imageID: st.imageID ?? '', restartCount: st.restartCount ?? 0, lastState: st.lastState ?? {}, state: { terminated } };
-      const finishedAt = terminated.finishedAt ? Date.parse(terminated.finishedAt) : now;
-      slot.lastExit = { exitCode: terminated.exitCode, signal: null, reason: terminated.exitCode === 0 ? 'Completed' : 'Error', startedAt: finishedAt, finishedAt };
-    }
   }
 
   get key(): string {
