@@ -44,7 +44,7 @@ export class LoopbackSandboxRuntime implements PodSandboxRuntime {
     return s ? { id, state: s.ready ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY', ip: s.ip } : undefined;
   }
 
-  /** Nothing outlives the agent but processes (runtime/leftovers.ts kills those). */
+  /** Nothing outlives the agent but processes (the kubelet adopts or kills those: runtime/leftovers.ts). */
   async removeOrphanedSandboxes(): Promise<string[]> {
     return [];
   }
