@@ -175,6 +175,9 @@ describe('kubectl verbs', () => {
     assert.equal(c.length, 1);
     assert.equal(c[0]!.image, 'nginx:1.26');
     assert.equal(c[0]!.ports[0]!.containerPort, 80);
+    // kubectl says "no change" only when the object it read before patching equals the answer: let the
+    // rollout (status writes of the deployment controller) settle first
+    await cluster.k('rollout', 'status', 'deploy/patchme', '--timeout=120s');
     assert.equal(await cluster.k('patch', 'deploy', 'patchme', '--type=strategic', '-p', smp), 'deployment.apps/patchme patched (no change)\n');
     const bad = await cluster.kubectl(['patch', 'deploy', 'patchme', '--type=json', '-p', '[{"op":"remove","path":"/spec/nothere"}]']);
     assert.equal(bad.code, 1);
