@@ -1,0 +1,123 @@
+// Issue 12 in netns mode: the web view's traffic comes from conntrack of the node netns and its rules
+// panel from iptables-save -c there. A 2-node netns cluster with the view on a free port, seed 000's
+// Deployment of 3 behind cl-service, 100 requests from the machine to the ClusterIP: each endpoint's
+// counter in the page rises by its share (±50 %), the connections table names the pods, the rules panel
+// shows KUBE-SVC-... with non-zero packet counters, no console errors. The screenshot's path is printed.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { TestCluster } from '../support/cluster.js';
+import { netnsSkipReason } from '../support/netns.js';
+import { freePort, waitFor } from '../support/ports.js';
+
+const seeds = resolve(import.meta.dirname, '..', 'fixtures', 'seeds');
+const chromiumPath = ['/usr/bin/chromium', '/usr/lib/chromium/chromium'].find((p) => existsSync(p));
+const skip = (await netnsSkipReason()) ?? (chromiumPath ? false : 'chromium is not installed (scripts/install-test-deps.sh installs it)');
+
+type BrowserContext = import('playwright-core').BrowserContext;
+type Page = import('playwright-core').Page;
+
+/** One GET on a new connection (so each one is DNATed afresh); resolves with the status. */
+function get(ip: string, port: number): Promise<number> {
+  return new Promise((res, rej) => {
+    const req = request({ host: ip, port, path: '/', agent: false, timeout: 5000 }, (r) => {
+      r.resume();
+      r.on('end', () => res(r.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', rej);
+    req.end();
+  });
+}
+
+async function endpointTotals(page: Page): Promise<Map<string, number>> {
+  const rows = await page.$$eval('[data-testid=endpoint-row]', (els) => els.map((e) => [e.getAttribute('data-pod') ?? '', Number(e.getAttribute('data-total'))] as const));
+  return new Map(rows);
+}
+
+describe('web view in netns mode: conntrack and kernel rule counters (issue 12)', { skip }, () => {
+  let cluster: TestCluster;
+  let browser: BrowserContext;
+  let page: Page;
+  let userDataDir = '';
+  let shots = '';
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    const uiPort = await freePort();
+    cluster = await TestCluster.start({ network: 'netns', nodes: 2, extraArgs: ['--ui-port', String(uiPort)] });
+    const m = /Web view: (http:\/\/127\.0\.0\.1:\d+\/login#token=[0-9a-f]+)/.exec(cluster.logs);
+    assert.ok(m, `skiff server printed no login URL:\n${cluster.logs}`);
+    await cluster.k('apply', '-f', join(seeds, '000-clusterip.yaml'));
+    await cluster.k('rollout', 'status', 'deployment/cluster-nginx-deployment', '--timeout=90s');
+    shots = mkdtempSync(join(tmpdir(), 'skiff-ui-netns-shots-'));
+    userDataDir = mkdtempSync(join(tmpdir(), 'skiff-ui-netns-chromium-'));
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1600, height: 1000 },
+    });
+    page = await browser.newPage();
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => consoleErrors.push(String(err)));
+    await page.goto(m[1]!);
+    await page.waitForSelector('[data-testid=status]:has-text("live")');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await cluster?.destroy();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  it('100 requests to the ClusterIP: endpoint counters from conntrack, pods named, KUBE-SVC counters', async () => {
+    await page.click('[data-testid=svc-node][data-name="cl-service"]');
+    await waitFor('3 ready endpoints of cl-service', async () => (await page.$$('[data-testid=endpoint-row]:not(.dim)')).length === 3 || undefined, 30_000);
+    const ip = (await cluster.k('get', 'svc', 'cl-service', '-o', 'jsonpath={.spec.clusterIP}')).trim();
+    await cluster.assertRouted(ip);
+    const before = await endpointTotals(page);
+    for (let i = 0; i < 100; i += 10) {
+      const codes = await Promise.all(Array.from({ length: 10 }, () => get(ip, 80)));
+      assert.ok(codes.every((c) => c === 200), `statuses ${codes.join(',')}`);
+    }
+    const after = await waitFor('the page to count 100 more connections', async () => {
+      const now = await endpointTotals(page);
+      const sum = [...now].reduce((a, [pod, t]) => a + t - (before.get(pod) ?? 0), 0);
+      return sum >= 100 ? now : undefined;
+    }, 10_000);
+    const shares = [...after].map(([pod, t]) => [pod, t - (before.get(pod) ?? 0)] as const);
+    assert.equal(shares.length, 3);
+    const sum = shares.reduce((a, [, n]) => a + n, 0);
+    assert.equal(sum, 100, `exactly the 100 connections sent: ${JSON.stringify(shares)}`);
+    for (const [pod, got] of shares) assert.ok(got >= 17 && got <= 50, `${pod} got ${got} of 100 (expected 33 ± 50 %)`);
+    const named = await page.$$eval('[data-testid=conn-row]', (els) => els.map((e) => e.getAttribute('data-pod') ?? ''));
+    for (const [pod] of shares) assert.ok(named.includes(pod), `connections table names ${pod}`);
+    const table = (await page.textContent('[data-testid=connections]')) ?? '';
+    assert.match(table, /random \(iptables\)/);
+    assert.ok(table.includes(`${ip}:80`), 'the dialled ClusterIP in the connections table');
+    // the rules panel: kube-proxy's chains of this Service in the node netns, with the kernel's counters
+    const rules = await waitFor('KUBE-SVC rules with non-zero packet counters', async () => {
+      const text = (await page.textContent('[data-testid=rules-text]').catch(() => '')) ?? '';
+      return /^\[[1-9]\d*:\d+\] -A KUBE-SVC-[A-Z0-9]+ /m.test(text) ? text : undefined;
+    }, 10_000);
+    assert.match(rules, /^:KUBE-SVC-[A-Z0-9]+ /m);
+    assert.match(rules, /^\[[1-9]\d*:\d+\] -A KUBE-SEP-[A-Z0-9]+ .*-j DNAT --to-destination/m);
+    assert.match(rules, /default\/cl-service/);
+    assert.doesNotMatch(rules, /kube-system\/kube-dns/, 'only this Service\'s rules');
+    const bytes = await page.$$eval('[data-testid=endpoint-row]', (els) => els.map((e) => e.querySelectorAll('td')[7]?.textContent ?? ''));
+    assert.ok(bytes.every((b) => b !== '' && !/^0\s*B?$/.test(b.trim())), `bytes counted (conntrack accounting in the node netns): ${bytes.join(' | ')}`);
+    const path = join(shots, 'netns-traffic.png');
+    await page.screenshot({ path, fullPage: true });
+    process.stdout.write(`# screenshot: ${path}\n`);
+  });
+
+  it('logged no console errors', () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+});
