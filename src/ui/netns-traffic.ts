@@ -50,7 +50,7 @@ const hp = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` :
 export class NetnsTrafficSource {
   private observer?: ConnectionObserver;
   private timer?: NodeJS.Timeout;
-  private polling = false;
+  private running?: Promise<void>;
   private mode = '';
   private readonly tracked = new Map<string, Tracked>();
   private readonly counters = new Map<string, EndpointStats>();
@@ -110,32 +110,31 @@ export class NetnsTrafficSource {
     return 'iptables'; // not programmed yet: ask again next time
   }
 
-  /** One read of every node netns; a read still running skips the tick. */
-  async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      await this.detectMode();
-      const index = this.index();
-      const pass = ++this.pass;
-      await Promise.all(this.opts.netns.map(async (ns) => {
-        await this.enableAccounting(ns);
-        let text: string;
-        try {
-          text = await this.exec(ns, 'conntrack', ['-L', '-o', 'extended,id']);
-        } catch (err) {
-          this.opts.log?.(`ui: conntrack in ${ns}: ${(err as Error).message}`);
-          return;
-        }
-        for (const e of parseConntrack(text)) this.entry(ns, e, index, pass);
-      }));
-      for (const [key, t] of this.tracked) {
-        if (t.seen === pass) continue;
-        this.close(t); // gone from conntrack
-        this.tracked.delete(key);
+  /** One read of every node netns; while one runs, a tick (or a caller) gets that one. */
+  poll(): Promise<void> {
+    this.running ??= this.read().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async read(): Promise<void> {
+    await this.detectMode();
+    const index = this.index();
+    const pass = ++this.pass;
+    await Promise.all(this.opts.netns.map(async (ns) => {
+      await this.enableAccounting(ns);
+      let text: string;
+      try {
+        text = await this.exec(ns, 'conntrack', ['-L', '-o', 'extended,id']);
+      } catch (err) {
+        this.opts.log?.(`ui: conntrack in ${ns}: ${(err as Error).message}`);
+        return;
       }
-    } finally {
-      this.polling = false;
+      for (const e of parseConntrack(text)) this.entry(ns, e, index, pass);
+    }));
+    for (const [key, t] of this.tracked) {
+      if (t.seen === pass) continue;
+      this.close(t); // gone from conntrack
+      this.tracked.delete(key);
     }
   }
 
