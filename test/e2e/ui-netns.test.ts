@@ -16,7 +16,10 @@ import { freePort, waitFor } from '../support/ports.js';
 
 const seeds = resolve(import.meta.dirname, '..', 'fixtures', 'seeds');
 const chromiumPath = ['/usr/bin/chromium', '/usr/lib/chromium/chromium'].find((p) => existsSync(p));
-const skip = (await netnsSkipReason()) ?? (chromiumPath ? false : 'chromium is not installed (scripts/install-test-deps.sh installs it)');
+const conntrack = ['/usr/sbin/conntrack', '/sbin/conntrack', '/usr/bin/conntrack'].some((p) => existsSync(p));
+const skip = (await netnsSkipReason())
+  ?? (chromiumPath ? undefined : 'chromium is not installed (scripts/install-test-deps.sh installs it)')
+  ?? (conntrack ? false : 'conntrack is not installed (scripts/install-test-deps.sh installs it)');
 
 type BrowserContext = import('playwright-core').BrowserContext;
 type Page = import('playwright-core').Page;
