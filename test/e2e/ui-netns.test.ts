@@ -140,6 +140,26 @@ describe('web view in netns mode (iptables): conntrack and kernel rule counters 
     await screenshot(page, 'netns-iptables-traffic');
   });
 
+  it('sessionAffinity ClientIP: the recent-list rules appear, every request goes to one pod, marked affinity', async () => {
+    const { cluster, page } = v as View;
+    await cluster.k('patch', 'svc', 'cl-service', '-p', '{"spec":{"sessionAffinity":"ClientIP"}}');
+    await waitFor('the recent-list check in the rules panel', async () => ((await page.textContent('[data-testid=rules-text]').catch(() => '')) ?? '').includes('--rcheck') || undefined, 15_000);
+    const ip = (await cluster.k('get', 'svc', 'cl-service', '-o', 'jsonpath={.spec.clusterIP}')).trim();
+    await cluster.assertRouted(ip);
+    const before = await endpointTotals(page);
+    for (let i = 0; i < 10; i++) assert.equal(await get(ip, 80), 200);
+    const after = await waitFor('the page to count 10 more connections', async () => {
+      const now = await endpointTotals(page);
+      return [...now].reduce((a, [pod, t]) => a + t - (before.get(pod) ?? 0), 0) >= 10 ? now : undefined;
+    }, 10_000);
+    const got = [...after].map(([pod, t]) => [pod, t - (before.get(pod) ?? 0)] as const).filter(([, n]) => n > 0);
+    assert.equal(got.length, 1, `one pod got them all: ${JSON.stringify(got)}`);
+    assert.equal(got[0]![1], 10);
+    const reasons = await page.$$eval('[data-testid=conn-row]', (els) => els.slice(0, 10).map((e) => e.textContent ?? ''));
+    assert.ok(reasons.filter((r) => r.includes('affinity')).length >= 9, `affinity named in the newest rows:\n${reasons.join('\n')}`);
+    await screenshot(page, 'netns-iptables-affinity');
+  });
+
   it('logged no console errors', () => {
     assert.deepEqual(v.consoleErrors, []);
   });
