@@ -25,7 +25,7 @@ async function coldStart(dataDir?: string): Promise<number> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'skiff-bench-')));
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [skiffBin, 'server', '--data-dir', dir, '--https-listen-port', String(port), '--write-kubeconfig', join(dir, 'kc')], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [skiffBin, 'server', '--data-dir', dir, '--https-listen-port', String(port), '--write-kubeconfig', join(dir, 'kc'), '--network', 'loopback', '--ui-port', '0'], { stdio: 'ignore' });
   try {
     const deadline = started + 30_000;
     while (!(await readyz(port))) {

@@ -16,6 +16,51 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * Go's decoder refuses JSON nested deeper than 10000 ("exceeded max depth"). skiff refuses at 1000: every
+ * walker after the parse (type check, patches, managed fields) recurses, and V8 aborts the whole process
+ * (not a catchable error) when a regular expression is first compiled thousands of frames deep. No real
+ * object comes near it; a fuzzed one did.
+ */
+const maxNestingDepth = 1000;
+
+function exceedsDepth(root: unknown): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > maxNestingDepth) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/**
+ * The YAML parser recurses once per nesting level before any result exists to check, so the text is scanned
+ * first: flow brackets deeper than the limit, or a line indented deeper than it, are refused unparsed.
+ */
+function yamlTooDeep(text: string): boolean {
+  let depth = 0;
+  let indent = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) { lineStart = true; indent = 0; continue; }
+    if (lineStart && (c === 32 || c === 45)) { if (++indent > maxNestingDepth) return true; continue; }
+    lineStart = false;
+    if (c === 91 || c === 123) { if (++depth > maxNestingDepth) return true; }
+    else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return false;
+}
+
+function bounded(v: unknown): unknown {
+  if (exceedsDepth(v)) throw badRequest("couldn't get version/kind; json parse error: exceeded max depth");
+  return v;
+}
+
 /** Decodes a JSON (or YAML) request body into one object. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   if ((contentType ?? '').includes('protobuf')) {
@@ -29,16 +74,19 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   if (!text.trim()) throw badRequest('Object \'Kind\' is missing in \'\'');
   const ct = (contentType ?? '').split(';')[0]!.trim();
   if (ct.endsWith('yaml')) {
+    if (yamlTooDeep(text)) throw badRequest('error converting YAML to JSON: exceeded max depth');
     const docs = parseAllDocuments(text);
     const doc = Array.isArray(docs) ? docs[0] : docs;
     if (!doc || doc.errors.length) throw badRequest(`error converting YAML to JSON: ${doc?.errors[0]?.message ?? 'empty document'}`);
-    return doc.toJSON();
+    return bounded(doc.toJSON());
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
   }
+  return bounded(parsed);
 }
 
 export function sendJSON(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {

@@ -253,7 +253,7 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   });
   const ui = disabled.has('ui') ? undefined : await startUI({
     dataDir, port: opts.uiPort ?? defaultUIPort, server, token: creds.token, caPem: creds.ca.certPem, clusterDomain: opts.clusterDomain,
-    datapath: proxy?.datapath, dns, ingress, log,
+    datapath: proxy?.datapath, nodeNetns: netnsHost?.plan.nodes.map((n) => n.netns), dns, ingress, log,
   });
   const metricsPort = opts.proxyMetricsPort ?? defaultProxyMetricsPort;
   const metrics = metricsPort > 0 && proxy ? await startMetrics({ host: proxyNodes()[0]?.ip ?? '127.0.0.1', port: metricsPort, datapath: proxy.datapath, log }) : undefined;

@@ -7,6 +7,7 @@ import type { DnsQueryLogEntry } from '../dns/query-log.js';
 import type { IngressRequestEvent } from '../ingress/proxy.js';
 import { startProxyMetricsServer, type MeteredDatapath, type ProxyMetricsServer } from '../proxy/metrics.js';
 import { loadOrCreateUIToken, loginURL, uiTokenPath } from '../ui/auth.js';
+import { NetnsTrafficSource } from '../ui/netns-traffic.js';
 import { UIServer } from '../ui/server.js';
 import { errorMessage } from '../util/errors.js';
 import type { RunningClusterDNS } from './dns.js';
@@ -26,6 +27,8 @@ export interface StartUIOptions {
   clusterDomain: string;
   /** The server's own proxy; none in netns mode, where each node agent runs kube-proxy (the map still shows). */
   datapath?: MeteredDatapath;
+  /** netns mode: the node netns names (first node first); traffic then comes from their conntrack and rules. */
+  nodeNetns?: string[];
   dns?: RunningClusterDNS;
   ingress?: RunningIngress;
   log: Logger;
@@ -46,7 +49,8 @@ export async function startUI(o: StartUIOptions): Promise<RunningUI | undefined>
   const client = new RestClient({ server: o.server, token: o.token, caData: o.caPem, userAgent: 'skiff-ui/v1.32.4' });
   const informers = new InformerFactory({ client, log: (m) => o.log.debug(m) });
   const ui = new UIServer({
-    host: uiHost, port: o.port, token, client, informers, clusterDomain: o.clusterDomain, traffic: o.datapath,
+    host: uiHost, port: o.port, token, client, informers, clusterDomain: o.clusterDomain,
+    traffic: o.datapath ?? (o.nodeNetns?.length ? new NetnsTrafficSource({ netns: o.nodeNetns, informers, log: (m) => o.log.debug(m) }) : undefined),
     dnsQueryLog: o.dns ? (fn) => void (o.dns!.dns.server.queryLog = fn as ((e: DnsQueryLogEntry) => void) | undefined) : undefined,
     ingressRequests: o.ingress ? (fn) => void (o.ingress!.proxy.onRequest = fn as ((e: IngressRequestEvent) => void) | undefined) : undefined,
     log: (m) => o.log.info(m),

@@ -150,7 +150,9 @@ export class EtcdStore implements Store {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.call(() => this.client.kv.range({ key: this.key(''), count_only: true, limit: 1 }));
+    // any single-key range answers with the store's revision in its header; an empty key is refused by etcd
+    // ("key is not provided") when the store has no prefix
+    const res = await this.call(() => this.client.kv.range({ key: this.key('\0revision'), count_only: true }));
     return Number(res.header.revision);
   }
 
@@ -204,7 +206,7 @@ export class EtcdStore implements Store {
 
   private async readableAt(revision: number): Promise<boolean> {
     try {
-      await this.call(() => this.client.kv.range({ key: this.key(''), revision, count_only: true, limit: 1 }));
+      await this.call(() => this.client.kv.range({ key: this.key('\0revision'), revision, count_only: true }));
       return true;
     } catch (err) {
       if (err instanceof StorageError && err.code === 'Compacted') return false;

@@ -22,7 +22,11 @@ import { ClusterModel, type ObjectChange } from './model.js';
 import { Ring, TrafficRecorder } from './traffic.js';
 
 /** What the view needs from the datapath: counters, and (when it can) observation and rules. */
-export type TrafficSource = Partial<ObservableDatapath> & { stats(): EndpointStats[] };
+export type TrafficSource = Partial<ObservableDatapath> & {
+  stats(): EndpointStats[];
+  /** Kernel datapaths (netns mode): one Service's rules as text with counters, read when asked. */
+  rulesFor?(namespace: string, name: string): Promise<DatapathRules>;
+};
 
 /** DNS query log entries and ingress request events, as their hooks report them (structural). */
 export type DnsEntry = { time: number; client: string; name: string; type: string; rcode: string; answers: string[] } & Record<string, unknown>;
@@ -182,7 +186,7 @@ export class UIServer {
     if (path === '/api/state') return this.send(res, 200, this.snapshot());
     if (path === '/api/traffic') return this.send(res, 200, { endpoints: this.sampleTraffic(), connections: this.recorder.connections.list() });
     const m = /^\/api\/services\/([^/]+)\/([^/]+)$/.exec(path);
-    if (m) return this.send(res, 200, this.serviceDetails(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)));
+    if (m) return this.send(res, 200, await this.serviceDetails(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)));
     this.send(res, 404, { message: `${path} not found` });
   }
 
@@ -211,11 +215,11 @@ export class UIServer {
     return sendRequests({ ip, port: port.port, count: Number(body.count ?? 1), sourceIP });
   }
 
-  private serviceDetails(namespace: string, name: string) {
+  private async serviceDetails(namespace: string, name: string) {
     const svc = this.model.get('services', `${namespace}/${name}`);
     if (!svc) throw new ActionError(404, `services "${name}" not found`);
     const slices = this.model.list('endpointslices').filter((s) => s.metadata?.namespace === namespace && s.metadata?.labels?.['kubernetes.io/service-name'] === name);
-    const rules = this.rules();
+    const rules = (await this.opts.traffic?.rulesFor?.(namespace, name)) ?? this.rules();
     const prefix = `${namespace}/${name}`;
     return {
       dns: serviceDnsRecords(svc, slices, this.opts.clusterDomain),

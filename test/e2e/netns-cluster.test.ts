@@ -163,6 +163,11 @@ spec:
     assert.match(body, /"hostname": "echo"/);
   });
 
+  it('lets a pod reach itself through its own Service (hairpin)', async () => {
+    const body = await cluster.k('exec', 'echo', '--', 'wget', '-qO-', '-T', '5', 'http://echo-svc/');
+    assert.match(body, /"hostname": "echo"/);
+  });
+
   it('runs two nginx pods on one node, both listening on 0.0.0.0:80', async () => {
     for (const pod of ['nginx-a', 'nginx-b']) {
       const listening = await cluster.k('exec', pod, '--', 'sh', '-c', 'cat /proc/net/tcp');

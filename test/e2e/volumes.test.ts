@@ -141,6 +141,40 @@ spec:
     assert.notEqual(before.trim().split('\n').pop(), after.trim().split('\n').pop());
   });
 
+  it('nginx serves pages from a ConfigMap volume and answers with an edit of the ConfigMap', async (t) => {
+    if (!findNginx()) return t.skip('nginx is not installed on this host (apt-get install nginx)');
+    const page = (v: string) => `apiVersion: v1
+kind: ConfigMap
+metadata: {name: nginx-html}
+data:
+  index.html: "page ${v}"
+`;
+    await apply(page('v1'));
+    await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: pages}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: nginx
+    image: nginx:1.27
+    ports: [{containerPort: 80}]
+    volumeMounts: [{name: html, mountPath: /usr/share/nginx/html}]
+  volumes: [{name: html, configMap: {name: nginx-html}}]
+`);
+    await ready('pages');
+    const ip = (await cluster.k('get', 'pod', 'pages', '-o', 'jsonpath={.status.podIP}')).trim();
+    const served = (want: string) => waitFor(`nginx to serve "${want}"`, async () => {
+      const res = await fetch(`http://${ip}:80/`).catch(() => undefined);
+      const text = res && (await res.text());
+      return text === want ? text : undefined;
+    }, 30_000, 200);
+    assert.equal(await served('page v1'), 'page v1');
+    await apply(page('v2'));
+    // nginx reads the file at each request: the kubelet's in-place update is what a client sees
+    assert.equal(await served('page v2'), 'page v2');
+  });
+
   it('a PVC is Bound from the local-path class and keeps its data across pod deletion; Delete reclaims it', async () => {
     await apply(`apiVersion: v1
 kind: PersistentVolumeClaim

@@ -3,6 +3,7 @@
  * runs a PodWorker per pod, writes their status through pods/status, and gives the kubelet API
  * (logs, exec, attach, port-forward) access to the running containers.
  */
+import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -71,7 +72,8 @@ export class Kubelet implements PodRuntimeAccess {
   private readonly claims: SharedInformer<PersistentVolumeClaim & KubeObject>;
   private readonly volumes: SharedInformer<PersistentVolume & KubeObject>;
   private readonly volumeManager: VolumeManager;
-  private readonly abort = new AbortController();
+  // one signal for every informer and pod worker of the node (more than the default 10 listeners)
+  private readonly abort = (() => { const a = new AbortController(); setMaxListeners(0, a.signal); return a; })();
   private readonly ctx: KubeletContext;
   private readonly statusTimers = new Map<string, TimerHandle>();
   private readonly statusWrites = new Map<string, Promise<void>>();

@@ -89,6 +89,9 @@ export class NetnsSandboxRuntime implements PodSandboxRuntime {
       await ip(['netns', 'add', name]);
       await ip(['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name]);
       await ip(['link', 'set', veth, 'master', this.bridge, 'up']);
+      // hairpin (the CNI bridge plugin's hairpinMode): a pod reaching itself through its own Service is
+      // DNATed on the bridge (br_netfilter) back out of the port it came in by
+      await ip(['link', 'set', 'dev', veth, 'type', 'bridge_slave', 'hairpin', 'on']);
       await ip(['-n', name, 'link', 'set', 'lo', 'up']);
       await ip(['-n', name, 'addr', 'add', `${podIP}/${this.prefixLength}`, 'dev', 'eth0']);
       await ip(['-n', name, 'link', 'set', 'eth0', 'up']);

@@ -36,6 +36,19 @@ describe('decoding request bodies as kube-apiserver does (issue 13 reproducers)'
     });
   }
 
+  it('refuses JSON nested deeper than its limit with a 400 (a fuzzed 4,000-deep label value aborted the process)', () => {
+    const deep = `{"apiVersion":"v1","kind":"Event","metadata":{"name":"e","labels":{"app":${'['.repeat(5000)}${']'.repeat(5000)}}}}`;
+    const s = statusOf(() => decode('', 'Event', deep));
+    assert.equal(s.code, 400);
+    assert.match(s.message ?? '', /exceeded max depth/);
+    // as YAML the parser itself would recurse past the stack (and V8 aborted the process): refused unparsed
+    const y = statusOf(() => decode('', 'Event', deep, 'application/yaml'));
+    assert.equal(y.code, 400);
+    assert.equal(y.message, 'error converting YAML to JSON: exceeded max depth');
+    // an ordinary nesting still decodes
+    assert.ok(decode('', 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } }));
+  });
+
   it('names the innermost struct and the full path, as Go does', () => {
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: [1] }] } };
     assert.equal(statusOf(() => decode('', 'Pod', pod)).message, 'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal array into Go struct field Container.spec.containers.image of type string');

@@ -77,11 +77,19 @@ function ServicePanel({ svc, select }) {
   const [details, setDetails] = useState(undefined);
   const rows = endpointRows(store, svc);
   const sliceKey = rows.map((r) => r.endpoint + r.ready).join();
+  // kernel datapaths (netns mode): the rules text carries packet counters, so it is read again every 2 s
+  const kernel = store.rules.mode === 'iptables' || store.rules.mode === 'nftables';
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (!kernel) return undefined;
+    const t = setInterval(() => setTick((x) => x + 1), 2000);
+    return () => clearInterval(t);
+  }, [kernel]);
   useEffect(() => {
     let live = true;
     fetch(`/api/services/${encodeURIComponent(svc.namespace)}/${encodeURIComponent(svc.name)}`).then((r) => r.json()).then((d) => live && setDetails(d), () => {});
     return () => (live = false);
-  }, [svc.namespace, svc.name, sliceKey, svc.clusterIP, JSON.stringify(store.rules.listeners.length)]);
+  }, [svc.namespace, svc.name, sliceKey, svc.clusterIP, JSON.stringify(store.rules.listeners.length), tick]);
   const total = rows.reduce((a, r) => a + r.total, 0);
   const deps = deploymentsOf(store, svc);
   return html`<section class="panel" data-testid="service-panel">
@@ -104,8 +112,8 @@ function ServicePanel({ svc, select }) {
       <td class="num">${r.total}</td><td class="num"><span class="bar" style=${`width:${total ? Math.round((r.total / total) * 60) : 0}px`}></span>${total ? Math.round((r.total / total) * 100) : 0}%</td>
       <td class="num">${rate(r.connRate)}</td><td class="num">${bytes(r.bytes)}</td></tr>`)}</tbody></table>
     <h3>Proxy rules <span class="muted">${details?.rules?.mode ?? ''} · scheduler ${details?.rules?.scheduler ?? ''}</span></h3>
-    ${details?.rules?.listeners?.length ? html`<ul class="mono small">${details.rules.listeners.map((l) => html`<li>${l.protocol}/${l.address}:${l.port} <span class="muted">${l.role} → ${l.servicePortName}</span></li>`)}</ul>` : html`<p class="muted">${svc.clusterIP === 'None' ? 'Headless: the proxy programs nothing; cluster DNS answers with the pod IPs below.' : svc.type === 'ExternalName' ? 'ExternalName: no proxying; cluster DNS answers with a CNAME.' : 'No listeners.'}</p>`}
-    ${details?.rules?.text && html`<pre class="rules">${details.rules.text}</pre>`}
+    ${details?.rules?.listeners?.length ? html`<ul class="mono small">${details.rules.listeners.map((l) => html`<li>${l.protocol}/${l.address}:${l.port} <span class="muted">${l.role} → ${l.servicePortName}</span></li>`)}</ul>` : html`<p class="muted">${svc.clusterIP === 'None' ? 'Headless: the proxy programs nothing; cluster DNS answers with the pod IPs below.' : svc.type === 'ExternalName' ? 'ExternalName: no proxying; cluster DNS answers with a CNAME.' : details?.rules?.text ? (details.rules.mode === 'nftables' ? "Kernel datapath: the Service's nftables chains below (kube-proxy's nft rules carry no counters; the endpoint counts above come from conntrack)." : 'Kernel datapath: the chains below, with the kernel\'s [packets:bytes] counters.') : 'No listeners.'}</p>`}
+    ${details?.rules?.text && html`<pre class="rules" data-testid="rules-text">${details.rules.text}</pre>`}
     <h3>DNS records</h3>
     ${details?.dns?.length ? html`<table class="grid mono small dnsrec"><tbody>${details.dns.map((d, i) => html`<tr key=${i}><td>${d.name}</td><td>${d.type}</td><td>${d.data}</td></tr>`)}</tbody></table>` : html`<p class="muted">None.</p>`}
     <h3>Events</h3><${Events} items=${eventsOf(store, 'Service', svc.namespace, svc.name)}/>
