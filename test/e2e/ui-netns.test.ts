@@ -6,41 +6,19 @@
 // (1 node, 30 requests; the Service's chains of table ip kube-proxy). Screenshot paths are printed.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { chromiumSkip, endpointTotals, get, launchChromium, type BrowserContext, type Page } from '../support/ui-page.js';
 import { TestCluster } from '../support/cluster.js';
 import { netnsSkipReason } from '../support/netns.js';
 import { freePort, waitFor } from '../support/ports.js';
 
 const seeds = resolve(import.meta.dirname, '..', 'fixtures', 'seeds');
-const chromiumPath = ['/usr/bin/chromium', '/usr/lib/chromium/chromium'].find((p) => existsSync(p));
 const conntrack = ['/usr/sbin/conntrack', '/sbin/conntrack', '/usr/bin/conntrack'].some((p) => existsSync(p));
 const skip = (await netnsSkipReason())
-  ?? (chromiumPath ? undefined : 'chromium is not installed (scripts/install-test-deps.sh installs it)')
+  ?? chromiumSkip
   ?? (conntrack ? false : 'conntrack is not installed (scripts/install-test-deps.sh installs it)');
-
-type BrowserContext = import('playwright-core').BrowserContext;
-type Page = import('playwright-core').Page;
-
-/** One GET on a new connection (so each one is DNATed afresh); resolves with the status. */
-function get(ip: string, port: number): Promise<number> {
-  return new Promise((res, rej) => {
-    const req = request({ host: ip, port, path: '/', agent: false, timeout: 5000 }, (r) => {
-      r.resume();
-      r.on('end', () => res(r.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', rej);
-    req.end();
-  });
-}
-
-async function endpointTotals(page: Page): Promise<Map<string, number>> {
-  const rows = await page.$$eval('[data-testid=endpoint-row]', (els) => els.map((e) => [e.getAttribute('data-pod') ?? '', Number(e.getAttribute('data-total'))] as const));
-  return new Map(rows);
-}
 
 interface View {
   cluster: TestCluster;
@@ -58,13 +36,7 @@ async function openView(o: { nodes: number; extraArgs?: string[] }, v: Partial<V
   assert.ok(m, `skiff server printed no login URL:\n${v.cluster.logs}`);
   await v.cluster.k('apply', '-f', join(seeds, '000-clusterip.yaml'));
   await v.cluster.k('rollout', 'status', 'deployment/cluster-nginx-deployment', '--timeout=90s');
-  v.userDataDir = mkdtempSync(join(tmpdir(), 'skiff-ui-netns-chromium-'));
-  const { chromium } = await import('playwright-core');
-  v.browser = await chromium.launchPersistentContext(v.userDataDir, {
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1600, height: 1000 },
-  });
+  ({ browser: v.browser, userDataDir: v.userDataDir } = await launchChromium('skiff-ui-netns-chromium-'));
   const page = (v.page = await v.browser.newPage());
   const errors = (v.consoleErrors = [] as string[]);
   page.on('console', (msg) => {

@@ -4,40 +4,18 @@
 // /metrics, and no console errors. Screenshots of each state go to a temp dir whose paths are printed.
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { WebSocket } from 'ws';
 import { run, TestCluster } from '../support/cluster.js';
+import { chromiumSkip, endpointTotals, get, launchChromium, type BrowserContext, type Page } from '../support/ui-page.js';
 import { freePort, waitFor } from '../support/ports.js';
 
 const seeds = resolve(import.meta.dirname, '..', 'fixtures', 'seeds');
-const chromiumPath = ['/usr/bin/chromium', '/usr/lib/chromium/chromium'].find((p) => existsSync(p));
-const skip = chromiumPath ? false : 'chromium is not installed (scripts/install-test-deps.sh installs it)';
-
-type BrowserContext = import('playwright-core').BrowserContext;
-type Page = import('playwright-core').Page;
-
-/** One GET on a new connection (so each one is scheduled afresh); resolves with the status. */
-function get(ip: string, port: number): Promise<number> {
-  return new Promise((res, rej) => {
-    const req = request({ host: ip, port, path: '/', agent: false, timeout: 5000 }, (r) => {
-      r.resume();
-      r.on('end', () => res(r.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', rej);
-    req.end();
-  });
-}
-
-async function endpointTotals(page: Page): Promise<Map<string, number>> {
-  const rows = await page.$$eval('[data-testid=endpoint-row]', (els) => els.map((e) => [e.getAttribute('data-pod') ?? '', Number(e.getAttribute('data-total'))] as const));
-  return new Map(rows);
-}
+const skip = chromiumSkip ?? false;
 
 describe('web view (issue 12)', { skip }, () => {
   let cluster: TestCluster;
@@ -64,14 +42,7 @@ describe('web view (issue 12)', { skip }, () => {
     base = `http://127.0.0.1:${uiPort}`;
     for (const f of ['000-clusterip.yaml', '000-nodeport.yaml', '000-loadbalancer.yaml', '002-deployment.yaml', '002-headless.yaml']) await cluster.k('apply', '-f', join(seeds, f));
     shots = mkdtempSync(join(tmpdir(), 'skiff-ui-shots-'));
-    userDataDir = mkdtempSync(join(tmpdir(), 'skiff-ui-chromium-'));
-    const { chromium } = await import('playwright-core');
-    // a fresh --user-data-dir (playwright passes it itself for a persistent context)
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1600, height: 1000 },
-    });
+    ({ browser, userDataDir } = await launchChromium('skiff-ui-chromium-'));
     page = await browser.newPage();
     page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(msg.text());
