@@ -82,6 +82,60 @@ export interface ContainerConfig {
   outputDir?: string;
   /** /etc/hosts, /etc/resolv.conf and volumes. */
   mounts: Mount[];
+  /**
+   * `oci` runtime only: the image to run. argv/env/cwd are already combined with the image config by
+   * the kubelet (command/args over Entrypoint/Cmd, as Kubernetes combines them).
+   */
+  image?: OciImage;
+  /** `oci` runtime: the user to run as (image `User` or securityContext runAsUser[:runAsGroup]); resolved in the rootfs. */
+  user?: string;
+  /** `oci` runtime: resources.limits, applied through cgroup v2 where the machine allows it. */
+  limits?: { memoryBytes?: number; cpuMilli?: number };
+}
+
+/** An image unpacked by the ImageService, as the `oci` runtime runs it. */
+export interface OciImage {
+  /** The normalized reference it was pulled or imported as (`docker.io/library/nginx:1.25`). */
+  ref: string;
+  /** `sha256:…` of the image config (containerStatuses[].imageID shows `<repo>@<manifest digest>`). */
+  id: string;
+  /** `sha256:…` of the manifest. */
+  digest: string;
+  /** The unpacked root filesystem, shared read-only by every container of this image (never written). */
+  rootfs: string;
+  /** The image config's `config` object (OCI image spec). */
+  config: OciImageConfig;
+  sizeBytes: number;
+}
+
+export interface OciImageConfig {
+  Entrypoint?: string[];
+  Cmd?: string[];
+  Env?: string[];
+  WorkingDir?: string;
+  User?: string;
+  StopSignal?: string;
+  ExposedPorts?: Record<string, object>;
+}
+
+/** Registry credentials for one pull (from imagePullSecrets, `.dockerconfigjson` style). */
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  /** base64 `user:password` as in `auths.<registry>.auth`. */
+  auth?: string;
+}
+
+/** CRI ImageService: images in a content-addressed store under the data dir, shared by the node's pods. */
+export interface ImageService {
+  /** PullImage: from its registry with skopeo; rejects with a message kubelet puts in `Failed to pull image`. */
+  pullImage(ref: string, opts?: { auth?: RegistryAuth; insecure?: boolean }): Promise<OciImage>;
+  /** ImageStatus: the image if the store has it (by reference or id), else undefined. */
+  imageStatus(ref: string): Promise<OciImage | undefined>;
+  listImages(): Promise<OciImage[]>;
+  /** `skiff image import`: an OCI layout or `docker save` archive; returns the images it held. */
+  importArchive(path: string): Promise<OciImage[]>;
+  removeImage(ref: string): Promise<void>;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited';
@@ -163,7 +217,13 @@ export interface ContainerRuntime {
 export interface NodeRuntime {
   network: 'loopback' | 'netns';
   sandboxes: PodSandboxRuntime;
+  /** The process runtime: the built-in catalog (`skiff/*`, host programs such as nginx). */
   containers: ContainerRuntime;
+  /**
+   * `--container-runtime oci`: crun/runc in the pod's namespaces, for images the ImageService has or can
+   * pull. Containers whose image the catalog maps (and the store lacks) still run on `containers`.
+   */
+  oci?: { images: ImageService; containers: ContainerRuntime };
   /** One line for the agent's start-up log: which runtime and why. */
   description: string;
 }
