@@ -59,42 +59,101 @@ export function reasonText(ev: Pick<ConnectionOpened, 'reason' | 'localPolicy'>)
   return ev.localPolicy ? `${base} (Local)` : base;
 }
 
+/** One connection as the datapath reported it; formatted into a row only when a page asks. */
+interface Slot {
+  opened?: ConnectionOpened;
+  closed?: ConnectionClosed;
+  /** Opened or closed since the last drain. */
+  dirty: boolean;
+}
+
+/**
+ * The last connections, indexed by id (the process's ids are sequential, so id modulo the size is the
+ * newest slot): recording is a store into an array, no strings or maps per connection.
+ */
+class ConnectionLog {
+  /** Made once and reused: recording allocates nothing. */
+  private readonly slots: Slot[];
+  private newest = 0;
+  private dirty = 0;
+  constructor(private readonly keep: number) {
+    this.slots = Array.from({ length: keep * 2 }, () => ({ dirty: false }));
+  }
+
+  opened(ev: ConnectionOpened): void {
+    const s = this.slots[ev.id % this.slots.length]!;
+    if (!s.dirty) this.dirty++;
+    s.opened = ev;
+    s.closed = undefined;
+    s.dirty = true;
+    if (ev.id > this.newest) this.newest = ev.id;
+  }
+
+  closed(ev: ConnectionClosed): void {
+    const s = this.slots[ev.id % this.slots.length]!;
+    if (s.opened?.id !== ev.id || s.closed) return;
+    s.closed = ev;
+    if (!s.dirty) this.dirty++;
+    s.dirty = true;
+  }
+
+  /** The newest `keep` slots, oldest first. */
+  private recent(): Slot[] {
+    const out: Slot[] = [];
+    for (let id = Math.max(1, this.newest - this.slots.length + 1); id <= this.newest; id++) {
+      const s = this.slots[id % this.slots.length]!;
+      if (s.opened?.id === id) out.push(s);
+    }
+    return out.slice(-this.keep);
+  }
+
+  list(): ConnectionRow[] {
+    return this.recent().map(row);
+  }
+
+  /** Rows opened or closed since the last call, of the newest `keep` (a page shows no more). */
+  drain(): ConnectionRow[] {
+    if (this.dirty === 0) return [];
+    const out = this.recent().filter((s) => s.dirty).map(row);
+    for (const s of this.slots) s.dirty = false;
+    this.dirty = 0;
+    return out;
+  }
+}
+
+function row(s: Slot): ConnectionRow {
+  const ev = s.opened!;
+  const closed = s.closed;
+  const r: ConnectionRow = {
+    id: ev.id, time: ev.time, protocol: ev.protocol, client: hostPort(ev.clientIP, ev.clientPort), dialled: hostPort(ev.dialledIP, ev.dialledPort),
+    role: ev.role, servicePortName: ev.servicePortName, endpoint: ev.endpoint, reason: reasonText(ev), open: !closed,
+    bytesIn: closed?.bytesIn ?? 0, bytesOut: closed?.bytesOut ?? 0,
+  };
+  if (closed) r.durationMs = closed.time - ev.time;
+  return r;
+}
+
+/** The observer a page's presence installs: it only stores the datapath's events (see observe.ts). */
 export class TrafficRecorder implements ConnectionObserver {
-  readonly connections = new Ring<ConnectionRow>(200);
-  private readonly open = new Map<number, ConnectionRow>();
-  /** Rows opened or closed since the last drain (pushed to the browsers). */
-  private changed = new Map<number, ConnectionRow>();
+  readonly connections = new ConnectionLog(200);
   private samples: Array<{ at: number; stats: Map<string, EndpointStats> }> = [];
   private current: EndpointTraffic[] = [];
 
   /** UDP flows the proxy opened to cluster DNS, not yet matched to a query (see dnsClient). */
-  private dnsFlows: ConnectionRow[] = [];
+  private dnsFlows: Array<{ client: string; time: number }> = [];
   /** The proxy's upstream address of a DNS flow (what the DNS server sees) → the flow's real client. */
   private readonly dnsVia = new Map<string, string>();
 
   opened(ev: ConnectionOpened): void {
     if (ev.protocol === 'UDP' && ev.servicePortName.startsWith('kube-system/kube-dns')) {
-      this.dnsFlows.push({ client: hostPort(ev.clientIP, ev.clientPort), time: ev.time } as ConnectionRow);
+      this.dnsFlows.push({ client: hostPort(ev.clientIP, ev.clientPort), time: ev.time });
       if (this.dnsFlows.length > 50) this.dnsFlows.shift();
     }
-    const row: ConnectionRow = {
-      id: ev.id, time: ev.time, protocol: ev.protocol, client: hostPort(ev.clientIP, ev.clientPort), dialled: hostPort(ev.dialledIP, ev.dialledPort),
-      role: ev.role, servicePortName: ev.servicePortName, endpoint: ev.endpoint, reason: reasonText(ev), open: true, bytesIn: 0, bytesOut: 0,
-    };
-    this.open.set(ev.id, row);
-    this.connections.push(row);
-    this.changed.set(ev.id, row);
+    this.connections.opened(ev);
   }
 
   closed(ev: ConnectionClosed): void {
-    const row = this.open.get(ev.id);
-    if (!row) return;
-    this.open.delete(ev.id);
-    row.open = false;
-    row.bytesIn = ev.bytesIn;
-    row.bytesOut = ev.bytesOut;
-    row.durationMs = ev.time - row.time;
-    this.changed.set(ev.id, row);
+    this.connections.closed(ev);
   }
 
   /**
@@ -116,10 +175,7 @@ export class TrafficRecorder implements ConnectionObserver {
 
   /** Rows that changed since the last call. */
   drainConnections(): ConnectionRow[] {
-    if (this.changed.size === 0) return [];
-    const rows = [...this.changed.values()].map((r) => ({ ...r }));
-    this.changed = new Map();
-    return rows;
+    return this.connections.drain();
   }
 
   /** Takes a stats sample; rates are over the window of samples kept (about one second). */

@@ -74,6 +74,21 @@ test('traffic: rows open and close; rates over the sample window', () => {
   assert.equal(e!.byteRate, 1000);
 });
 
+test('traffic: the last 200 connections are kept, oldest overwritten; a close of a forgotten one is ignored', () => {
+  const t = new TrafficRecorder();
+  const open = (id: number) => t.opened({ id, time: id, protocol: 'TCP', clientIP: '127.0.0.9', clientPort: id, dialledIP: '127.43.0.20', dialledPort: 80, role: 'ClusterIP',
+    servicePortName: 'shop/web:http', endpoint: '127.42.0.12:8080', reason: { kind: 'scheduler', scheduler: 'rr' }, localPolicy: false });
+  for (let id = 1; id <= 450; id++) open(id);
+  t.closed({ id: 3, time: 9, bytesIn: 1, bytesOut: 1 });
+  t.closed({ id: 449, time: 500, bytesIn: 7, bytesOut: 8 });
+  const rows = t.connections.list();
+  assert.deepEqual([rows.length, rows[0]!.id, rows.at(-1)!.id], [200, 251, 450]);
+  assert.deepEqual(rows.filter((r) => !r.open).map((r) => [r.id, r.bytesOut, r.durationMs]), [[449, 8, 51]]);
+  const drained = t.drainConnections();
+  assert.deepEqual(drained.map((r) => r.id), Array.from({ length: 200 }, (_, i) => i + 251), 'the newest 200 unsent rows, in order');
+  assert.deepEqual(t.drainConnections(), []);
+});
+
 test('DNS queries through the proxy are matched to the flow that carried them', () => {
   const t = new TrafficRecorder();
   const flow = (id: number, client: string, time: number) => t.opened({ id, time, protocol: 'UDP', clientIP: client, clientPort: 40000 + id, dialledIP: '127.43.0.10', dialledPort: 53,

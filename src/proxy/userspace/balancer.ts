@@ -7,12 +7,24 @@ import {
 import type { ChoiceReason, ConnectionObserver } from '../observe.js';
 import { AffinityTable } from './affinity.js';
 
-/** Live counters of one endpoint of one service port (ipvsadm --stats). */
+/** A spliced TCP connection: its bytes are read from the sockets' own counters when stats are taken. */
+export interface SplicedSockets {
+  readonly client: { readonly bytesRead: number };
+  readonly upstream: { readonly bytesRead: number };
+}
+
+/**
+ * Live counters of one endpoint of one service port (ipvsadm --stats). Plain integers bumped once per
+ * connection (UDP: per datagram); TCP bytes cost nothing per chunk: open connections' sockets are summed
+ * in stats(), and their totals are added here when they end.
+ */
 export class EndpointCounters {
   activeConnections = 0;
   totalConnections = 0;
+  /** Bytes of ended TCP connections and of UDP datagrams; stats() adds the open connections'. */
   bytesIn = 0;
   bytesOut = 0;
+  readonly spliced = new Set<SplicedSockets>();
   /** False once a sync removed the endpoint; the counters live on until its connections end. */
   present = true;
   constructor(readonly key: string, readonly ip: string, readonly port: number, public weight: number) {}
@@ -155,20 +167,34 @@ export class ServiceBalancer {
     this.affinity.forget(clientIP);
   }
 
-  connectionOpened(c: EndpointCounters): void {
+  /** `sockets`: a TCP connection, whose bytes are read from its sockets (see EndpointCounters). */
+  connectionOpened(c: EndpointCounters, sockets?: SplicedSockets): void {
     c.activeConnections++;
     c.totalConnections++;
+    if (sockets) c.spliced.add(sockets);
   }
 
-  connectionClosed(c: EndpointCounters): void {
+  connectionClosed(c: EndpointCounters, sockets?: SplicedSockets): void {
     c.activeConnections--;
+    if (sockets && c.spliced.delete(sockets)) {
+      c.bytesIn += sockets.client.bytesRead;
+      c.bytesOut += sockets.upstream.bytesRead;
+    }
     if (!c.present && c.activeConnections === 0 && this.counters.get(c.key) === c) this.counters.delete(c.key);
   }
 
   stats(): EndpointStats[] {
-    return [...this.counters.values()].map((c) => ({
-      servicePortName: this.name, protocol: this.info.protocol, ip: c.ip, port: c.port,
-      activeConnections: c.activeConnections, totalConnections: c.totalConnections, bytesIn: c.bytesIn, bytesOut: c.bytesOut,
-    }));
+    return [...this.counters.values()].map((c) => {
+      let bytesIn = c.bytesIn;
+      let bytesOut = c.bytesOut;
+      for (const s of c.spliced) {
+        bytesIn += s.client.bytesRead;
+        bytesOut += s.upstream.bytesRead;
+      }
+      return {
+        servicePortName: this.name, protocol: this.info.protocol, ip: c.ip, port: c.port,
+        activeConnections: c.activeConnections, totalConnections: c.totalConnections, bytesIn, bytesOut,
+      };
+    });
   }
 }

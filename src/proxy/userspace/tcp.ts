@@ -99,7 +99,15 @@ export class TcpListener implements ProxyListener {
 
   private splice(client: net.Socket, upstream: net.Socket, ep: EndpointCounters, why?: { reason: ChoiceReason; local: boolean }): void {
     const { balancer, role } = this.target;
-    balancer.connectionOpened(ep);
+    // the registry entry doubles as the endpoint's handle on the sockets' byte counters
+    const conn = {
+      client, upstream,
+      destroy: () => {
+        client.destroy();
+        upstream.destroy();
+      },
+    };
+    balancer.connectionOpened(ep, conn);
     const observer = why && balancer.observer;
     const id = observer ? nextConnectionId() : 0;
     if (observer) observer.opened({
@@ -107,18 +115,12 @@ export class TcpListener implements ProxyListener {
       dialledIP: client.localAddress ?? this.address, dialledPort: this.port, role, servicePortName: balancer.name,
       endpoint: ep.key, reason: why.reason, localPolicy: why.local,
     });
-    const conn = {
-      destroy: () => {
-        client.destroy();
-        upstream.destroy();
-      },
-    };
     this.connections.add(conn);
     let open = 2;
     const closed = () => {
       if (--open > 0) return;
       this.connections.delete(conn);
-      balancer.connectionClosed(ep);
+      balancer.connectionClosed(ep, conn);
       if (observer) observer.closed({ id, time: Date.now(), bytesIn: client.bytesRead, bytesOut: upstream.bytesRead });
     };
     // A reset on one side is passed on as a reset, so neither peer mistakes it for a clean end.
@@ -126,8 +128,6 @@ export class TcpListener implements ProxyListener {
     upstream.on('error', () => reject(client));
     client.once('close', closed);
     upstream.once('close', closed);
-    client.on('data', (b: Buffer) => (ep.bytesIn += b.length));
-    upstream.on('data', (b: Buffer) => (ep.bytesOut += b.length));
     client.pipe(upstream);
     upstream.pipe(client);
   }
