@@ -1,13 +1,18 @@
 // What the web view costs the datapath: keep-alive req/s through a ClusterIP with no page open and with a
 // page's WebSocket open (the connection observer installed, counters sampled and pushed twice a second),
-// interleaved in one run so both see the same machine. wrk when installed, else a Node keep-alive loader.
-import { readFileSync } from 'node:fs';
+// in short interleaved rounds (off/on, then on/off, ...) with the same wrk settings, so both sides see the
+// same machine; the figure is the median of the per-pair ratios with their spread, and the skiff server's
+// CPU per request. Then the time from "Scale" clicked in the page to the 5th endpoint shown (bench/ui-scale.ts).
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Agent, request } from 'node:http';
 import { WebSocket } from 'ws';
 import { TestCluster } from '../test/support/cluster.js';
 import { freePort, waitFor } from '../test/support/ports.js';
 import { app, apply, clusterIP, waitEndpoints, waitServing } from './cluster.js';
-import { have, loadSeconds, ratio, row, wrk, type WrkResult } from './tools.js';
+import { percentile } from './stats.js';
+import { have, loadSeconds, wrk, type WrkResult } from './tools.js';
+import { benchUIScale } from './ui-scale.js';
 
 /** 50 keep-alive connections sending GETs back to back for `seconds`. */
 async function nodeLoad(ip: string, port: number, seconds: number): Promise<WrkResult> {
@@ -40,20 +45,61 @@ async function nodeLoad(ip: string, port: number, seconds: number): Promise<WrkR
   return { rps: lat.length / ((Date.now() - started) / 1000), p50: pct(50), p99: pct(99), errors, requests: lat.length };
 }
 
-/** CPU seconds (user + system) the process used so far: the skiff server carries the datapath. */
+/**
+ * CPU seconds the process's threads have run so far (the scheduler's ns, /proc/PID/task/T/schedstat; the
+ * 10 ms ticks of /proc/PID/stat are too coarse for 2 s rounds): the skiff server carries the datapath.
+ */
 function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ns / 1e9;
 }
 
-function sum(rs: WrkResult[]): WrkResult {
-  const n = rs.length;
-  return {
-    rps: rs.reduce((a, r) => a + r.rps, 0) / n, p50: rs.reduce((a, r) => a + r.p50, 0) / n, p99: rs.reduce((a, r) => a + r.p99, 0) / n,
-    errors: rs.reduce((a, r) => a + r.errors, 0), requests: rs.reduce((a, r) => a + r.requests, 0),
-  };
+interface Round {
+  rps: number;
+  /** skiff server CPU µs per request. */
+  cpu: number;
+  requests: number;
+  errors: number;
 }
+
+/** The page's side: a WebSocket with the token, counting what the server pushes. */
+class View {
+  pushes = 0;
+  rows = 0;
+  private ws?: WebSocket;
+  constructor(private readonly port: number, private readonly token: string) {}
+
+  async open(): Promise<void> {
+    const ws = (this.ws = new WebSocket(`ws://127.0.0.1:${this.port}/api/ws`, { headers: { authorization: `Bearer ${this.token}` } }));
+    const seen = this.pushes;
+    ws.on('message', (data: Buffer) => {
+      this.pushes++;
+      const msg = JSON.parse(data.toString()) as { type: string; rows?: unknown[] };
+      if (msg.type === 'connections') this.rows += msg.rows?.length ?? 0;
+    });
+    await new Promise<void>((res, rej) => {
+      ws.once('open', () => res());
+      ws.once('error', rej);
+    });
+    await waitFor('the snapshot', () => this.pushes > seen || undefined);
+  }
+
+  async close(): Promise<void> {
+    const ws = this.ws!;
+    ws.close();
+    await new Promise((r) => ws.once('close', r));
+  }
+}
+
+const load1 = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const spread = (xs: number[]) => `median ${percentile(xs, 50).toFixed(3)}, quartiles ${percentile(xs, 25).toFixed(3)}–${percentile(xs, 75).toFixed(3)}, range ${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}`;
 
 export async function benchUI(): Promise<void> {
   const o = 2 + Math.floor(Math.random() * 39);
@@ -70,56 +116,55 @@ export async function benchUI(): Promise<void> {
     const ip = await clusterIP(cluster, 'echo');
     await waitServing(ip, 80);
     const useWrk = have('wrk', '[ui] wrk');
-    const seconds = Math.max(2, loadSeconds / 2);
+    const seconds = Math.max(2, Math.round(loadSeconds / 3));
+    const pairs = Number(process.env.SKIFF_BENCH_UI_PAIRS ?? 16);
     const pid = cluster.pid!;
-    const cpu = { off: 0, on: 0 };
-    const run = () => (useWrk ? wrk(`http://${ip}/`, { seconds }) : nodeLoad(ip, 80, seconds));
-    const load = async (which?: 'off' | 'on') => {
+    const load = async (): Promise<Round> => {
       const c0 = cpuSeconds(pid);
-      const r = await run();
-      if (which) cpu[which] += cpuSeconds(pid) - c0;
+      const r = await (useWrk ? wrk(`http://${ip}/`, { seconds }) : nodeLoad(ip, 80, seconds));
+      return { rps: r.rps, cpu: ((cpuSeconds(pid) - c0) * 1e6) / r.requests, requests: r.requests, errors: r.errors };
+    };
+    const view = new View(uiPort, token);
+    const withView = async () => {
+      await view.open();
+      const r = await load();
+      await view.close();
       return r;
     };
-    const off: WrkResult[] = [];
-    const on: WrkResult[] = [];
-    let pushes = 0;
-    const rounds = 6;
-    await load(); // warm-up
-    const withView = async () => {
-      const ws = new WebSocket(`ws://127.0.0.1:${uiPort}/api/ws`, { headers: { authorization: `Bearer ${token}` } });
-      const seen = pushes;
-      ws.on('message', () => pushes++);
-      await new Promise<void>((res, rej) => {
-        ws.once('open', () => res());
-        ws.once('error', rej);
-      });
-      await waitFor('the snapshot', () => pushes > seen || undefined);
-      on.push(await load('on'));
-      ws.close();
-      await new Promise((r) => ws.once('close', r));
-    };
-    // the order alternates (off, on / on, off) so neither side always runs second
-    for (let round = 0; round < rounds; round++) {
-      if (round % 2 === 0) {
-        off.push(await load('off'));
-        await withView();
+    const before = load1();
+    await load(); // warm-up: JIT, connection pools, the echo pods
+    const off: Round[] = [];
+    const on: Round[] = [];
+    /** Adjacent rounds without a page (the order off on | on off | off on ... puts off beside off): the noise floor. */
+    const aa: Array<[Round, Round]> = [];
+    for (let i = 0; i < pairs; i++) {
+      // the order alternates so neither side always runs second
+      if (i % 2 === 0) {
+        off.push(await load());
+        if (i > 0) aa.push([off[i - 1]!, off[i]!]);
+        on.push(await withView());
       } else {
-        await withView();
-        off.push(await load('off'));
+        on.push(await withView());
+        off.push(await load());
       }
     }
-    const a = sum(off);
-    const b = sum(on);
-    const pairs = off.map((r, i) => on[i]!.rps / r.rps);
-    console.log(`\n[ui] keep-alive HTTP through a ClusterIP to 3 echo pods (${useWrk ? 'wrk -t2 -c50' : 'Node loader, 50 keep-alive connections'}), ${rounds} rounds of ${seconds}s each, interleaved`);
-    console.log(row('no web view open', a));
-    console.log(row('web view open (observer + pushes)', b));
-    const perReq = (which: 'off' | 'on', rs: WrkResult[]) => (cpu[which] * 1e6) / rs.reduce((x, r) => x + r.requests, 0);
-    const cOff = perReq('off', off);
-    const cOn = perReq('on', on);
-    console.log(`[ui] skiff server CPU per request: ${cOff.toFixed(1)} µs without the view, ${cOn.toFixed(1)} µs with it (${(((cOn - cOff) / cOff) * 100).toFixed(1)} %)`);
-    console.log(`[ui] per round (on/off): ${pairs.map((x) => x.toFixed(3)).join(' ')}`);
-    console.log(`[ui] with the view open: ${ratio(b, a)} over all rounds (round ratios show this machine's noise; CPU per request is the steadier figure; target < 3 %); ${pushes} pushes received`);
+    const after = load1();
+    const rps = on.map((r, i) => r.rps / off[i]!.rps);
+    const cpu = on.map((r, i) => r.cpu / off[i]!.cpu);
+    const mean = (rs: Round[], f: (r: Round) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+    const errors = [...off, ...on].reduce((a, r) => a + r.errors, 0);
+    console.log(`\n[ui] keep-alive HTTP through a ClusterIP to 3 echo pods (${useWrk ? 'wrk -t2 -c50' : 'Node loader, 50 keep-alive connections'}), ${pairs} pairs of ${seconds} s rounds, interleaved; load average ${before} before, ${after} after`);
+    console.log(`[ui] no page open:   ${mean(off, (r) => r.rps).toFixed(0).padStart(6)} req/s, ${mean(off, (r) => r.cpu).toFixed(1)} µs server CPU per request (means of the rounds)`);
+    console.log(`[ui] one page open:  ${mean(on, (r) => r.rps).toFixed(0).padStart(6)} req/s, ${mean(on, (r) => r.cpu).toFixed(1)} µs server CPU per request; ${view.pushes} pushes, ${view.rows} connection rows received${errors ? `; ${errors} errors` : ''}`);
+    console.log(`[ui] req/s open/closed per pair: ${spread(rps)}`);
+    console.log(`[ui] CPU per request open/closed per pair: ${spread(cpu)}`);
+    console.log(`[ui] pairs (req/s ratio): ${rps.map((x) => x.toFixed(3)).join(' ')}`);
+    if (aa.length > 1) {
+      console.log(`[ui] noise floor, adjacent rounds both without a page: req/s ${spread(aa.map(([a, b]) => b.rps / a.rps))}; CPU per request ${spread(aa.map(([a, b]) => b.cpu / a.cpu))}`);
+    }
+    const cost = (1 - percentile(rps, 50)) * 100;
+    console.log(`[ui] the open page costs ${cost.toFixed(1)} % of keep-alive req/s (median pair; target < 3 %), ${((percentile(cpu, 50) - 1) * 100).toFixed(1)} % server CPU per request`);
+    await benchUIScale({ uiPort, token, service: 'echo' });
   } finally {
     await cluster.destroy();
   }

@@ -143,18 +143,21 @@ describe('web view (issue 12)', { skip }, () => {
     }, 3000);
   });
 
-  // The issue's 2 s figure is printed, not asserted: under load the controllers and kubelet (not the view)
-  // take most of it, so a timed assertion would measure the machine (speed targets live in bench/).
+  // The issue's "within 2 s" is a figure of bench/ui.ts (bench/ui-scale.ts: click → 5th endpoint, p50/max over
+  // rounds); a timed assertion here would measure the machine. This asserts what the page then shows.
   it('scaling 3 → 5 from the page shows 5 endpoints', async () => {
     await page.fill('[data-testid=scale-input]', '5');
-    const t0 = Date.now();
     await page.click('[data-testid=scale-button]');
-    const podsShown = page.waitForFunction(() => [...document.querySelectorAll('[data-testid=pod-node]')].filter((e) => e.getAttribute('data-name')?.startsWith('cluster-nginx-deployment-')).length === 5, undefined, { timeout: 15_000 }).then(() => Date.now() - t0);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=endpoint-row]').length === 5, undefined, { timeout: 15_000 });
-    const ms = Date.now() - t0;
-    process.stdout.write(`# 5 pods on the map ${await podsShown} ms, 5 endpoints shown ${ms} ms after the click\n`);
-    assert.equal((await cluster.k('get', 'deploy', 'cluster-nginx-deployment', '-o', 'jsonpath={.spec.replicas}')).trim(), '5');
+    await waitFor('5 endpoint rows in the Service panel', async () => (await page.$$('[data-testid=endpoint-row]')).length === 5 || undefined, 30_000);
     await waitFor('5 ready endpoints', async () => (await page.$$('[data-testid=endpoint-row]:not(.dim)')).length === 5 || undefined, 30_000);
+    await waitFor('5 pods of the Deployment on the map', async () => {
+      const names = await page.$$eval('[data-testid=pod-node]', (els) => els.map((e) => e.getAttribute('data-name') ?? ''));
+      return names.filter((n) => n.startsWith('cluster-nginx-deployment-')).length === 5 || undefined;
+    });
+    assert.equal((await cluster.k('get', 'deploy', 'cluster-nginx-deployment', '-o', 'jsonpath={.spec.replicas}')).trim(), '5');
+    const shown = (await endpointTotals(page)).keys();
+    const sliced = (await cluster.k('get', 'endpointslices', '-l', 'kubernetes.io/service-name=cl-service', '-o', 'jsonpath={.items[*].endpoints[*].targetRef.name}')).trim().split(/\s+/);
+    assert.deepEqual([...shown].sort(), sliced.sort(), 'the page names the pods the EndpointSlices list');
     await shot('scaled');
   });
 
