@@ -1,0 +1,63 @@
+// The open page's share of the skiff server's CPU, from a V8 profile of the server (bench/profiled-skiff.mjs):
+// samples inside the web view's code (dist/ui, the ws library) in the windows with a page open and without.
+// Contention moves req/s by tens of percent on a shared machine; a share of the server's own samples does not.
+import { readdirSync, readFileSync } from 'node:fs';
+
+export const profiling = (process.env.SKIFF_BIN ?? '').endsWith('profiled-skiff.mjs');
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** CLOCK_MONOTONIC in µs, the clock V8's profiler stamps samples with. */
+export const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+
+export interface TimedWindow {
+  open: boolean;
+  from: number;
+  to: number;
+}
+
+/** `[ui] profile: ...` lines: busy samples and the view's share, in windows with and without a page. */
+export function viewShare(dir: string, windows: TimedWindow[]): string {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return `[ui] profile: none written to ${dir}`;
+  const p = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as Profile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const isView = (n: ProfileNode) => /\/dist\/ui\/|\/node_modules\/ws\//.test(n.callFrame.url);
+  const inView = new Map<number, boolean>();
+  const viewFrame = (id: number): boolean => {
+    let v = inView.get(id);
+    if (v === undefined) {
+      const n = byId.get(id)!;
+      const up = parent.get(id);
+      inView.set(id, (v = isView(n) || (up !== undefined && viewFrame(up))));
+    }
+    return v;
+  };
+  const idle = new Set(['(idle)', '(program)']);
+  const tally = { open: { busy: 0, view: 0 }, closed: { busy: 0, view: 0 } };
+  let t = p.startTime;
+  let w = 0;
+  p.samples.forEach((id, i) => {
+    t += p.timeDeltas[i]!;
+    while (w < windows.length && windows[w]!.to < t) w++;
+    const win = windows[w];
+    if (!win || t < win.from || idle.has(byId.get(id)!.callFrame.functionName)) return;
+    const k = win.open ? tally.open : tally.closed;
+    k.busy++;
+    if (viewFrame(id)) k.view++;
+  });
+  const pct = (k: { busy: number; view: number }) => `${((100 * k.view) / Math.max(1, k.busy)).toFixed(2)} % of ${k.busy} busy samples`;
+  return `[ui] profile (V8 sampling, 250 µs): the view's code (dist/ui, ws) is ${pct(tally.open)} with a page open, ${pct(tally.closed)} without`;
+}
