@@ -174,7 +174,7 @@ export async function benchUI(): Promise<void> {
     console.log(`[ui] CPU per request open/closed per pair: ${spread(c)}`);
     console.log(`[ui] noise floor, adjacent windows both closed: req/s ${spread(floor(rps))}; CPU per request ${spread(floor(cpuPerReq))}`);
     console.log(`[ui] the open page costs ${((1 - percentile(r, 50)) * 100).toFixed(1)} % of keep-alive req/s (median pair; target < 3 %), ${((percentile(c, 50) - 1) * 100).toFixed(1)} % server CPU per request`);
-    await benchUIScale({ uiPort, token, service: 'echo' });
+    await benchUIScale({ kubeconfig: cluster.kubeconfig, uiPort, token, service: 'echo' });
   } finally {
     await cluster.destroy();
   }
