@@ -60,6 +60,21 @@ test('counters of a removed endpoint live until its connections end', () => {
   assert.deepEqual(b.stats(), []);
 });
 
+test('TCP bytes: open connections are read from their sockets when stats are taken, and kept when they end', () => {
+  const b = new ServiceBalancer('ns/s:', { clock: new FakeClock(), scheduler: 'rr' });
+  b.update(svc(), [ep('10.0.0.1')]);
+  const c = b.choose(req())!;
+  const sockets = { client: { bytesRead: 0 }, upstream: { bytesRead: 0 } };
+  b.connectionOpened(c, sockets);
+  const bytes = () => b.stats().map((s) => [s.bytesIn, s.bytesOut]);
+  sockets.client.bytesRead = 40;
+  sockets.upstream.bytesRead = 300;
+  assert.deepEqual(bytes(), [[40, 300]]);
+  b.connectionClosed(c, sockets);
+  sockets.client.bytesRead = 1000; // a closed connection's sockets are no longer read
+  assert.deepEqual(bytes(), [[40, 300]]);
+});
+
 test('weight 0 endpoints take no new connections', () => {
   const b = new ServiceBalancer('ns/s:', { clock: new FakeClock(), scheduler: 'wrr' });
   b.update(svc(), [ep('10.0.0.1', { weight: 0 }), ep('10.0.0.2')]);
