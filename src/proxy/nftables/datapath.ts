@@ -3,7 +3,7 @@ import { SkiffError } from '../../util/errors.js';
 import { runTool, type ToolTarget } from '../kernel/exec.js';
 import { KernelSyncRunner } from '../kernel/sync-runner.js';
 import type { Datapath, EndpointStats, ProxyState, ServicePortName, SyncResult } from '../types.js';
-import { baseRules, buildNftRules, table } from './rules.js';
+import { baseRules, buildNftRules, table, type ServiceObjects } from './rules.js';
 
 export interface NftablesDatapathOptions {
   netns?: string;
@@ -21,6 +21,7 @@ export interface NftablesDatapathOptions {
 }
 
 interface Written {
+  objects: ServiceObjects;
   key: string;
   chains: string[];
   sets: Map<string, string>;
@@ -36,6 +37,7 @@ export class NftablesDatapath implements Datapath {
   private readonly target: ToolTarget;
   private readonly runner: KernelSyncRunner;
   private written = new Map<ServicePortName, Written>();
+  private readonly memo = new Map<ServicePortName, { input: string; objects: ServiceObjects }>();
   private elements = new Map<string, Map<string, string>>();
   /** The table holds nothing of ours yet (first sync): nothing depends on it being atomic. */
   private cold = true;
@@ -55,7 +57,7 @@ export class NftablesDatapath implements Datapath {
 
   private async syncProxyRules(state: ProxyState, full: boolean): Promise<void> {
     // A full sync recreates the table in one transaction (atomic: no gap for traffic).
-    const rules = buildNftRules(state, { clusterCIDR: this.opts.clusterCIDR, masqueradeAll: this.opts.masqueradeAll });
+    const rules = buildNftRules(state, { clusterCIDR: this.opts.clusterCIDR, masqueradeAll: this.opts.masqueradeAll, memo: this.memo });
     const t = table;
     const tx: string[] = [];
     if (full) tx.push(`add table ${t}`, `delete table ${t}`, ...baseRules(this.opts.serviceCIDRs ?? []));
@@ -73,10 +75,14 @@ export class NftablesDatapath implements Datapath {
       per.set(key, body);
     };
     for (const [spn, so] of rules.services) {
-      const key = JSON.stringify([[...so.chains], [...so.sets]]);
-      next.set(spn, { key, chains: [...so.chains.keys()], sets: so.sets });
       so.elements.forEach(addElement);
       const prev = full ? undefined : this.written.get(spn);
+      if (prev?.objects === so) {
+        next.set(spn, prev);
+        continue;
+      }
+      const key = JSON.stringify([[...so.chains], [...so.sets]]);
+      next.set(spn, { objects: so, key, chains: [...so.chains.keys()], sets: so.sets });
       if (prev?.key === key) continue;
       for (const [name, def] of so.sets) {
         if (prev && prev.sets.has(name) && prev.sets.get(name) !== def) rewrite.push(`delete set ${t} ${name}`);
