@@ -4,51 +4,15 @@
  * apply to each pod's first watch event with Ready=True; rounds alternate between the clusters. netns needs
  * root (skipped with a message otherwise).
  */
-import { request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { TestCluster } from '../test/support/cluster.js';
 import { netnsSkipReason } from '../test/support/netns.js';
 import { waitFor } from '../test/support/ports.js';
+import { isReady, watchPods } from './cluster.js';
 import { fmt, median, percentile } from './stats.js';
 
 const pods = Number(process.env.SKIFF_BENCH_PODS ?? 10);
 const rounds = Number(process.env.SKIFF_BENCH_POD_ROUNDS ?? 3);
-
-interface PodEvent {
-  type: string;
-  object: { metadata: { name: string }; status?: { conditions?: Array<{ type: string; status: string }> } };
-}
-
-/** Watches pods labelled `label`; resolves with performance.now() of each pod's first Ready=True event, once all `n` are. */
-function watchAllReady(c: TestCluster, token: string, label: string, n: number, stop: AbortSignal): { established: Promise<void>; ready: Promise<Map<string, number>> } {
-  let established!: () => void;
-  const onEstablished = new Promise<void>((r) => (established = r));
-  const ready = new Promise<Map<string, number>>((resolve, reject) => {
-    const seen = new Map<string, number>();
-    const path = `/api/v1/namespaces/default/pods?watch=true&labelSelector=${encodeURIComponent(label)}`;
-    const req = request({ host: '127.0.0.1', port: c.port, path, rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` }, signal: stop }, (res) => {
-      established();
-      let buf = '';
-      res.on('data', (d: Buffer) => {
-        const at = performance.now();
-        buf += d.toString();
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (!line.trim()) continue;
-          const ev = JSON.parse(line) as PodEvent;
-          const isReady = ev.object.status?.conditions?.some((cond) => cond.type === 'Ready' && cond.status === 'True');
-          if (isReady && !seen.has(ev.object.metadata.name)) seen.set(ev.object.metadata.name, at);
-          if (seen.size === n) return resolve(seen);
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  return { established: onEstablished, ready };
-}
 
 function manifest(round: number): string {
   return Array.from({ length: pods }, (_, i) => `apiVersion: v1
@@ -63,14 +27,22 @@ spec:
 /** Milliseconds from before `kubectl apply` to each of the round's pods being Ready. */
 async function round(c: TestCluster, r: number): Promise<number[]> {
   const stop = new AbortController();
-  const w = watchAllReady(c, await c.token(), `bench=ready-${r}`, pods, stop.signal);
-  w.ready.catch(() => {});
-  await w.established;
+  const readyAt = new Map<string, number>();
+  let allReady!: () => void;
+  let failed!: (err: Error) => void;
+  const done = new Promise<void>((resolve, reject) => ([allReady, failed] = [resolve, reject]));
+  await watchPods(c, {
+    token: await c.token(), label: `bench=ready-${r}`, stop: stop.signal, onError: (err) => failed(err),
+    onEvent: (ev, at) => {
+      if (isReady(ev) && !readyAt.has(ev.object.metadata.name)) readyAt.set(ev.object.metadata.name, at);
+      if (readyAt.size === pods) allReady();
+    },
+  });
   const t0 = performance.now();
   const applied = await c.kubectl(['apply', '-f', '-'], { input: manifest(r) });
   if (applied.code !== 0) throw new Error(`kubectl apply: ${applied.stderr}`);
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${pods} pods not Ready in 120 s`)), 120_000).unref());
-  const readyAt = await Promise.race([w.ready, timeout]);
+  await Promise.race([done, timeout]);
   stop.abort();
   await c.k('delete', 'pods', '-l', `bench=ready-${r}`, '--wait=false');
   await waitFor(`round ${r} pods gone`, async () => ((await c.k('get', 'pods', '-l', `bench=ready-${r}`, '-o', 'name')).trim() === '' ? true : undefined), 120_000, 250);

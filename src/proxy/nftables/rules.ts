@@ -4,10 +4,7 @@
  * affinity sets. Pure: state in, `nft -f` statements out.
  */
 import { hashName } from '../kernel/exec.js';
-import {
-  categorizeEndpoints, externallyAccessible, externalPolicyLocal, internalPolicyLocal,
-  usesClusterEndpoints, usesLocalEndpoints,
-} from '../topology.js';
+import { externalPolicyLocal, internalPolicyLocal, servicePolicy } from '../topology.js';
 import { parseServicePortName, type Endpoint, type ProxyState, type ServicePortInfo, type ServicePortName } from '../types.js';
 
 export const table = 'ip kube-proxy';
@@ -136,15 +133,10 @@ function serviceObjects(spn: ServicePortName, svc: ServicePortInfo, eps: Endpoin
   const svcChain = `service-${base}`;
   const localChain = `local-${base}`;
   const extChain = `external-${base}`;
-  const cat = categorizeEndpoints(eps, svc);
-  const hasEndpoints = cat.hasAnyEndpoints;
+  const { cat, hasEndpoints, hasInternalEndpoints, hasExternalEndpoints, usesClusterPolicyChain: usesClusterChain,
+    usesLocalPolicyChain: usesLocalChain, usesExternalChain } = servicePolicy(eps, svc);
   const internalChain = internalPolicyLocal(svc) ? localChain : svcChain;
   const externalPolicyChain = externalPolicyLocal(svc) ? localChain : svcChain;
-  const hasInternalEndpoints = internalPolicyLocal(svc) ? cat.localEndpoints.length > 0 : hasEndpoints;
-  const hasExternalEndpoints = externalPolicyLocal(svc) ? cat.localEndpoints.length > 0 : hasEndpoints;
-  const usesClusterChain = cat.clusterEndpoints.length > 0 && usesClusterEndpoints(svc);
-  const usesLocalChain = cat.localEndpoints.length > 0 && usesLocalEndpoints(svc);
-  const usesExternalChain = hasEndpoints && externallyAccessible(svc);
   const internalVerdict = !hasEndpoints ? 'goto reject-chain' : 'drop';
   const externalVerdict = !hasEndpoints ? 'goto reject-chain' : 'drop';
   const comment = `comment "${spn}"`;
