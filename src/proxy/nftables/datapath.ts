@@ -56,7 +56,8 @@ export class NftablesDatapath implements Datapath {
   }
 
   private async syncProxyRules(state: ProxyState, full: boolean): Promise<void> {
-    // A full sync recreates the table in one transaction (atomic: no gap for traffic).
+    // A full sync recreates the table in one transaction (atomic: no gap for traffic); the first one, with
+    // nothing yet depending on the table, may be split (coldStart).
     const rules = buildNftRules(state, { clusterCIDR: this.opts.clusterCIDR, masqueradeAll: this.opts.masqueradeAll, memo: this.memo });
     const t = table;
     const tx: string[] = [];
