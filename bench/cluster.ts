@@ -1,5 +1,7 @@
 /** A skiff cluster for the network benchmarks, in its own 127.O.0.0/16 block, with real pods from the built-in images. */
 import { get } from 'node:http';
+import { request } from 'node:https';
+import { performance } from 'node:perf_hooks';
 import { TestCluster } from '../test/support/cluster.js';
 import { waitFor } from '../test/support/ports.js';
 
@@ -101,4 +103,39 @@ export async function waitServing(host: string, port: number, opts: { hostHeader
     const code = await probe(host, port, { hostHeader: opts.hostHeader });
     return code !== undefined && (!opts.status || code === opts.status) ? true : undefined;
   }, 30_000, 100);
+}
+
+export interface PodWatchEvent {
+  type: string;
+  object: { metadata: { name: string }; status?: { conditions?: Array<{ type: string; status: string }> } };
+}
+
+export function isReady(ev: PodWatchEvent): boolean {
+  return ev.object.status?.conditions?.some((cond) => cond.type === 'Ready' && cond.status === 'True') ?? false;
+}
+
+/**
+ * Watches default/pods matching `label` through the API server; `onEvent` gets each event with the
+ * performance.now() its bytes arrived at. Resolves when the watch is established; ends on `stop`.
+ */
+export function watchPods(c: TestCluster, opts: { token: string; label: string; stop: AbortSignal; onEvent: (ev: PodWatchEvent, at: number) => void; onError: (err: Error) => void }): Promise<void> {
+  return new Promise((established) => {
+    const path = `/api/v1/namespaces/default/pods?watch=true&labelSelector=${encodeURIComponent(opts.label)}`;
+    const req = request({ host: '127.0.0.1', port: c.port, path, rejectUnauthorized: false, headers: { authorization: `Bearer ${opts.token}` }, signal: opts.stop }, (res) => {
+      established();
+      let buf = '';
+      res.on('data', (d: Buffer) => {
+        const at = performance.now();
+        buf += d.toString();
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim()) opts.onEvent(JSON.parse(line) as PodWatchEvent, at);
+        }
+      });
+    });
+    req.on('error', (err) => (opts.stop.aborted ? undefined : opts.onError(err)));
+    req.end();
+  });
 }

@@ -1,9 +1,14 @@
 /**
  * Kernel datapaths side by side in one run (root only), in a namespace lab (src/proxy/kernel/lab.ts):
  * wrk keep-alive and new-connection req/s and a 200 MB transfer from the client netns, direct to the backend
- * netns vs ClusterIP via iptables vs nftables vs the userspace datapath (running in the node netns); then
- * endpoint change → rules programmed (p50/p99) at 100, 1,000 and 10,000 Services with fake endpoints,
- * and the full sync time at 10,000 Services.
+ * pod IP vs ClusterIP via iptables vs nftables vs the userspace datapath (running in the node netns), in
+ * interleaved rounds; then rules programming (bench/kernel-programming.ts).
+ *
+ * Fair comparison: every path goes client netns → node netns → backend netns (the direct one is routed by the
+ * node, as a pod-to-pod request to another pod's IP is), and the iptables and nftables rules are both loaded
+ * for the whole run, each for its own ClusterIP, so every path — direct included — crosses the same hooks
+ * and conntrack a kube-proxy node has; what a ClusterIP adds is the DNAT. Each round measures every path once,
+ * in a rotated order; ratios are per round against that round's direct figure.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,15 +18,16 @@ import { serviceInfo } from '../src/proxy/conformance.js';
 import { IptablesDatapath } from '../src/proxy/iptables/index.js';
 import { canRunLab, DatapathLab } from '../src/proxy/kernel/lab.js';
 import { NftablesDatapath } from '../src/proxy/nftables/index.js';
-import type { Datapath, Endpoint, ProxyState, ServicePortInfo } from '../src/proxy/types.js';
+import type { Endpoint } from '../src/proxy/types.js';
 import { run } from '../test/support/cluster.js';
 import { waitFor } from '../test/support/ports.js';
-import { fmt, median, percentile } from './stats.js';
-import { Daemon, have, loadSeconds, parseWrk, row, type WrkResult } from './tools.js';
+import { benchKernelProgramming } from './kernel-programming.js';
+import { median } from './stats.js';
+import { Daemon, have, loadSeconds, parseWrk, type WrkResult } from './tools.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** SKIFF_BENCH_KERNEL_SERVICES=100,1000 shortens the rules-programming part (10,000 takes minutes on 2 busy cores). */
-const serviceCounts = (process.env.SKIFF_BENCH_KERNEL_SERVICES ?? '100,1000,10000').split(',').map(Number);
+/** Interleaved rounds of the traffic part (SKIFF_BENCH_KERNEL_ROUNDS). */
+const rounds = Number(process.env.SKIFF_BENCH_KERNEL_ROUNDS ?? 5);
 /** SKIFF_BENCH_KERNEL_PARTS=traffic or =programming runs one half. */
 const parts = process.env.SKIFF_BENCH_KERNEL_PARTS ?? 'traffic,programming';
 
@@ -49,8 +55,8 @@ http {
 `;
 }
 
-async function wrkIn(ns: string, url: string, close: boolean): Promise<WrkResult> {
-  const args = ['netns', 'exec', ns, 'wrk', '-t', '2', '-c', '50', '-d', `${loadSeconds}s`, '--latency', '--timeout', '5s'];
+async function wrkIn(ns: string, url: string, close: boolean, seconds = loadSeconds): Promise<WrkResult> {
+  const args = ['netns', 'exec', ns, 'wrk', '-t', '2', '-c', '50', '-d', `${seconds}s`, '--latency', '--timeout', '5s'];
   if (close) args.push('-H', 'Connection: close');
   const r = await run('ip', [...args, url], { timeoutMs: (loadSeconds + 30) * 1000 });
   if (r.code !== 0) throw new Error(`wrk ${url}: ${r.stderr}${r.stdout}`);
@@ -63,59 +69,6 @@ async function bulkIn(ns: string, url: string): Promise<number> {
   const [secs, size] = r.stdout.trim().split(' ').map(Number);
   if (r.code !== 0 || size !== 200 * 1024 * 1024) throw new Error(`bulk ${url}: ${r.stderr}${r.stdout}`);
   return secs!;
-}
-
-function state(services: Array<[string, ServicePortInfo, Endpoint[]]>, nodeIP: string): ProxyState {
-  return { services: new Map(services.map(([n, s]) => [n, s])), endpoints: new Map(services.map(([n, , e]) => [n, e])), nodeIPs: [nodeIP] };
-}
-
-/** n Services with 2 fake endpoints each (10.O.64.0/18 addresses that nothing answers). */
-function fakeServices(lab: DatapathLab, n: number, version: Map<number, number>): Array<[string, ServicePortInfo, Endpoint[]]> {
-  const out: Array<[string, ServicePortInfo, Endpoint[]]> = [];
-  for (let i = 0; i < n; i++) {
-    const v = version.get(i) ?? 0;
-    const vip = `10.${lab.octet}.${128 + Math.floor(i / 250)}.${1 + (i % 250)}`;
-    const ep = (k: number): Endpoint => ({
-      ip: `10.${lab.octet}.${64 + ((i * 2 + k + v) >> 8) % 64}.${(i * 2 + k + v) % 256}`, port: 8080,
-      ready: true, serving: true, terminating: false, nodeName: 'n', isLocal: true,
-    });
-    out.push([`bench/svc-${i}:http`, serviceInfo({ clusterIP: vip, port: 80, nodePort: i < 2000 ? 30000 + i : 0 }), [ep(0), ep(1)]]);
-  }
-  return out;
-}
-
-async function programming(lab: DatapathLab, make: () => Datapath, label: string): Promise<void> {
-  for (const n of serviceCounts) {
-    const dp = make();
-    try {
-      const version = new Map<number, number>();
-      let t = performance.now();
-      await dp.sync(state(fakeServices(lab, n, version), lab.nodeIP));
-      const first = performance.now() - t;
-      const changes = n >= 10_000 ? 10 : 30;
-      const samples: number[] = [];
-      for (let c = 0; c < changes; c++) {
-        const i = (c * 7919) % n;
-        version.set(i, (version.get(i) ?? 0) + 1);
-        const s = state(fakeServices(lab, n, version), lab.nodeIP);
-        t = performance.now();
-        await dp.sync(s);
-        samples.push(performance.now() - t);
-      }
-      let full = '';
-      if (n === 10_000) {
-        const d = make();
-        await dp.close();
-        t = performance.now();
-        await d.sync(state(fakeServices(lab, n, version), lab.nodeIP));
-        full = `; full sync (fresh proxy) ${fmt(performance.now() - t)}`;
-        await d.close();
-      }
-      console.log(`${label.padEnd(9)} ${String(n).padStart(6)} Services: first sync ${fmt(first)}; one endpoint change → programmed p50 ${fmt(median(samples))} p99 ${fmt(percentile(samples, 99))}${full}`);
-    } finally {
-      await dp.close();
-    }
-  }
 }
 
 export async function benchKernelDatapath(): Promise<void> {
@@ -133,10 +86,7 @@ export async function benchKernelDatapath(): Promise<void> {
   process.once('SIGTERM', interrupted);
   try {
     if (parts.includes('traffic')) await traffic(lab, dir, daemons);
-    if (parts.includes('programming')) {
-      await programming(lab, () => new NftablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR, serviceCIDRs: [lab.serviceCIDR] }), 'nftables');
-      await programming(lab, () => new IptablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR }), 'iptables');
-    }
+    if (parts.includes('programming')) await benchKernelProgramming(lab);
   } finally {
     for (const d of daemons) await d.stop();
     await lab.destroy();
@@ -146,54 +96,76 @@ export async function benchKernelDatapath(): Promise<void> {
   }
 }
 
-async function traffic(lab: DatapathLab, dir: string, daemons: Daemon[]): Promise<void> {
-  {
-    writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir));
-    await run('truncate', ['-s', '200M', join(dir, 'bulk')]);
-    const backend = lab.backends[0]!;
-    const nginx = new Daemon('ip', ['netns', 'exec', backend.name, 'nginx', '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;']);
-    daemons.push(nginx);
-    const c = `${lab.id}-c`;
-    await waitFor('nginx in the backend netns', async () => ((await run('ip', ['netns', 'exec', c, 'curl', '-sf', `http://${backend.ip}/`])).code === 0 ? true : undefined), 10_000);
-    const ep: Endpoint = { ip: backend.ip, port: 80, ready: true, serving: true, terminating: false, nodeName: 'n', isLocal: true };
-    const vip = lab.vip(200);
-    const svc = state([['default/bench:http', serviceInfo({ clusterIP: vip, port: 80 }), [ep]]], lab.nodeIP);
+interface Path {
+  label: string;
+  url: string;
+  keep: WrkResult[];
+  close: WrkResult[];
+  bulk: number[];
+}
 
-    const results: Array<{ label: string; keep: WrkResult; close: WrkResult; bulk: number }> = [];
-    const measure = async (label: string, url: string) => {
-      results.push({ label, keep: await wrkIn(c, `${url}/`, false), close: await wrkIn(c, `${url}/`, true), bulk: await bulkIn(c, `${url}/bulk`) });
-    };
-    await wrkIn(c, `http://${backend.ip}/`, false); // warm-up, not counted
-    await bulkIn(c, `http://${backend.ip}/bulk`);
-    await measure('direct to the backend netns', `http://${backend.ip}`);
-    for (const [label, make] of [
-      ['ClusterIP via iptables', () => new IptablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR })],
-      ['ClusterIP via nftables', () => new NftablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR, serviceCIDRs: [lab.serviceCIDR] })],
-    ] as const) {
-      const dp = make();
-      try {
-        await dp.sync(svc);
-        await measure(label, `http://${vip}`);
-      } finally {
-        await dp.close();
+async function traffic(lab: DatapathLab, dir: string, daemons: Daemon[]): Promise<void> {
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir));
+  await run('truncate', ['-s', '200M', join(dir, 'bulk')]);
+  const backend = lab.backends[0]!;
+  const nginx = new Daemon('ip', ['netns', 'exec', backend.name, 'nginx', '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;']);
+  daemons.push(nginx);
+  const c = `${lab.id}-c`;
+  await waitFor('nginx in the backend netns', async () => ((await run('ip', ['netns', 'exec', c, 'curl', '-sf', `http://${backend.ip}/`])).code === 0 ? true : undefined), 10_000);
+  const ep: Endpoint = { ip: backend.ip, port: 80, ready: true, serving: true, terminating: false, nodeName: 'n', isLocal: true };
+  const [ipt, nft, us] = [lab.vip(200), lab.vip(201), lab.vip(202)];
+  const one = (vip: string) => ({
+    services: new Map([['default/bench:http', serviceInfo({ clusterIP: vip, port: 80 })]]),
+    endpoints: new Map([['default/bench:http', [ep]]]), nodeIPs: [lab.nodeIP],
+  });
+  // both rule sets for the whole run (each for its own ClusterIP): every path crosses the same hooks
+  const iptables = new IptablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR });
+  const nftables = new NftablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR, serviceCIDRs: [lab.serviceCIDR] });
+  try {
+    await iptables.sync(one(ipt));
+    await nftables.sync(one(nft));
+    // the userspace datapath, as a process in the node netns with its VIP on the node's lo
+    await lab.inNode('ip', ['addr', 'add', `${us}/32`, 'dev', 'lo']);
+    const proc = new Daemon('ip', ['netns', 'exec', lab.node, process.execPath, '--import', 'tsx', join(here, 'datapath-process.ts'),
+      join(here, '../src/proxy/userspace/index.ts'), `${us}:80`, `${backend.ip}:80`]);
+    daemons.push(proc);
+    await waitFor('userspace datapath', () => (proc.output.includes('ready') ? true : !proc.running ? Promise.reject(new Error(proc.output)) : undefined), 30_000);
+
+    const paths: Path[] = [
+      ['direct to the backend pod IP (via the node)', `http://${backend.ip}`],
+      ['ClusterIP via iptables', `http://${ipt}`],
+      ['ClusterIP via nftables', `http://${nft}`],
+      ['ClusterIP via the userspace datapath', `http://${us}`],
+    ].map(([label, url]) => ({ label: label!, url: url!, keep: [], close: [], bulk: [] }));
+    for (const p of paths) await wrkIn(c, `${p.url}/`, false, 2); // warm-up, not counted
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < paths.length; k++) {
+        const p = paths[(k + r) % paths.length]!;
+        p.keep.push(await wrkIn(c, `${p.url}/`, false));
+        p.close.push(await wrkIn(c, `${p.url}/`, true));
+        p.bulk.push(await bulkIn(c, `${p.url}/bulk`));
       }
     }
-    // the userspace datapath, as a process in the node netns with the VIP on its lo
-    await lab.inNode('ip', ['addr', 'add', `${vip}/32`, 'dev', 'lo']);
-    const us = new Daemon('ip', ['netns', 'exec', lab.node, process.execPath, '--import', 'tsx', join(here, 'datapath-process.ts'),
-      join(here, '../src/proxy/userspace/index.ts'), `${vip}:80`, `${backend.ip}:80`]);
-    daemons.push(us);
-    await waitFor('userspace datapath', () => (us.output.includes('ready') ? true : !us.running ? Promise.reject(new Error(us.output)) : undefined), 30_000);
-    await measure('ClusterIP via userspace datapath', `http://${vip}`);
-    await us.stop();
+    report(paths);
+  } finally {
+    await iptables.close();
+    await nftables.close();
+  }
+}
 
-    const base = results[0]!;
-    console.log(`wrk -t2 -c50 ${loadSeconds}s from the client netns; 1 nginx backend; 200 MB with curl`);
-    for (const r of results) {
-      console.log(row(`${r.label} (keep-alive)`, r.keep) + `  ${(r.keep.rps / base.keep.rps).toFixed(2)}x`);
-      console.log(row(`${r.label} (new connection)`, r.close) + `  ${(r.close.rps / base.close.rps).toFixed(2)}x`);
-      console.log(`${`${r.label} (200 MB)`.padEnd(44)} ${(200 / r.bulk).toFixed(0).padStart(7)} MB/s  ${(base.bulk / r.bulk).toFixed(2)}x`);
-    }
+/** Medians per path, and the per-round ratio to direct as median [min–max]. */
+function report(paths: Path[]): void {
+  const base = paths[0]!;
+  const ratios = (mine: number[], theirs: number[], inverse = false) => {
+    const rs = mine.map((v, i) => (inverse ? theirs[i]! / v : v / theirs[i]!)).sort((a, b) => a - b);
+    return `${median(rs).toFixed(2)}x [${rs[0]!.toFixed(2)}–${rs[rs.length - 1]!.toFixed(2)}]`;
+  };
+  console.log(`wrk -t2 -c50 ${loadSeconds}s from the client netns, 1 nginx backend, 200 MB with curl; ${rounds} interleaved rounds; medians, ratio to direct per round: median [min–max]`);
+  for (const p of paths) {
+    const keep = p.keep.map((w) => w.rps);
+    const close = p.close.map((w) => w.rps);
+    const rel = p === base ? '' : `  keep-alive ${ratios(keep, base.keep.map((w) => w.rps))}, new connection ${ratios(close, base.close.map((w) => w.rps))}, 200 MB ${ratios(p.bulk, base.bulk, true)}`;
+    console.log(`${p.label.padEnd(44)} keep-alive ${median(keep).toFixed(0).padStart(6)} req/s (p50 ${median(p.keep.map((w) => w.p50)).toFixed(2)} ms), new connection ${median(close).toFixed(0).padStart(5)} req/s (p50 ${median(p.close.map((w) => w.p50)).toFixed(2)} ms), 200 MB ${(200 / median(p.bulk)).toFixed(0)} MB/s${rel}`);
   }
 }
 

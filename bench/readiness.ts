@@ -2,40 +2,16 @@
  * Time from a pod turning Ready (the watch event the API server sends) to the first request through its
  * ClusterIP that reaches it: the endpointslice controller, the proxy's informer and its sync, end to end.
  */
-import { request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { TestCluster } from '../test/support/cluster.js';
 import { waitFor } from '../test/support/ports.js';
 import { fmt, median } from './stats.js';
-import { apply, app, clusterIP, probe, waitEndpoints } from './cluster.js';
-
-interface PodEvent {
-  type: string;
-  object: { status?: { conditions?: Array<{ type: string; status: string }> } };
-}
+import { apply, app, clusterIP, isReady, probe, waitEndpoints, watchPods } from './cluster.js';
 
 /** Resolves with performance.now() of the first watch event that shows the pod Ready. */
 function watchReady(c: TestCluster, token: string, label: string, stop: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
-    const path = `/api/v1/namespaces/default/pods?watch=true&labelSelector=${encodeURIComponent(label)}`;
-    const req = request({ host: '127.0.0.1', port: c.port, path, rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` }, signal: stop }, (res) => {
-      let buf = '';
-      res.on('data', (d: Buffer) => {
-        const at = performance.now();
-        buf += d.toString();
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (!line.trim()) continue;
-          const ev = JSON.parse(line) as PodEvent;
-          const ready = ev.object.status?.conditions?.some((cond) => cond.type === 'Ready' && cond.status === 'True');
-          if (ev.type === 'MODIFIED' && ready) return resolve(at);
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end();
+    void watchPods(c, { token, label, stop, onError: reject, onEvent: (ev, at) => (ev.type === 'MODIFIED' && isReady(ev) ? resolve(at) : undefined) });
   });
 }
 

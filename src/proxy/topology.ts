@@ -75,3 +75,30 @@ export function categorizeEndpoints(endpoints: readonly Endpoint[], svc: Service
   for (const ep of [...clusterEndpoints, ...localEndpoints]) union.set(`${ep.ip}:${ep.port}`, ep);
   return { clusterEndpoints, localEndpoints, allReachableEndpoints: [...union.values()], hasAnyEndpoints };
 }
+
+/** What kube-proxy's iptables and nftables syncProxyRules derive from the categorized endpoints of one service port. */
+export interface ServicePolicy {
+  cat: CategorizedEndpoints;
+  hasEndpoints: boolean;
+  /** ClusterIP traffic has somewhere to go (internalTrafficPolicy Local: a local endpoint). */
+  hasInternalEndpoints: boolean;
+  /** NodePort/external traffic has somewhere to go (externalTrafficPolicy Local: a local endpoint). */
+  hasExternalEndpoints: boolean;
+  usesClusterPolicyChain: boolean;
+  usesLocalPolicyChain: boolean;
+  usesExternalChain: boolean;
+}
+
+export function servicePolicy(endpoints: readonly Endpoint[], svc: ServicePortInfo): ServicePolicy {
+  const cat = categorizeEndpoints(endpoints, svc);
+  const hasEndpoints = cat.hasAnyEndpoints;
+  return {
+    cat,
+    hasEndpoints,
+    hasInternalEndpoints: internalPolicyLocal(svc) ? cat.localEndpoints.length > 0 : hasEndpoints,
+    hasExternalEndpoints: externalPolicyLocal(svc) ? cat.localEndpoints.length > 0 : hasEndpoints,
+    usesClusterPolicyChain: cat.clusterEndpoints.length > 0 && usesClusterEndpoints(svc),
+    usesLocalPolicyChain: cat.localEndpoints.length > 0 && usesLocalEndpoints(svc),
+    usesExternalChain: hasEndpoints && externallyAccessible(svc),
+  };
+}

@@ -1,7 +1,6 @@
-import { realClock, type Clock } from '../../util/clock.js';
-import { SkiffError } from '../../util/errors.js';
+import type { Clock } from '../../util/clock.js';
 import { runTool, type ToolTarget } from '../kernel/exec.js';
-import { clearUdpConntrack, udpFlowsToClear } from '../kernel/conntrack.js';
+import { KernelSyncRunner } from '../kernel/sync-runner.js';
 import type { Datapath, EndpointStats, ProxyState, ServicePortName, SyncResult } from '../types.js';
 import {
   buildIptablesRules, filterChains, jumpRules, natChains, serviceChainPrefixes, type ServiceChains,
@@ -18,6 +17,11 @@ export interface IptablesDatapathOptions {
   fullSyncPeriodMs?: number;
   /** Remove every rule and chain on close (default true: skiff removes what it adds). */
   cleanupOnClose?: boolean;
+  /**
+   * The iptables backend: `nft` (iptables-nft, what `iptables` is on Debian 12) or `legacy` (x_tables);
+   * kube-proxy uses whichever the node's rules are in. Default: the `iptables-restore` on PATH.
+   */
+  backend?: 'nft' | 'legacy';
   log?: (m: string) => void;
 }
 
@@ -28,32 +32,27 @@ export interface IptablesDatapathOptions {
  */
 export class IptablesDatapath implements Datapath {
   private readonly target: ToolTarget;
-  private readonly clock: Clock;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly runner: KernelSyncRunner;
+  private readonly tool: (name: 'iptables' | 'iptables-save' | 'iptables-restore') => string;
   private written = new Map<ServicePortName, { key: string; chains: string[] }>();
-  private lastState?: ProxyState;
-  private needFullSync = true;
-  private lastFullSync = -Infinity;
-  private closed = false;
   /** Lines of the last restore input (tests, `kubectl debug node` comparisons). */
   lastRestore = '';
-  partialSyncs = 0;
-  fullSyncs = 0;
 
   constructor(private readonly opts: IptablesDatapathOptions = {}) {
     this.target = { netns: opts.netns };
-    this.clock = opts.clock ?? realClock;
+    this.runner = new KernelSyncRunner({ mode: 'iptables', target: this.target, clock: opts.clock, fullSyncPeriodMs: opts.fullSyncPeriodMs });
+    const b = opts.backend;
+    this.tool = (name) => (b ? name.replace('iptables', `iptables-${b}`) : name);
   }
+
+  get fullSyncs(): number { return this.runner.fullSyncs; }
+  get partialSyncs(): number { return this.runner.partialSyncs; }
 
   sync(state: ProxyState): Promise<SyncResult> {
-    const run = this.queue.then(() => this.syncProxyRules(state));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.runner.sync(state, (s, full) => this.syncProxyRules(s, full));
   }
 
-  private async syncProxyRules(state: ProxyState): Promise<SyncResult> {
-    if (this.closed) throw new SkiffError('DatapathClosed', 'the iptables datapath is closed');
-    const full = this.needFullSync || this.clock.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
+  private async syncProxyRules(state: ProxyState, full: boolean): Promise<void> {
     const rules = buildIptablesRules(state, { clusterCIDR: this.opts.clusterCIDR, masqueradeAll: this.opts.masqueradeAll });
     const next = new Map<ServicePortName, { key: string; chains: string[] }>();
     const changed: ServiceChains[] = [];
@@ -66,37 +65,19 @@ export class IptablesDatapath implements Datapath {
     const stale = new Set([...this.written.values()].flatMap((v) => v.chains).filter((c) => !live.has(c)));
     if (full) for (const c of await this.existingServiceChains()) if (!live.has(c)) stale.add(c);
 
-    const out: string[] = ['*filter', ...filterChains.map(chainLine), ...rules.filterRules, 'COMMIT', '*nat', ...natChains.map(chainLine)];
-    for (const sc of changed) out.push(...sc.chains.map(chainLine));
-    out.push(...[...stale].map(chainLine));
-    out.push(...rules.natRules);
-    for (const sc of changed) out.push(...sc.rules);
-    out.push(...[...stale].map((c) => `-X ${c}`));
-    out.push('COMMIT', '');
-    const text = out.join('\n');
-    try {
-      await runTool(this.target, 'iptables-restore', ['-w', '--noflush'], text);
-      if (full) await this.ensureJumpRules();
-    } catch (err) {
-      this.needFullSync = true;
-      throw err;
-    }
-    const previous = this.lastState;
-    this.lastState = state;
+    // concat, not push(...): at 10,000 Services the lists outgrow the argument limit
+    const text = ['*filter'].concat(filterChains.map(chainLine), rules.filterRules, ['COMMIT', '*nat'], natChains.map(chainLine),
+      changed.flatMap((sc) => sc.chains.map(chainLine)), [...stale].map(chainLine), rules.natRules,
+      changed.flatMap((sc) => sc.rules), [...stale].map((c) => `-X ${c}`), ['COMMIT', '']).join('\n');
+    await runTool(this.target, this.tool('iptables-restore'), ['-w', '--noflush'], text);
+    if (full) await this.ensureJumpRules();
     this.written = next;
     this.lastRestore = text;
-    if (full) {
-      this.needFullSync = false;
-      this.lastFullSync = this.clock.now();
-      this.fullSyncs++;
-    } else this.partialSyncs++;
-    if (previous) await clearUdpConntrack(this.target, udpFlowsToClear(previous, state));
-    return { bindErrors: [], listening: [] };
   }
 
   /** KUBE-SVC-/SVL-/EXT-/FW-/SEP- chains in the nat table now (a restarted proxy finds its old ones). */
   private async existingServiceChains(): Promise<string[]> {
-    const { stdout } = await runTool(this.target, 'iptables-save', ['-t', 'nat']);
+    const { stdout } = await runTool(this.target, this.tool('iptables-save'), ['-t', 'nat']);
     return stdout.split('\n').filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0])
       .filter((c) => serviceChainPrefixes.some((p) => c.startsWith(p)));
   }
@@ -106,20 +87,19 @@ export class IptablesDatapath implements Datapath {
     for (const j of jumpRules) {
       const spec = [j.from, '-m', 'comment', '--comment', j.comment, ...j.extra, '-j', j.to];
       try {
-        await runTool(this.target, 'iptables', ['-w', '-t', j.table, '-C', ...spec]);
+        await runTool(this.target, this.tool('iptables'), ['-w', '-t', j.table, '-C', ...spec]);
       } catch {
-        await runTool(this.target, 'iptables', ['-w', '-t', j.table, '-I', ...spec]);
+        await runTool(this.target, this.tool('iptables'), ['-w', '-t', j.table, '-I', ...spec]);
       }
     }
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.queue;
+    await this.runner.close();
     if (this.opts.cleanupOnClose === false) return;
     for (const j of jumpRules) {
       const spec = [j.from, '-m', 'comment', '--comment', j.comment, ...j.extra, '-j', j.to];
-      await runTool(this.target, 'iptables', ['-w', '-t', j.table, '-D', ...spec]).catch(() => undefined);
+      await runTool(this.target, this.tool('iptables'), ['-w', '-t', j.table, '-D', ...spec]).catch(() => undefined);
     }
     const chains = await this.existingServiceChains().catch(() => [] as string[]);
     const all = [...new Set([...natChains, ...chains])];
@@ -127,7 +107,7 @@ export class IptablesDatapath implements Datapath {
       '*filter', ...filterChains.map(chainLine), ...filterChains.map((c) => `-X ${c}`), 'COMMIT',
       '*nat', ...all.map(chainLine), ...all.map((c) => `-X ${c}`), 'COMMIT', '',
     ].join('\n');
-    await runTool(this.target, 'iptables-restore', ['-w', '--noflush'], text).catch((err) => this.opts.log?.(`proxy: iptables cleanup: ${(err as Error).message}`));
+    await runTool(this.target, this.tool('iptables-restore'), ['-w', '--noflush'], text).catch((err) => this.opts.log?.(`proxy: iptables cleanup: ${(err as Error).message}`));
   }
 
   stats(): EndpointStats[] {

@@ -4,10 +4,7 @@
  * Pure: state in, lines out; the datapath decides what to send (partial syncs).
  */
 import { hashName } from '../kernel/exec.js';
-import {
-  categorizeEndpoints, externallyAccessible, externalPolicyLocal, internalPolicyLocal,
-  usesClusterEndpoints, usesLocalEndpoints,
-} from '../topology.js';
+import { externalPolicyLocal, internalPolicyLocal, servicePolicy } from '../topology.js';
 import type { Endpoint, ProxyState, ServicePortInfo, ServicePortName } from '../types.js';
 
 export const masqueradeMark = '0x4000';
@@ -90,15 +87,9 @@ export function buildIptablesRules(state: ProxyState, opts: RuleOptions = {}): I
     const svcChain = servicePortChainName('KUBE-SVC-', spn, protocol);
     const svlChain = servicePortChainName('KUBE-SVL-', spn, protocol);
     const extChain = servicePortChainName('KUBE-EXT-', spn, protocol);
-    const cat = categorizeEndpoints(eps, svc);
-    const hasEndpoints = cat.hasAnyEndpoints;
+    const { cat, hasEndpoints, hasInternalEndpoints, hasExternalEndpoints, usesClusterPolicyChain, usesLocalPolicyChain, usesExternalChain } = servicePolicy(eps, svc);
     const internalChain = internalPolicyLocal(svc) ? svlChain : svcChain;
     const externalPolicyChain = externalPolicyLocal(svc) ? svlChain : svcChain;
-    const hasInternalEndpoints = internalPolicyLocal(svc) ? cat.localEndpoints.length > 0 : hasEndpoints;
-    const hasExternalEndpoints = externalPolicyLocal(svc) ? cat.localEndpoints.length > 0 : hasEndpoints;
-    const usesClusterPolicyChain = cat.clusterEndpoints.length > 0 && usesClusterEndpoints(svc);
-    const usesLocalPolicyChain = cat.localEndpoints.length > 0 && usesLocalEndpoints(svc);
-    const usesExternalChain = hasEndpoints && externallyAccessible(svc);
 
     let internalTarget = '';
     let internalComment = '';

@@ -1,9 +1,9 @@
-import { realClock, type Clock } from '../../util/clock.js';
+import type { Clock } from '../../util/clock.js';
 import { SkiffError } from '../../util/errors.js';
-import { clearUdpConntrack, udpFlowsToClear } from '../kernel/conntrack.js';
 import { runTool, type ToolTarget } from '../kernel/exec.js';
+import { KernelSyncRunner } from '../kernel/sync-runner.js';
 import type { Datapath, EndpointStats, ProxyState, ServicePortName, SyncResult } from '../types.js';
-import { baseRules, buildNftRules, table } from './rules.js';
+import { baseRules, buildNftRules, table, type ServiceObjects } from './rules.js';
 
 export interface NftablesDatapathOptions {
   netns?: string;
@@ -13,12 +13,15 @@ export interface NftablesDatapathOptions {
   masqueradeAll?: boolean;
   clock?: Clock;
   fullSyncPeriodMs?: number;
+  /** `numgen ... vmap` rules per `nft -f` on a cold start (default 1000); see coldStart(). */
+  coldStartChunk?: number;
   /** Delete table ip kube-proxy on close (default true). */
   cleanupOnClose?: boolean;
   log?: (m: string) => void;
 }
 
 interface Written {
+  objects: ServiceObjects;
   key: string;
   chains: string[];
   sets: Map<string, string>;
@@ -32,34 +35,30 @@ interface Written {
  */
 export class NftablesDatapath implements Datapath {
   private readonly target: ToolTarget;
-  private readonly clock: Clock;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly runner: KernelSyncRunner;
   private written = new Map<ServicePortName, Written>();
-  private lastState?: ProxyState;
-  private needFullSync = true;
+  private readonly memo = new Map<ServicePortName, { input: string; objects: ServiceObjects }>();
   private elements = new Map<string, Map<string, string>>();
-  private lastFullSync = -Infinity;
-  private closed = false;
+  /** The table holds nothing of ours yet (first sync): nothing depends on it being atomic. */
+  private cold = true;
   lastTransaction = '';
-  partialSyncs = 0;
-  fullSyncs = 0;
 
   constructor(private readonly opts: NftablesDatapathOptions = {}) {
     this.target = { netns: opts.netns };
-    this.clock = opts.clock ?? realClock;
+    this.runner = new KernelSyncRunner({ mode: 'nftables', target: this.target, clock: opts.clock, fullSyncPeriodMs: opts.fullSyncPeriodMs });
   }
+
+  get fullSyncs(): number { return this.runner.fullSyncs; }
+  get partialSyncs(): number { return this.runner.partialSyncs; }
 
   sync(state: ProxyState): Promise<SyncResult> {
-    const run = this.queue.then(() => this.syncProxyRules(state));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.runner.sync(state, (s, full) => this.syncProxyRules(s, full));
   }
 
-  private async syncProxyRules(state: ProxyState): Promise<SyncResult> {
-    if (this.closed) throw new SkiffError('DatapathClosed', 'the nftables datapath is closed');
-    // A full sync recreates the table in one transaction (atomic: no gap for traffic).
-    const full = this.needFullSync || this.clock.now() - this.lastFullSync >= (this.opts.fullSyncPeriodMs ?? 3_600_000);
-    const rules = buildNftRules(state, { clusterCIDR: this.opts.clusterCIDR, masqueradeAll: this.opts.masqueradeAll });
+  private async syncProxyRules(state: ProxyState, full: boolean): Promise<void> {
+    // A full sync recreates the table in one transaction (atomic: no gap for traffic); the first one, with
+    // nothing yet depending on the table, may be split (coldStart).
+    const rules = buildNftRules(state, { clusterCIDR: this.opts.clusterCIDR, masqueradeAll: this.opts.masqueradeAll, memo: this.memo });
     const t = table;
     const tx: string[] = [];
     if (full) tx.push(`add table ${t}`, `delete table ${t}`, ...baseRules(this.opts.serviceCIDRs ?? []));
@@ -77,10 +76,14 @@ export class NftablesDatapath implements Datapath {
       per.set(key, body);
     };
     for (const [spn, so] of rules.services) {
-      const key = JSON.stringify([[...so.chains], [...so.sets]]);
-      next.set(spn, { key, chains: [...so.chains.keys()], sets: so.sets });
       so.elements.forEach(addElement);
       const prev = full ? undefined : this.written.get(spn);
+      if (prev?.objects === so) {
+        next.set(spn, prev);
+        continue;
+      }
+      const key = JSON.stringify([[...so.chains], [...so.sets]]);
+      next.set(spn, { objects: so, key, chains: [...so.chains.keys()], sets: so.sets });
       if (prev?.key === key) continue;
       for (const [name, def] of so.sets) {
         if (prev && prev.sets.has(name) && prev.sets.get(name) !== def) rewrite.push(`delete set ${t} ${name}`);
@@ -113,31 +116,38 @@ export class NftablesDatapath implements Datapath {
       for (const c of oldChains) if (!liveChains.has(c)) stale.push(`delete chain ${t} ${c}`);
       for (const s of oldSets) if (!liveSets.has(s)) stale.push(`delete set ${t} ${s}`);
     }
-    tx.push(...deletes, ...rewrite, ...stale, ...adds, '');
-    const text = tx.join('\n');
-    try {
-      await runTool(this.target, 'nft', ['-f', '-'], text);
-    } catch (err) {
-      this.needFullSync = true;
-      throw err;
-    }
-    const previous = this.lastState;
-    this.lastState = state;
+    // concat, not push(...): at 10,000 Services the lists outgrow the argument limit
+    const statements = tx.concat(deletes, rewrite, stale, adds);
+    const text = statements.concat('').join('\n');
+    if (this.cold) await this.coldStart(statements);
+    else await runTool(this.target, 'nft', ['-f', '-'], text);
+    this.cold = false;
     this.written = next;
     this.elements = elements;
     this.lastTransaction = text;
-    if (full) {
-      this.needFullSync = false;
-      this.lastFullSync = this.clock.now();
-      this.fullSyncs++;
-    } else this.partialSyncs++;
-    if (previous) await clearUdpConntrack(this.target, udpFlowsToClear(previous, state));
-    return { bindErrors: [], listening: [] };
+  }
+
+  /**
+   * The first sync in a few transactions instead of one: the kernel walks the whole transaction for every
+   * anonymous set it binds (`__nft_set_trans_bind`), so one transaction with N Services costs O(N²) — 47 s
+   * at 10,000. Chains and plain rules first, the `numgen ... vmap` rules in chunks, the map elements that make
+   * Services reachable last, so no Service is reachable before its chains are complete (kube-proxy issue
+   * #139328 proposes the same split for a cold start).
+   */
+  private async coldStart(statements: string[]): Promise<void> {
+    const isVmapRule = (l: string) => l.startsWith('add rule ') && l.includes(' vmap { ');
+    const isElement = (l: string) => l.startsWith('add element ');
+    const vmapRules = statements.filter(isVmapRule);
+    const chunk = this.opts.coldStartChunk ?? 1000;
+    if (vmapRules.length <= chunk) return void (await runTool(this.target, 'nft', ['-f', '-'], statements.concat('').join('\n')));
+    const run = (lines: string[]) => runTool(this.target, 'nft', ['-f', '-'], lines.concat('').join('\n'));
+    await run(statements.filter((l) => !isVmapRule(l) && !isElement(l)));
+    for (let i = 0; i < vmapRules.length; i += chunk) await run(vmapRules.slice(i, i + chunk));
+    await run(statements.filter(isElement));
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.queue;
+    await this.runner.close();
     if (this.opts.cleanupOnClose === false) return;
     await runTool(this.target, 'nft', ['-f', '-'], `add table ${table}\ndelete table ${table}\n`)
       .catch((err) => this.opts.log?.(`proxy: nftables cleanup: ${(err as Error).message}`));

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { serviceInfo } from '../conformance.js';
 import { runKernelDatapathConformance } from '../kernel-conformance.js';
+import { canRunLab, DatapathLab } from '../kernel/lab.js';
+import type { Endpoint, ServicePortInfo } from '../types.js';
 import { NftablesDatapath } from './datapath.js';
 import { hashAndTruncate, servicePortChainNameBase } from './rules.js';
 
@@ -15,4 +19,27 @@ runKernelDatapathConformance('nftables', (o) => new NftablesDatapath({ netns: o.
   async assertClean(lab) {
     assert.equal((await lab.inNode('nft', ['list', 'tables'])).trim(), '', 'close() deletes table ip kube-proxy');
   },
+});
+
+describe('nftables cold start', { skip: canRunLab() }, () => {
+  test('a first sync split into chunks programs every Service; the next sync is one partial transaction', async (t) => {
+    const lab = await DatapathLab.create({ backends: 2, tag: 'nfc' });
+    const dp = new NftablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR, serviceCIDRs: [lab.serviceCIDR], coldStartChunk: 2 });
+    t.after(async () => (await dp.close(), await lab.destroy()));
+    const ep = (b: number, port = lab.port): Endpoint => ({ ip: lab.backends[b].ip, port, ready: true, serving: true, terminating: false, nodeName: 'n', isLocal: true });
+    const services = (extra: number): Array<[string, ServicePortInfo, Endpoint[]]> =>
+      [1, 2, 3, 4, 5].map((i) => [`default/s${i}`, serviceInfo({ clusterIP: lab.vip(i), port: 80 }), [ep(0), ep(1, i === 5 ? extra : lab.port)]]);
+    const sync = (svcs: Array<[string, ServicePortInfo, Endpoint[]]>) =>
+      dp.sync({ services: new Map(svcs.map(([n, s]) => [n, s])), endpoints: new Map(svcs.map(([n, , e]) => [n, e])), nodeIPs: [lab.nodeIP] });
+    await sync(services(lab.port));
+    const out = await lab.inNode('nft', ['list', 'table', 'ip', 'kube-proxy']);
+    assert.equal(out.match(/numgen random mod 2 vmap/g)?.length, 5, out);
+    for (const i of [1, 2, 3, 4, 5]) assert.ok(out.includes(`${lab.vip(i)} . tcp . 80 : goto service-`), out);
+    // the service reached through the chunked rules answers
+    const seen = new Set((await lab.client.whoami(lab.vip(3), 80, 20)).map((h) => h.id));
+    assert.deepEqual([...seen].sort(), lab.backends.map((b) => b.id).sort());
+    await sync(services(8082));
+    assert.equal(dp.partialSyncs, 1);
+    assert.equal(dp.lastTransaction.match(/numgen/g)?.length, 1, dp.lastTransaction);
+  });
 });

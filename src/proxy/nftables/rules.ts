@@ -4,11 +4,8 @@
  * affinity sets. Pure: state in, `nft -f` statements out.
  */
 import { hashName } from '../kernel/exec.js';
-import {
-  categorizeEndpoints, externallyAccessible, externalPolicyLocal, internalPolicyLocal,
-  usesClusterEndpoints, usesLocalEndpoints,
-} from '../topology.js';
-import { parseServicePortName, type Endpoint, type ProxyState, type ServicePortName } from '../types.js';
+import { externalPolicyLocal, internalPolicyLocal, servicePolicy } from '../topology.js';
+import { parseServicePortName, type Endpoint, type ProxyState, type ServicePortInfo, type ServicePortName } from '../types.js';
 
 export const table = 'ip kube-proxy';
 const chainNameLengthMax = 240;
@@ -44,6 +41,8 @@ export interface NftRules {
 export interface NftRuleOptions {
   clusterCIDR?: string;
   masqueradeAll?: boolean;
+  /** Per-Service results of earlier builds (the datapath keeps one): unchanged Services are not rebuilt. */
+  memo?: Map<ServicePortName, { input: string; objects: ServiceObjects }>;
 }
 
 const isV4 = (ip: string) => ip !== '' && ip !== 'None' && !ip.includes(':');
@@ -112,84 +111,89 @@ export function baseRules(serviceCIDRs: string[]): string[] {
 
 export function buildNftRules(state: ProxyState, opts: NftRuleOptions = {}): NftRules {
   const services = new Map<ServicePortName, ServiceObjects>();
-  const t = table;
   for (const spn of [...state.services.keys()].sort()) {
     const svc = state.services.get(spn)!;
     if (!isV4(svc.clusterIP)) continue;
     const eps = (state.endpoints.get(spn) ?? []).filter((e) => isV4(e.ip));
-    const protocol = svc.protocol.toLowerCase();
-    const base = hashAndTruncate(servicePortChainNameBase(spn, protocol));
-    const svcChain = `service-${base}`;
-    const localChain = `local-${base}`;
-    const extChain = `external-${base}`;
-    const cat = categorizeEndpoints(eps, svc);
-    const hasEndpoints = cat.hasAnyEndpoints;
-    const internalChain = internalPolicyLocal(svc) ? localChain : svcChain;
-    const externalPolicyChain = externalPolicyLocal(svc) ? localChain : svcChain;
-    const hasInternalEndpoints = internalPolicyLocal(svc) ? cat.localEndpoints.length > 0 : hasEndpoints;
-    const hasExternalEndpoints = externalPolicyLocal(svc) ? cat.localEndpoints.length > 0 : hasEndpoints;
-    const usesClusterChain = cat.clusterEndpoints.length > 0 && usesClusterEndpoints(svc);
-    const usesLocalChain = cat.localEndpoints.length > 0 && usesLocalEndpoints(svc);
-    const usesExternalChain = hasEndpoints && externallyAccessible(svc);
-    const internalVerdict = !hasEndpoints ? 'goto reject-chain' : 'drop';
-    const externalVerdict = !hasEndpoints ? 'goto reject-chain' : 'drop';
-    const comment = `comment "${spn}"`;
-    const port = svc.port;
-
-    const chains = new Map<string, string[]>();
-    const sets = new Map<string, string>();
-    const elements: string[] = [`add element ${t} cluster-ips { ${svc.clusterIP} }`];
-    if (hasInternalEndpoints) elements.push(`add element ${t} service-ips { ${svc.clusterIP} . ${protocol} . ${port} : goto ${internalChain} }`);
-    else elements.push(`add element ${t} no-endpoint-services { ${svc.clusterIP} . ${protocol} . ${port} ${comment} : ${internalVerdict} }`);
-    for (const ip of [...svc.externalIPs, ...svc.loadBalancerIPs].filter(isV4)) {
-      if (hasEndpoints) elements.push(`add element ${t} service-ips { ${ip} . ${protocol} . ${port} : goto ${extChain} }`);
-      if (!hasExternalEndpoints) elements.push(`add element ${t} no-endpoint-services { ${ip} . ${protocol} . ${port} ${comment} : ${externalVerdict} }`);
-    }
-    if (svc.nodePort > 0) {
-      if (hasEndpoints) elements.push(`add element ${t} service-nodeports { ${protocol} . ${svc.nodePort} : goto ${extChain} }`);
-      if (!hasExternalEndpoints) elements.push(`add element ${t} no-endpoint-nodeports { ${protocol} . ${svc.nodePort} ${comment} : ${externalVerdict} }`);
-    }
-
-    const epNames = (ep: Endpoint) => {
-      const b = hashAndTruncate(endpointChainNameBase(spn, protocol, ep.ip, ep.port));
-      return { chain: `endpoint-${b}`, set: `affinity-${b}` };
-    };
-    const affinity = svc.sessionAffinity.type === 'ClientIP';
-    const lb = (chain: string, list: Endpoint[]) => {
-      const rules: string[] = chains.get(chain) ?? [];
-      if (affinity) for (const ep of list) rules.push(`ip saddr @${epNames(ep).set} goto ${epNames(ep).chain}`);
-      rules.push(`numgen random mod ${list.length} vmap { ${list.map((ep, i) => `${i} : goto ${epNames(ep).chain}`).join(' , ')} }`);
-      chains.set(chain, rules);
-    };
-    if (usesClusterChain) {
-      const masq = opts.masqueradeAll ? [`ip daddr ${svc.clusterIP} jump mark-for-masquerade`]
-        : opts.clusterCIDR ? [`ip daddr ${svc.clusterIP} ip saddr != ${opts.clusterCIDR} jump mark-for-masquerade`] : [];
-      chains.set(svcChain, masq);
-      lb(svcChain, cat.clusterEndpoints);
-    }
-    if (usesLocalChain) lb(localChain, cat.localEndpoints);
-    if (usesExternalChain) {
-      const rules: string[] = [];
-      if (!externalPolicyLocal(svc)) rules.push('jump mark-for-masquerade');
-      else if (usesClusterChain) {
-        if (opts.clusterCIDR) rules.push(`ip saddr ${opts.clusterCIDR} goto ${svcChain} comment "short-circuit pod traffic"`);
-        rules.push('fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"');
-        rules.push(`fib saddr type local goto ${svcChain} comment "short-circuit local traffic"`);
-      }
-      if (hasExternalEndpoints) rules.push(`goto ${externalPolicyChain}`);
-      chains.set(extChain, rules);
-    }
-    for (const ep of cat.allReachableEndpoints) {
-      const n = epNames(ep);
-      const rules = [`ip saddr ${ep.ip} jump mark-for-masquerade`];
-      if (affinity) {
-        sets.set(n.set, `{ type ipv4_addr ; flags dynamic,timeout ; timeout ${svc.sessionAffinity.timeoutSeconds}s ; }`);
-        rules.push(`update @${n.set} { ip saddr }`);
-      }
-      rules.push(`meta l4proto ${protocol} dnat to ${ep.ip}:${ep.port}`);
-      chains.set(n.chain, rules);
-    }
-    services.set(spn, { chains, sets, elements });
+    // kube-proxy's skipServiceUpdate: a Service whose inputs did not change keeps what it had
+    const input = opts.memo ? JSON.stringify([svc, eps]) : '';
+    const known = opts.memo?.get(spn);
+    const objects = known?.input === input ? known.objects : serviceObjects(spn, svc, eps, opts);
+    opts.memo?.set(spn, { input, objects });
+    services.set(spn, objects);
   }
+  if (opts.memo) for (const spn of opts.memo.keys()) if (!services.has(spn)) opts.memo.delete(spn);
   return { services, nodeIPs: state.nodeIPs.filter(isV4) };
+}
+
+function serviceObjects(spn: ServicePortName, svc: ServicePortInfo, eps: Endpoint[], opts: NftRuleOptions): ServiceObjects {
+  const t = table;
+  const protocol = svc.protocol.toLowerCase();
+  const base = hashAndTruncate(servicePortChainNameBase(spn, protocol));
+  const svcChain = `service-${base}`;
+  const localChain = `local-${base}`;
+  const extChain = `external-${base}`;
+  const { cat, hasEndpoints, hasInternalEndpoints, hasExternalEndpoints, usesClusterPolicyChain: usesClusterChain,
+    usesLocalPolicyChain: usesLocalChain, usesExternalChain } = servicePolicy(eps, svc);
+  const internalChain = internalPolicyLocal(svc) ? localChain : svcChain;
+  const externalPolicyChain = externalPolicyLocal(svc) ? localChain : svcChain;
+  const internalVerdict = !hasEndpoints ? 'goto reject-chain' : 'drop';
+  const externalVerdict = !hasEndpoints ? 'goto reject-chain' : 'drop';
+  const comment = `comment "${spn}"`;
+  const port = svc.port;
+
+  const chains = new Map<string, string[]>();
+  const sets = new Map<string, string>();
+  const elements: string[] = [`add element ${t} cluster-ips { ${svc.clusterIP} }`];
+  if (hasInternalEndpoints) elements.push(`add element ${t} service-ips { ${svc.clusterIP} . ${protocol} . ${port} : goto ${internalChain} }`);
+  else elements.push(`add element ${t} no-endpoint-services { ${svc.clusterIP} . ${protocol} . ${port} ${comment} : ${internalVerdict} }`);
+  for (const ip of [...svc.externalIPs, ...svc.loadBalancerIPs].filter(isV4)) {
+    if (hasEndpoints) elements.push(`add element ${t} service-ips { ${ip} . ${protocol} . ${port} : goto ${extChain} }`);
+    if (!hasExternalEndpoints) elements.push(`add element ${t} no-endpoint-services { ${ip} . ${protocol} . ${port} ${comment} : ${externalVerdict} }`);
+  }
+  if (svc.nodePort > 0) {
+    if (hasEndpoints) elements.push(`add element ${t} service-nodeports { ${protocol} . ${svc.nodePort} : goto ${extChain} }`);
+    if (!hasExternalEndpoints) elements.push(`add element ${t} no-endpoint-nodeports { ${protocol} . ${svc.nodePort} ${comment} : ${externalVerdict} }`);
+  }
+
+  const epNames = (ep: Endpoint) => {
+    const b = hashAndTruncate(endpointChainNameBase(spn, protocol, ep.ip, ep.port));
+    return { chain: `endpoint-${b}`, set: `affinity-${b}` };
+  };
+  const affinity = svc.sessionAffinity.type === 'ClientIP';
+  const lb = (chain: string, list: Endpoint[]) => {
+    const rules: string[] = chains.get(chain) ?? [];
+    if (affinity) for (const ep of list) rules.push(`ip saddr @${epNames(ep).set} goto ${epNames(ep).chain}`);
+    rules.push(`numgen random mod ${list.length} vmap { ${list.map((ep, i) => `${i} : goto ${epNames(ep).chain}`).join(' , ')} }`);
+    chains.set(chain, rules);
+  };
+  if (usesClusterChain) {
+    const masq = opts.masqueradeAll ? [`ip daddr ${svc.clusterIP} jump mark-for-masquerade`]
+      : opts.clusterCIDR ? [`ip daddr ${svc.clusterIP} ip saddr != ${opts.clusterCIDR} jump mark-for-masquerade`] : [];
+    chains.set(svcChain, masq);
+    lb(svcChain, cat.clusterEndpoints);
+  }
+  if (usesLocalChain) lb(localChain, cat.localEndpoints);
+  if (usesExternalChain) {
+    const rules: string[] = [];
+    if (!externalPolicyLocal(svc)) rules.push('jump mark-for-masquerade');
+    else if (usesClusterChain) {
+      if (opts.clusterCIDR) rules.push(`ip saddr ${opts.clusterCIDR} goto ${svcChain} comment "short-circuit pod traffic"`);
+      rules.push('fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"');
+      rules.push(`fib saddr type local goto ${svcChain} comment "short-circuit local traffic"`);
+    }
+    if (hasExternalEndpoints) rules.push(`goto ${externalPolicyChain}`);
+    chains.set(extChain, rules);
+  }
+  for (const ep of cat.allReachableEndpoints) {
+    const n = epNames(ep);
+    const rules = [`ip saddr ${ep.ip} jump mark-for-masquerade`];
+    if (affinity) {
+      sets.set(n.set, `{ type ipv4_addr ; flags dynamic,timeout ; timeout ${svc.sessionAffinity.timeoutSeconds}s ; }`);
+      rules.push(`update @${n.set} { ip saddr }`);
+    }
+    rules.push(`meta l4proto ${protocol} dnat to ${ep.ip}:${ep.port}`);
+    chains.set(n.chain, rules);
+  }
+  return { chains, sets, elements };
 }
