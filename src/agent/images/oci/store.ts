@@ -116,6 +116,14 @@ export class OciImageStore implements ImageService {
     });
   }
 
+  useImage(holder: string, o: { imageId: string; container: string }): void {
+    this.leases.acquire(holder, o);
+  }
+
+  releaseImage(holder: string): void {
+    this.leases.release(holder);
+  }
+
   /** Images whose name, `repo@digest` or image ID (or its 12+ hex prefix) is `ref`. */
   private async matching(ref: string): Promise<OciImage[]> {
     const all = await this.listImages();
