@@ -7,6 +7,7 @@ import { defaultProxyMetricsPort, defaultUIPort, uiLoginURL } from './ui.js';
 import { netnsDefaults, parseNetworkFlag } from './network.js';
 import { parsePortMappings, type PortMapping } from './port-forwarder.js';
 import { resolveToken } from './token.js';
+import { registerImageCommands } from './image.js';
 
 function intArg(value: string): number {
   const n = Number(value);
@@ -130,6 +131,8 @@ program
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
   });
+
+registerImageCommands(program, serverDefaults.dataDir);
 
 try {
   await program.parseAsync(process.argv);
