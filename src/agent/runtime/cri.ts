@@ -145,7 +145,7 @@ export interface ContainerExit {
   exitCode: number;
   signal: NodeJS.Signals | null;
   /** `Completed` for 0, `Error` otherwise (containerd's reasons). */
-  reason: 'Completed' | 'Error';
+  reason: 'Completed' | 'Error' | 'OOMKilled';
   startedAt: number;
   finishedAt: number;
 }
