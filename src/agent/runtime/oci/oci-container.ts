@@ -225,6 +225,8 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
     await Promise.race([e.drained, delay(1000)]);
     for (const o of this.outputs) o.destroy();
     this.log?.close();
+    // The kubelet never removes an exited container (it keeps only its status): nothing of it may stay.
+    await this.release();
     this.exitInfo = { exitCode, signal: e.signal, reason: oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error', startedAt: this.startedAt ?? finishedAt, finishedAt };
     this.stateValue = 'exited';
     this.emit('exit', this.exitInfo);
@@ -251,10 +253,15 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
     }
   }
 
-  /** Stops it if needed, then deletes the runtime's state, the rootfs mount, bundle and cgroups. */
+  /** Stops it if needed (its exit releases everything), else deletes what a failed start left. */
   async remove(): Promise<void> {
     if (this.stateValue === 'running') await this.stop(0);
     if (this.pollTimer) this.opts.clock.clearTimeout(this.pollTimer);
+    await this.release();
+  }
+
+  /** The runtime's state (if any is left), the rootfs mount, the bundle and the cgroups. */
+  private async release(): Promise<void> {
     await this.opts.cli.delete(this.id);
     releaseRootfs(this.bundle);
     removeContainerCgroups(this.opts.cgroups, this.id);
