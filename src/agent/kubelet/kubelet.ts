@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
@@ -22,7 +22,8 @@ import type { PodRuntimeAccess, RunningContainer } from '../kubelet-server/types
 import type { KubeletContext } from './context.js';
 import type { EnvSources } from './env.js';
 import { ImagePuller } from './image-puller.js';
-import type { NodeRuntime } from '../runtime/cri.js';
+import type { NodeRuntime, RegistryAuth } from '../runtime/cri.js';
+import { registryCredentials } from '../images/oci/pull-secrets.js';
 import { parseResolvConf, type KubeletDNSSettings } from '../dns-config.js';
 import { readFileOr } from './pod-files.js';
 import { PodWorker } from './pod-worker.js';
@@ -113,7 +114,13 @@ export class Kubelet implements PodRuntimeAccess {
       runtime: opts.runtime,
       dnsSettings: () => this.dnsSettings(),
       nodeHosts: () => readFileOr(opts.hostsFile ?? '/etc/hosts', ''),
-      images: new ImagePuller({ catalog, clock, initialBackoffMs: opts.initialBackoffMs }),
+      images: new ImagePuller({
+        catalog,
+        clock,
+        initialBackoffMs: opts.initialBackoffMs,
+        ...(opts.runtime.oci ? { oci: opts.runtime.oci.images } : {}),
+        credentials: (pod, registry) => this.pullCredentials(pod, registry),
+      }),
       backoff: new RestartBackoff({ clock, ...(opts.initialBackoffMs ? { initialMs: opts.initialBackoffMs } : {}) }),
       recorder: this.recorder,
       volumes: this.volumeManager,
@@ -213,6 +220,25 @@ export class Kubelet implements PodRuntimeAccess {
     fs.rmSync(w.dir, { recursive: true, force: true });
   }
 
+  /**
+   * The registry credentials of the pod's imagePullSecrets, then its ServiceAccount's (kubelet's
+   * keyring; the ServiceAccount admission plugin would have copied those into the pod).
+   */
+  private async pullCredentials(pod: Pod, registry: string): Promise<RegistryAuth[]> {
+    const ns = pod.metadata!.namespace!;
+    const names = (pod.spec?.imagePullSecrets ?? []).map((r) => r.name ?? '');
+    const sa = pod.spec?.serviceAccountName || 'default';
+    const account = await this.opts.client.get<ServiceAccount & KubeObject>(res('serviceaccounts'), { namespace: ns, name: sa }).catch(() => undefined);
+    for (const r of account?.imagePullSecrets ?? []) if (r.name && !names.includes(r.name)) names.push(r.name);
+    const secrets: Secret[] = [];
+    for (const name of names.filter(Boolean)) {
+      // a Secret made just before the pod may not be in the informer yet
+      const s = this.secrets.store.get(`${ns}/${name}`) ?? (await this.opts.client.get<Secret & KubeObject>(res('secrets'), { namespace: ns, name }).catch(() => undefined));
+      if (s) secrets.push(s);
+    }
+    return registryCredentials(secrets, registry);
+  }
+
   private envSources(pod: Pod, podIP: string): EnvSources {
     const ns = pod.metadata!.namespace!;
     return {
@@ -299,7 +325,7 @@ export class Kubelet implements PodRuntimeAccess {
       stdin: proc.stdin,
       waitExit: () => proc.wait().then((e) => e.exitCode),
       attachOutput: (onData) => tailOutput({ file: ContainerSlot.logFile(w.logDir(slot.name), slot.record.restartCount), onData }),
-      spawn: (argv, o): ChildProcess => this.opts.runtime.containers.exec(proc, argv, { stdin: o.stdin ?? true, ...(o.env ? { env: o.env } : {}) }),
+      spawn: (argv, o): ChildProcess => slot.runtime!.exec(proc, argv, { stdin: o.stdin ?? true, ...(o.env ? { env: o.env } : {}) }),
     };
   }
 

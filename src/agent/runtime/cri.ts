@@ -136,6 +136,10 @@ export interface ImageService {
   /** `skiff image import`: an OCI layout or `docker save` archive; returns the images it held. */
   importArchive(path: string): Promise<OciImage[]>;
   removeImage(ref: string): Promise<void>;
+  /** The kubelet marks an image used by a container (`holder`: `<pod uid>_<container>`) so removeImage refuses it. */
+  useImage?(holder: string, o: { imageId: string; container: string }): void;
+  /** The pod is gone: its containers no longer hold their images. */
+  releaseImage?(holder: string): void;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited';
