@@ -28,9 +28,15 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(dir: string): Promise<TestRegistry> {
+/**
+ * `netns`: run it (and the pushes) inside that network namespace, on its own loopback — a netns-mode
+ * node's, whose agent then pulls from `127.0.0.1:PORT` as from a local registry.
+ */
+export async function startRegistry(dir: string, o: { netns?: string } = {}): Promise<TestRegistry> {
   fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const inNetns = (argv: string[]) => (o.netns ? ['ip', 'netns', 'exec', o.netns, ...argv] : argv);
+  // a fresh node netns has no listeners: any port of the dynamic range is free there
+  const port = o.netns ? 20_000 + Math.floor(Math.random() * 30_000) : await freePort();
   const host = `127.0.0.1:${port}`;
   fs.writeFileSync(path.join(dir, 'htpasswd'), HTPASSWD);
   const config = [
@@ -42,7 +48,9 @@ export async function startRegistry(dir: string): Promise<TestRegistry> {
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'config.yml'), `${config}\n`);
   let output = '';
-  const child: ChildProcess = spawn(BINARY!, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, ...args] = inNetns([BINARY!, 'serve', path.join(dir, 'config.yml')]);
+  // `ip netns exec` execs the registry: the child's pid is the registry's
+  const child: ChildProcess = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -51,7 +59,7 @@ export async function startRegistry(dir: string): Promise<TestRegistry> {
     await exited;
   };
   try {
-    await waitFor(`registry on ${host} (${output})`, () => (child.exitCode !== null ? Promise.reject(new Error(`docker-registry exited: ${output}`)) : connects(port)), 10_000);
+    await waitFor(`registry on ${host} (${output})`, () => (child.exitCode !== null ? Promise.reject(new Error(`docker-registry exited: ${output}`)) : o.netns ? answers(inNetns, host) : connects(port)), 10_000);
   } catch (err) {
     await stop();
     throw err;
@@ -59,10 +67,16 @@ export async function startRegistry(dir: string): Promise<TestRegistry> {
   return {
     host,
     async push(source, repoTag) {
-      await runTool(['skopeo', 'copy', '--quiet', '--dest-tls-verify=false', '--dest-creds', `${REGISTRY_USER}:${REGISTRY_PASSWORD}`, source, `docker://${host}/${repoTag}`]);
+      await runTool([...inNetns(['skopeo']), 'copy', '--quiet', '--dest-tls-verify=false', '--dest-creds', `${REGISTRY_USER}:${REGISTRY_PASSWORD}`, source, `docker://${host}/${repoTag}`]);
     },
     stop,
   };
+}
+
+/** The registry's /v2/ answers (401 without credentials) — checked from inside the netns. */
+async function answers(inNetns: (argv: string[]) => string[], host: string): Promise<true | undefined> {
+  const r = await runTool(inNetns(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '2', `http://${host}/v2/`])).catch(() => undefined);
+  return r && r.stdout !== '000' ? true : undefined;
 }
 
 function connects(port: number): Promise<true | undefined> {
