@@ -46,6 +46,7 @@ export async function buildTestImages(dir: string): Promise<TestImageArchives> {
   fs.mkdirSync(dir, { recursive: true });
   const layout = path.join(dir, 'layout');
   const rootless = process.getuid?.() !== 0 ? ['--rootless'] : [];
+  fs.rmSync(layout, { recursive: true, force: true });
   await runTool(['umoci', 'init', '--layout', layout]);
   for (const tag of ['v1', 'v2']) {
     const root = path.join(dir, `rootfs-${tag}`);
