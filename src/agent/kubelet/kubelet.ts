@@ -162,6 +162,7 @@ export class Kubelet implements PodRuntimeAccess {
     this.removeOrphanedPodDirs();
     // kubelet's garbage collection of sandboxes whose pod is gone (a previous run was killed)
     await this.opts.runtime.sandboxes.removeOrphanedSandboxes(new Set(this.workers.keys())).catch((err: Error) => this.opts.log(`removing orphaned pod sandboxes: ${err.message}`));
+    await this.opts.runtime.oci?.containers.removeOrphanedContainers?.(new Set(this.workers.keys())).catch((err: Error) => this.opts.log(`removing orphaned OCI containers: ${err.message}`));
   }
 
   private dnsSettings(): KubeletDNSSettings {

@@ -8,6 +8,7 @@
  * Modes: `v2` (unified: /sys/fs/cgroup is cgroup2), `v1` (legacy, or hybrid where crun is run with the
  * cgroup2 mount hidden: crun 1.8 refuses a hybrid hierarchy whose cgroup2 has controllers), `none`.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -62,6 +63,30 @@ function writable(dir: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * An agent started with `ip netns exec` runs in a mount namespace of its own with a fresh /sys, where the
+ * cgroup hierarchies are not mounted (and crun refuses to run). Mounts them there as the machine's init
+ * has them (the same hierarchies: a v1 controller set or cgroup2 mounted again is the same tree). Only
+ * when init has them and this mount namespace does not (so it is not init's): the machine's own mounts are
+ * never touched. Returns what it did.
+ */
+export function ensureCgroupMounts(): string | undefined {
+  if (fsType(ROOT) !== undefined) return undefined;
+  let initMounts: string[][];
+  try {
+    initMounts = fs.readFileSync('/proc/1/mounts', 'utf8').split('\n').map((l) => l.split(' '));
+  } catch {
+    return undefined;
+  }
+  // init has them and we do not: we are in another mount namespace (its ns link may not be readable)
+  const wanted = initMounts.filter((m) => m[1] === ROOT || m[1]?.startsWith(`${ROOT}/`));
+  for (const [source, target, type, options] of wanted) {
+    fs.mkdirSync(target!, { recursive: true });
+    execFileSync('mount', ['-t', type!, '-o', options!, source!, target!], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  return wanted.length ? `mounted the machine's ${wanted.length} cgroup hierarchies in the agent's own mount namespace` : undefined;
 }
 
 /** What cgroups this machine gives skiff's containers. */

@@ -56,6 +56,8 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
   private cgroup: ContainerCgroup | undefined;
   private pollTimer: TimerHandle | undefined;
   user: ResolvedUser | undefined;
+  /** The container's init (host PID): exec resolves commands in /proc/<it>/root, the container's own view. */
+  private initPid: number | undefined;
   cwd = '/';
   startedAt: number | undefined;
 
@@ -154,6 +156,7 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
     // started = crun reports it running (or already stopped: it ran and exited at once)
     for (;;) {
       const st = await cli.state(this.id);
+      if (st?.pid) this.initPid = st.pid;
       if (st && st.status !== 'created') break;
       if (shimExit) {
         const why = crunError(this.bundle);
@@ -186,6 +189,7 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
     const [file, ...args] = this.opts.cli.argv(['state', rec.id]);
     const r = spawnSync(file!, args, { encoding: 'utf8' });
     if (r.status !== 0 || !/"status"\s*:\s*"running"/.test(r.stdout)) return false;
+    this.initPid = Number(/"pid"\s*:\s*(\d+)/.exec(r.stdout)?.[1]) || undefined;
     this.id = rec.id;
     this.bundle = rec.bundle;
     this.leader = p.pid;
@@ -278,7 +282,9 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
     const env = { ...this.opts.config.env, ...opts.env };
     const pty = ptyCommand(argv);
     if (!pty) {
-      const missing = lookPathInRootfs({ rootfs: this.rootfs, file: argv[0], pathEnv: env['PATH'], cwd: this.cwd, mounts: this.opts.config.mounts });
+      // the bundle's mount may be in another mount namespace (an agent started by `ip netns exec`, restarted)
+      const view = this.initPid && fs.existsSync(`/proc/${this.initPid}/root`) ? { rootfs: `/proc/${this.initPid}/root`, mounts: [] } : { rootfs: this.rootfs, mounts: this.opts.config.mounts };
+      const missing = lookPathInRootfs({ ...view, file: argv[0], pathEnv: env['PATH'], cwd: this.cwd });
       if (missing) throw Object.assign(new Error(missing), { code: missing.endsWith('permission denied') ? 'EACCES' : 'ENOENT' });
     }
     const user = this.user ? ['--user', `${this.user.uid}:${this.user.gid}`] : [];

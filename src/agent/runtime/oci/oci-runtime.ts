@@ -13,7 +13,7 @@ import type { Writable } from 'node:stream';
 import { SkiffError } from '../../../util/errors.js';
 import { realClock, type Clock } from '../../../util/clock.js';
 import type { ContainerConfig, ContainerExit, ContainerRuntime, ContainerStatus, ExecResult, Isolation, PodSandbox, RuntimeContainer } from '../cri.js';
-import { detectCgroups, removeContainerCgroups, type CgroupSupport } from './cgroups.js';
+import { detectCgroups, ensureCgroupMounts, removeContainerCgroups, type CgroupSupport } from './cgroups.js';
 import { findOciBinary, OciCli, type OciBinary } from './cli.js';
 import { OciContainer } from './oci-container.js';
 import { collectExec } from './exec-sync.js';
@@ -35,6 +35,11 @@ export function detectOciSupport(scratchDir: string): { ok: true; support: OciSu
   if (!binary) return { ok: false, why: 'neither crun nor runc is installed' };
   fs.mkdirSync(scratchDir, { recursive: true });
   const overlay = probeOverlay(scratchDir);
+  try {
+    ensureCgroupMounts();
+  } catch {
+    // detectCgroups says what is missing
+  }
   return { ok: true, support: { binary, cgroups: detectCgroups(), rootfs: overlay.ok ? 'overlay' : 'copy', ...(overlay.ok ? {} : { rootfsWhy: overlay.why }) } };
 }
 
