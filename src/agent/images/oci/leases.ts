@@ -29,18 +29,27 @@ export class ImageLeases {
 
   /** The containers (as `namespace/pod/container`) of live agents that hold a lease on `imageId`. */
   users(imageId: string): string[] {
+    return this.live().filter((l) => l.imageId === imageId).map((l) => l.container);
+  }
+
+  /** Image IDs some live container holds. */
+  imageIds(): Set<string> {
+    return new Set(this.live().map((l) => l.imageId));
+  }
+
+  private live(): Lease[] {
     let names: string[];
     try {
       names = fs.readdirSync(this.dir);
     } catch {
       return [];
     }
-    const out: string[] = [];
+    const out: Lease[] = [];
     for (const n of names) {
       if (!n.endsWith('.json')) continue;
       try {
         const l = JSON.parse(fs.readFileSync(path.join(this.dir, n), 'utf8')) as Lease;
-        if (l.imageId === imageId && alive(l.pid)) out.push(l.container);
+        if (alive(l.pid)) out.push(l);
       } catch {
         /* removed meanwhile, or a torn write of a crashed agent */
       }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OciImageStore } from './store.js';
+import { runTool } from './tools.js';
 import { buildTestImages, testImageSkipReason, TEST_CMD, TEST_ENTRYPOINT, TEST_IMAGE, type TestImageArchives } from '../../../../test/support/oci-image.js';
 
 const skip = await testImageSkipReason();
@@ -85,6 +86,21 @@ describe('OciImageStore', { skip }, () => {
     s.leases.release('uid1_web');
     await s.removeImage(`${TEST_IMAGE}:v1`);
     assert.deepEqual(await s.listImages(), []);
+  });
+
+  test('a tag re-pointed to a new image keeps the old rootfs while a container runs on it', async () => {
+    const s = store('repoint');
+    const [old] = await s.importArchive(archives.v1);
+    s.leases.acquire('uid2_web', { imageId: old!.id, container: 'default/web-2/web' });
+    // v2's content under v1's name, as a re-pull of a moved tag brings
+    const moved = path.join(dir, 'moved.tar');
+    await runTool(['skopeo', 'copy', '--quiet', `oci:${archives.layout}:v2`, `oci-archive:${moved}:${TEST_IMAGE}:v1`]);
+    const [now] = await s.importArchive(moved);
+    assert.notEqual(now!.id, old!.id);
+    assert.ok(fs.existsSync(path.join(old!.rootfs, 'bin/busybox')), 'the running container\'s rootfs stays');
+    s.leases.release('uid2_web');
+    await s.importArchive(archives.v2);
+    assert.ok(!fs.existsSync(old!.rootfs), 'collected once no container holds it');
   });
 
   test('two store objects on one directory import side by side (the store lock)', async () => {

@@ -167,12 +167,12 @@ export class OciImageStore implements ImageService {
     if (!desc) throw new Error(`skopeo wrote no manifest for ${name}`);
     const entry: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: { [REF_NAME]: name } };
     const index = readIndex(this.root);
-    const replaced = index.manifests.find((d) => d.annotations?.[REF_NAME] === name);
-    index.manifests = [...index.manifests.filter((d) => d !== replaced), entry];
+    index.manifests = [...index.manifests.filter((d) => d.annotations?.[REF_NAME] !== name), entry];
     writeIndex(this.root, index);
     const img = this.image(entry);
     await this.unpack(img);
-    if (replaced && replaced.digest !== entry.digest) this.collectGarbage();
+    // also takes what an earlier change left to containers that have gone since
+    this.collectGarbage();
     return img;
   }
 
@@ -191,7 +191,7 @@ export class OciImageStore implements ImageService {
     }
   }
 
-  /** Removes blobs and rootfs dirs no index entry refers to (under the lock). */
+  /** Removes blobs and rootfs dirs no index entry (nor, for a rootfs, a running container) refers to (under the lock). */
   private collectGarbage(): void {
     const index = readIndex(this.root);
     const keep = new Set<string>();
@@ -202,6 +202,8 @@ export class OciImageStore implements ImageService {
     }
     const blobs = path.join(this.root, 'blobs', 'sha256');
     for (const hex of fs.readdirSync(blobs)) if (!keep.has(hex)) fs.rmSync(path.join(blobs, hex), { force: true });
+    // a re-pulled tag leaves its old rootfs to the containers still running on it (the next collection takes it)
+    for (const id of this.leases.imageIds()) configs.add(id.slice('sha256:'.length));
     const rootfs = path.join(this.root, 'rootfs');
     for (const hex of fs.existsSync(rootfs) ? fs.readdirSync(rootfs) : []) {
       if (configs.has(hex)) continue;
