@@ -4,6 +4,7 @@
  * sandbox-conformance-child.ts (SKNP_MODE=oci). The image is a busybox rootfs made offline here.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,6 +43,26 @@ export function ociTarget(prefix: string): { conformance: () => Promise<Conforma
     runtime: { network: 'netns', sandboxes, containers, description: containers.description },
   };
   return { conformance: async () => target, ociTests: () => ociTests({ dir, image, containers, sandboxes, support }) };
+}
+
+/** The container the adoption test's two "agents" share (the same config, as the kubelet rebuilds it). */
+export function adoptFixture(dir: string): { sandbox: PodSandbox; config: ContainerConfig } {
+  const rootfs = path.join(dir, 'image');
+  if (!fs.existsSync(rootfs)) makeBusyboxRootfs(rootfs);
+  const outputDir = path.join(dir, 'adopt');
+  fs.mkdirSync(outputDir, { recursive: true });
+  return {
+    sandbox: { id: 'adopt', ip: '10.76.0.2', config: { uid: 'feedface-0000-4000-8000-00000000ad09', namespace: 'oci', name: 'adopt', hostname: 'adopt', hostNetwork: true } },
+    config: {
+      name: 'main',
+      argv: ['sh', '-c', 'echo before; while [ ! -e /tmp/go ]; do usleep 20000; done; echo after; exit 7'],
+      env: busyboxPrograms.env,
+      logPath: path.join(outputDir, 'main.log'),
+      outputDir,
+      mounts: [],
+      image: localImage(rootfs, 'docker.io/skiff-test/busybox:1'),
+    },
+  };
 }
 
 interface OciFixture {
@@ -125,6 +146,33 @@ function ociTests(f: OciFixture): void {
       const c = await run(['sh', '-c', 'exit 3'], { limits: { memoryBytes: 64 << 20, cpuMilli: 500 } });
       const exit = await c.wait();
       assert.deepEqual({ code: exit.exitCode, reason: exit.reason }, { code: 3, reason: 'Error' });
+    });
+
+    it('adopts a running container after an agent restart: exec works, output and exit status reach it', async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', new URL('./oci-adopt-child.ts', import.meta.url).pathname, f.dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve(out.split('\n')[0]!);
+        });
+        child.once('exit', (code) => reject(new Error(`agent 1 exited (${code}) before starting the container`)));
+      });
+      const rec = JSON.parse(line) as { pid: number; startTime: number; startedAt: number };
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const fx = adoptFixture(f.dir);
+      const c = f.containers.createContainer(fx.sandbox, fx.config);
+      made.push(c);
+      assert.equal(f.containers.adoptContainer(c, rec), true);
+      assert.equal(c.state, 'running');
+      const r = await f.containers.execSync(c, ['touch', '/tmp/go'], { timeoutMs: 5000 });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const exit = await c.wait();
+      assert.equal(exit.exitCode, 7, 'the exit status the shim kept');
+      const text = fs.readFileSync(fx.config.logPath, 'utf8');
+      assert.match(text, /stdout F before\n/);
+      assert.match(text, /stdout F after\n/);
     });
 
     it('removeContainer unmounts the rootfs and removes the bundle; orphans of a previous run are removed', async () => {

@@ -44,10 +44,11 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
   readonly name: string;
   id: string;
   bundle: string;
-  private stateValue: ContainerState = 'created';
+  state: ContainerState = 'created';
   private shim: ChildProcess | undefined;
-  private leader: number | undefined;
-  private exitInfo: ContainerExit | undefined;
+  /** The shim's PID (the process the agent spawned; process.json records it). */
+  pid: number | undefined;
+  exit: ContainerExit | undefined;
   private readonly exited: Promise<ContainerExit>;
   private resolveExited!: (e: ContainerExit) => void;
   private readonly execLeaders = new Set<number>();
@@ -69,15 +70,6 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
   }
 
-  get state(): ContainerState {
-    return this.stateValue;
-  }
-  get pid(): number | undefined {
-    return this.leader;
-  }
-  get exit(): ContainerExit | undefined {
-    return this.exitInfo;
-  }
   get stdin(): Writable | undefined {
     return this.shim?.stdin ?? undefined;
   }
@@ -87,11 +79,11 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
 
   /** Writes the bundle and runs the container; rejects with StartError (containerd's messages). */
   async start(): Promise<void> {
-    if (this.stateValue !== 'created') throw new SkiffError('AlreadyStarted', `container ${this.name} was already started`);
+    if (this.state !== 'created') throw new SkiffError('AlreadyStarted', `container ${this.name} was already started`);
     try {
       await this.run();
     } catch (err) {
-      this.stateValue = 'exited';
+      this.state = 'exited';
       throw err instanceof SkiffError ? err : new SkiffError('StartError', err instanceof Error ? err.message : String(err));
     }
   }
@@ -143,7 +135,7 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
       throw err;
     });
     this.shim = child;
-    this.leader = child.pid!;
+    this.pid = child.pid!;
     const log = new CriLogWriter(config.logPath, () => this.opts.clock.now());
     this.log = log;
     this.outputs = [streams.stdout, streams.stderr];
@@ -166,7 +158,7 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
       await delay(POLL_MS);
     }
     this.startedAt = this.opts.clock.now();
-    this.stateValue = this.exitInfo ? 'exited' : 'running';
+    this.state = this.exit ? 'exited' : 'running';
     if (config.outputDir) fs.writeFileSync(path.join(config.outputDir, OCI_RECORD), JSON.stringify({ id: this.id, bundle: this.bundle }));
   }
 
@@ -175,7 +167,7 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
    * recorded process and the runtime must report the container running.
    */
   adopt(p: { pid: number; startTime: number; startedAt: number }): boolean {
-    if (this.stateValue !== 'created') throw new SkiffError('AlreadyStarted', `container ${this.name} was already started`);
+    if (this.state !== 'created') throw new SkiffError('AlreadyStarted', `container ${this.name} was already started`);
     const dir = this.opts.config.outputDir;
     if (!dir) return false;
     let rec: { id: string; bundle: string };
@@ -192,9 +184,9 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
     this.initPid = Number(/"pid"\s*:\s*(\d+)/.exec(r.stdout)?.[1]) || undefined;
     this.id = rec.id;
     this.bundle = rec.bundle;
-    this.leader = p.pid;
+    this.pid = p.pid;
     this.startedAt = p.startedAt;
-    this.stateValue = 'running';
+    this.state = 'running';
     this.user = resolveUser(this.rootfs, this.opts.config.user ?? this.opts.config.image?.config.User);
     this.cwd = this.opts.config.cwd || this.opts.config.image?.config.WorkingDir || '/';
     this.cgroup = containerCgroup(this.opts.cgroups, this.id);
@@ -231,10 +223,10 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
     this.log?.close();
     // The kubelet never removes an exited container (it keeps only its status): nothing of it may stay.
     await this.release();
-    this.exitInfo = { exitCode, signal: e.signal, reason: oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error', startedAt: this.startedAt ?? finishedAt, finishedAt };
-    this.stateValue = 'exited';
-    this.emit('exit', this.exitInfo);
-    this.resolveExited(this.exitInfo);
+    this.exit = { exitCode, signal: e.signal, reason: oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error', startedAt: this.startedAt ?? finishedAt, finishedAt };
+    this.state = 'exited';
+    this.emit('exit', this.exit);
+    this.resolveExited(this.exit);
   }
 
   wait(): Promise<ContainerExit> {
@@ -243,8 +235,8 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
 
   /** The image's StopSignal (or SIGTERM) to PID 1, then SIGKILL to all of it after the grace period. */
   async stop(gracePeriodMs: number): Promise<ContainerExit | undefined> {
-    if (this.stateValue === 'created') return undefined;
-    if (this.stateValue === 'exited') return this.exitInfo;
+    if (this.state === 'created') return undefined;
+    if (this.state === 'exited') return this.exit;
     const cli = this.opts.cli;
     const kill = (): void => void cli.kill(this.id, 'KILL', !!this.opts.sandbox.config.hostPID);
     if (gracePeriodMs <= 0) kill();
@@ -259,7 +251,7 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
 
   /** Stops it if needed (its exit releases everything), else deletes what a failed start left. */
   async remove(): Promise<void> {
-    if (this.stateValue === 'running') await this.stop(0);
+    if (this.state === 'running') await this.stop(0);
     if (this.pollTimer) this.opts.clock.clearTimeout(this.pollTimer);
     await this.release();
   }
@@ -272,13 +264,13 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
   }
 
   processes(): number[] {
-    return this.leader === undefined ? [] : containerProcesses(this.leader, this.execLeaders);
+    return this.pid === undefined ? [] : containerProcesses(this.pid, this.execLeaders);
   }
 
   /** A process in the running container (`crun exec`); it dies with the container. */
   spawnExec(argv: string[], opts: { stdin?: boolean; env?: Record<string, string> } = {}): ChildProcess {
     if (!argv[0]) throw new SkiffError('ExecError', 'no command specified');
-    if (this.stateValue !== 'running') throw new SkiffError('ContainerNotRunning', `container ${this.name} is not running`);
+    if (this.state !== 'running') throw new SkiffError('ContainerNotRunning', `container ${this.name} is not running`);
     const env = { ...this.opts.config.env, ...opts.env };
     const pty = ptyCommand(argv);
     if (!pty) {
