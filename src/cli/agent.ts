@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import { parseProxyMode, startProxy, type ProxyMode } from './proxy.js';
 import { kubeProxyConfigMap, schedulerForConfiguration } from '../proxy/config.js';
 import type { KubeObject } from '../api/types.js';
+import type { ContainerRuntimeFlag } from './node-runtime.js';
 import { chooseNetwork, loopbackFlag, networkLine, type NetworkFlag } from './network.js';
 
 export interface AgentCommandOptions {
@@ -31,6 +32,8 @@ export interface AgentCommandOptions {
   serviceCidr?: string;
   /** kube-proxy's --proxy-mode */
   proxyMode?: string;
+  /** --container-runtime auto|oci|process */
+  containerRuntime?: ContainerRuntimeFlag;
 }
 
 /** The cluster CA from the server's public `/cacerts` (k3s' bootstrap; the token then authenticates every request). */
@@ -80,6 +83,7 @@ export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<
     network: network.mode,
     netnsPrefix: network.mode === 'netns' ? opts.netnsPrefix : undefined,
     clusterDns: opts.clusterDns,
+    containerRuntime: opts.containerRuntime,
     log,
   });
   const proxyClient = new RestClient({ server: opts.server, token: opts.token, caData: caPem, userAgent: 'skiff-proxy/v1.32.4' });

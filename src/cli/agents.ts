@@ -7,7 +7,7 @@ import { RestClient } from '../client/rest.js';
 import { realClock } from '../util/clock.js';
 import { bigIntToIP, ipToBigInt, isIPv4 } from '../util/net.js';
 import type { Logger } from './logger.js';
-import { createNodeRuntime } from './node-runtime.js';
+import { createNodeRuntime, type ContainerRuntimeFlag } from './node-runtime.js';
 
 export const KUBELET_PORT = 10250;
 
@@ -29,6 +29,8 @@ export interface NodeAgentsOptions {
   network?: 'loopback' | 'netns';
   /** netns mode: prefix of the pod network namespaces (e.g. `skiff-c1-n1-`). */
   netnsPrefix?: string;
+  /** `--container-runtime` (auto: oci in netns mode where it can run, else process). */
+  containerRuntime?: ContainerRuntimeFlag;
   /** kubelet --cluster-dns (else the kube-dns Service's ClusterIP). */
   clusterDns?: string;
 }
@@ -56,7 +58,8 @@ export async function startNodeAgents(opts: NodeAgentsOptions): Promise<{ agents
       const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caPem, userAgent: `kubelet/v1.32.4+skiff (linux) ${id.name}` });
       const log = (m: string) => opts.log.debug(`[${id.name}] ${m}`);
       const dataDir = join(opts.dataDir, 'agent', id.name);
-      const runtime = createNodeRuntime({ network: opts.network ?? 'loopback', netnsPrefix: opts.netnsPrefix, dataDir, log });
+      const runtime = createNodeRuntime({ network: opts.network ?? 'loopback', netnsPrefix: opts.netnsPrefix, dataDir, imagesDataDir: opts.dataDir, containerRuntime: opts.containerRuntime, log });
+      opts.log.info(`node ${id.name}: ${runtime.description.slice(runtime.description.indexOf('container runtime:'))}`);
       const agent = await startAgent({
         runtime,
         ...(opts.clusterDns ? { clusterDNS: [opts.clusterDns] } : {}),

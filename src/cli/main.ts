@@ -5,8 +5,10 @@ import { runServer, serverDefaults, type ServerOptions } from './server.js';
 import { runAgent, type AgentCommandOptions } from './agent.js';
 import { defaultProxyMetricsPort, defaultUIPort, uiLoginURL } from './ui.js';
 import { netnsDefaults, parseNetworkFlag } from './network.js';
+import { parseContainerRuntimeFlag } from './node-runtime.js';
 import { parsePortMappings, type PortMapping } from './port-forwarder.js';
 import { resolveToken } from './token.js';
+import { registerImageCommands } from './image.js';
 
 function intArg(value: string): number {
   const n = Number(value);
@@ -39,6 +41,7 @@ program
   .option('--cluster-name <name>', 'netns mode: names the namespaces skiff-NAME-* and the link skf-NAME (1-5 of [a-z0-9]; default from the data dir)')
   .option('--port-mapping <ports>', 'netns mode: also serve these NodePorts on 127.0.0.1 (NODEPORT or HOSTPORT:NODEPORT, comma-separated; like kind\'s extraPortMappings)', (v: string, prev: PortMapping[]) => parsePortMappings(v, prev), [] as PortMapping[])
   .option('--proxy-mode <mode>', 'netns mode: kube-proxy mode of the node agents (iptables, nftables, ipvs, userspace; default: the kube-proxy ConfigMap\'s mode, else iptables)', (v: string) => { parseProxyMode(v); return v; })
+  .option('--container-runtime <runtime>', 'runtime of OCI images: oci (crun/runc), process (the built-in catalog only), auto (oci in netns mode where crun or runc, overlay and root are there, else process)', parseContainerRuntimeFlag, 'auto')
   .option('--cluster-dns <ip>', 'cluster DNS Service IP (default: the service range\'s .10)')
   .option('--cluster-domain <domain>', 'cluster domain', serverDefaults.clusterDomain)
   .option('--service-node-port-range <range>', 'port range for NodePort Services', serverDefaults.serviceNodePortRange)
@@ -101,6 +104,7 @@ program
   .option('--network <mode>', 'auto, loopback or netns (this process runs inside its node netns)', parseNetworkFlag, 'auto')
   .option('--netns-prefix <prefix>', 'netns mode: pod namespaces are named with this prefix (the server passes skiff-C-nK-)')
   .option('--control-plane', 'register as a control-plane node', false)
+  .option('--container-runtime <runtime>', 'runtime of OCI images: oci, process or auto (oci in netns mode where it can run, else process)', parseContainerRuntimeFlag, 'auto')
   .option('--cluster-dns <ip>', 'kubelet --cluster-dns: the nameserver of pods\' resolv.conf (default: the kube-dns Service\'s ClusterIP)')
   .option('--proxy-mode <mode>', 'kube-proxy mode: userspace, iptables, nftables, ipvs (default: netns mode the kube-proxy ConfigMap\'s mode, else iptables; loopback mode userspace)', parseProxyMode)
   .option('--service-cidr <cidr>', 'the Service range (nftables mode drops its unallocated addresses)')
@@ -130,6 +134,8 @@ program
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
   });
+
+registerImageCommands(program, serverDefaults.dataDir);
 
 try {
   await program.parseAsync(process.argv);

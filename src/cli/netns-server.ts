@@ -66,6 +66,7 @@ export interface NetnsNodesOptions {
   serviceCidr: string;
   proxyScheduler?: string;
   proxyMode?: string;
+  containerRuntime?: string;
   portMappings: PortMapping[];
   verbose: boolean;
   log: Logger;
@@ -91,6 +92,7 @@ export async function startNetnsNodes(o: NetnsNodesOptions): Promise<{ nodeIPs: 
       if (i === 0) args.push('--control-plane');
       if (o.proxyScheduler) args.push('--proxy-scheduler', o.proxyScheduler);
       if (o.proxyMode) args.push('--proxy-mode', o.proxyMode);
+      if (o.containerRuntime) args.push('--container-runtime', o.containerRuntime);
       if (o.verbose) args.push('--debug');
       return { name, netns: n.netns, args };
     });

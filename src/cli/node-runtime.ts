@@ -2,13 +2,27 @@
  * Picks a node's pod runtime (as cli/ picks the store driver): `loopback` — pods on the host network
  * with 127.x IPs, in their own mount+UTS namespace where the kernel allows it; `netns` — a network
  * namespace per pod on the node's `cni0` bridge, containers with their own mount, UTS and PID namespace.
+ * And the container runtime for OCI images (`--container-runtime`): `oci` (crun/runc) by default in
+ * netns mode where the machine has what it needs, else `process` (the built-in catalog only).
  */
+import path from 'node:path';
 import { ProcessContainerRuntime, type IsolationMode } from '../agent/sandbox/containers.js';
 import { LoopbackSandboxRuntime } from '../agent/sandbox/loopback.js';
 import { detectLoopbackIsolation } from '../agent/sandbox/detect.js';
 import { NetnsSandboxRuntime } from '../agent/sandbox/netns.js';
-import type { NodeRuntime } from '../agent/runtime/cri.js';
+import { imageStoreDir, openImageStore } from '../agent/images/oci/store.js';
+import { detectOciSupport, OciContainerRuntime } from '../agent/runtime/oci/oci-runtime.js';
+import type { ImageService, NodeRuntime } from '../agent/runtime/cri.js';
 import type { Clock } from '../util/clock.js';
+
+export const containerRuntimeFlags = ['auto', 'oci', 'process'] as const;
+export type ContainerRuntimeFlag = (typeof containerRuntimeFlags)[number];
+
+/** `--container-runtime` value check, for the CLI. */
+export function parseContainerRuntimeFlag(value: string): ContainerRuntimeFlag {
+  if (!(containerRuntimeFlags as readonly string[]).includes(value)) throw new Error(`--container-runtime: unknown runtime "${value}" (one of ${containerRuntimeFlags.join(', ')})`);
+  return value as ContainerRuntimeFlag;
+}
 
 export interface NodeRuntimeOptions {
   network: 'loopback' | 'netns';
@@ -18,12 +32,37 @@ export interface NodeRuntimeOptions {
   bridge?: string;
   /** loopback mode: `auto` (namespaces where the kernel allows them) or `none` (plain processes). */
   isolation?: 'auto' | 'none';
+  /** `--container-runtime`: `auto` = oci in netns mode where it can run, else process. */
+  containerRuntime?: ContainerRuntimeFlag;
+  /** The node's data dir (`<dir>/agent/<node>`): OCI runtime state under `oci/`. */
   dataDir: string;
+  /** The OCI image store; default: the one under the server's/agent's data dir (`imagesDataDir`). */
+  images?: ImageService;
+  /** The server's (or agent's) data dir, whose image store the node's OCI containers use. */
+  imagesDataDir?: string;
   log: (message: string) => void;
   clock?: Clock;
 }
 
 export function createNodeRuntime(opts: NodeRuntimeOptions): NodeRuntime {
+  const base = createPodRuntime(opts);
+  const oci = chooseOci(opts);
+  if (opts.containerRuntime === 'oci' && !oci.ok) throw new Error(`--container-runtime oci: ${oci.why}`);
+  if (!oci.ok) return { ...base, description: `${base.description}; container runtime: process (${oci.why})` };
+  return { ...base, oci: { images: oci.images, containers: oci.containers }, description: `${base.description}; container runtime: oci — ${oci.containers.description} (the built-in skiff/* catalog still runs as processes)` };
+}
+
+function chooseOci(opts: NodeRuntimeOptions): { ok: true; images: ImageService; containers: OciContainerRuntime } | { ok: false; why: string } {
+  const flag = opts.containerRuntime ?? 'auto';
+  if (flag === 'process') return { ok: false, why: '--container-runtime process' };
+  if (flag === 'auto' && opts.network !== 'netns') return { ok: false, why: 'loopback network mode: the default is oci only in netns mode (pass --container-runtime oci)' };
+  const made = detectOciSupport(path.join(opts.dataDir, 'oci'));
+  if (!made.ok) return made;
+  const images = opts.images ?? openImageStore({ root: imageStoreDir(opts.imagesDataDir ?? opts.dataDir), log: opts.log });
+  return { ok: true, images, containers: new OciContainerRuntime({ dataDir: opts.dataDir, support: made.support, ...(opts.clock ? { clock: opts.clock } : {}) }) };
+}
+
+function createPodRuntime(opts: NodeRuntimeOptions): NodeRuntime {
   if (opts.network === 'netns') {
     if (!opts.netnsPrefix) throw new Error('netns mode needs a netnsPrefix for the pod network namespaces');
     const sandboxes = new NetnsSandboxRuntime({ netnsPrefix: opts.netnsPrefix, bridge: opts.bridge, log: opts.log });

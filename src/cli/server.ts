@@ -25,6 +25,7 @@ import { startIngressController, type RunningIngress } from './ingress.js';
 import { RestClient } from '../client/rest.js';
 import type { Logger } from './logger.js';
 import { startNodeAgents } from './agents.js';
+import type { ContainerRuntimeFlag } from './node-runtime.js';
 import { defaultProxyMetricsPort, defaultUIPort, startMetrics, startUI } from './ui.js';
 import { chooseNetwork, loopbackFlag, networkLine, type NetworkFlag } from './network.js';
 import { netnsAddresses, startNetnsHost, startNetnsNodes, type NetnsHost } from './netns-server.js';
@@ -54,6 +55,8 @@ export interface ServerOptions {
   portMapping?: PortMapping[];
   /** kube-proxy's --proxy-mode, passed to the node agents. */
   proxyMode?: string;
+  /** --container-runtime, passed to the node agents. */
+  containerRuntime?: ContainerRuntimeFlag;
   clusterDns?: string;
   clusterDomain: string;
   serviceNodePortRange: string;
@@ -234,12 +237,12 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
         host: netnsHost as Parameters<typeof startNetnsNodes>[0]['host'],
         apiHost: advertise, apiPort: port, token: creds.token, dataDir, nodeName: opts.nodeName, kubeletPort: opts.kubeletPort,
         client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-server/v1.32.4' }),
-        clusterCidr: opts.clusterCidr, clusterDns, serviceCidr: opts.serviceCidr, proxyScheduler: opts.proxyScheduler, proxyMode: opts.proxyMode, portMappings: opts.portMapping ?? [], verbose: opts.verbose, log,
+        clusterCidr: opts.clusterCidr, clusterDns, serviceCidr: opts.serviceCidr, proxyScheduler: opts.proxyScheduler, proxyMode: opts.proxyMode, containerRuntime: opts.containerRuntime, portMappings: opts.portMapping ?? [], verbose: opts.verbose, log,
       })
     : undefined;
   if (!netnsHost && opts.portMapping?.length) log.info('--port-mapping: not needed in loopback mode (NodePorts already listen on the node IPs in 127.0.0.0/8)');
   const agents = agentCount > 0
-    ? await startNodeAgents({ server, token: creds.token, caPem: creds.ca.certPem, dataDir, nodes: agentCount, nodeName: opts.nodeName, nodeIP: opts.nodeIp, kubeletPort: opts.kubeletPort, clusterCidr: opts.clusterCidr, controlPlane: true, log })
+    ? await startNodeAgents({ server, token: creds.token, caPem: creds.ca.certPem, dataDir, nodes: agentCount, nodeName: opts.nodeName, nodeIP: opts.nodeIp, kubeletPort: opts.kubeletPort, clusterCidr: opts.clusterCidr, controlPlane: true, containerRuntime: opts.containerRuntime, log })
     : undefined;
   // One proxy per host process: it serves the in-process nodes' IPs (or, with no agent, the server's own).
   const proxyNodes = agents

@@ -4,6 +4,7 @@ import { ProcessContainerRuntime } from '../../src/agent/sandbox/containers.js';
 import { LoopbackSandboxRuntime } from '../../src/agent/sandbox/loopback.js';
 import { NetnsSandboxRuntime } from '../../src/agent/sandbox/netns.js';
 import { sandboxConformance } from '../../src/agent/runtime/conformance.js';
+import { ociTarget } from './oci-runtime-tests.js';
 
 const mode = process.env['SKNP_MODE'];
 const prefix = process.env['SKNP_NETNS_PREFIX'];
@@ -21,6 +22,11 @@ if (mode === 'netns') {
       description: 'netns',
     },
   }));
+} else if (mode === 'oci') {
+  if (!prefix) throw new Error('SKNP_NETNS_PREFIX is not set: run through conformance.test.ts');
+  const target = ociTarget(prefix);
+  sandboxConformance(target.conformance);
+  target.ociTests();
 } else if (mode === 'userns') {
   sandboxConformance(async () => ({
     name: 'loopback-userns',
@@ -28,4 +34,4 @@ if (mode === 'netns') {
     nodeIP: '127.0.0.1',
     runtime: { network: 'loopback', sandboxes: new LoopbackSandboxRuntime(), containers: new ProcessContainerRuntime({ mode: 'userns' }), description: 'loopback' },
   }));
-} else throw new Error('SKNP_MODE must be netns or userns: run through conformance.test.ts');
+} else throw new Error('SKNP_MODE must be netns, oci or userns: run through conformance.test.ts');

@@ -1,6 +1,6 @@
 /** One container of a pod on this node: its spec, the current process (instance) and what status reports. */
 import type { Container } from 'kubernetes-types/core/v1.js';
-import type { RuntimeContainer, ContainerExit } from '../runtime/cri.js';
+import type { ContainerRuntime, RuntimeContainer, ContainerExit } from '../runtime/cri.js';
 import type { ProbeWorker } from '../probes/worker.js';
 import type { LeftoverContainer } from '../runtime/leftovers.js';
 import { parseImageReference } from '../images/reference.js';
@@ -9,6 +9,8 @@ import { waitingRecord, type ContainerRecord } from './status.js';
 export class ContainerSlot {
   record: ContainerRecord;
   proc: RuntimeContainer | undefined;
+  /** The runtime `proc` runs on: the process runtime, or the OCI runtime for an image of the store. */
+  runtime: ContainerRuntime | undefined;
   probes: ProbeWorker[] = [];
   /** Bumped per start, so late callbacks of an old instance are ignored. */
   instance = 0;

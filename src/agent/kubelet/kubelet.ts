@@ -23,6 +23,7 @@ import type { KubeletContext } from './context.js';
 import type { EnvSources } from './env.js';
 import { ImagePuller } from './image-puller.js';
 import type { NodeRuntime } from '../runtime/cri.js';
+import { podPullCredentials } from './pull-credentials.js';
 import { parseResolvConf, type KubeletDNSSettings } from '../dns-config.js';
 import { readFileOr } from './pod-files.js';
 import { PodWorker } from './pod-worker.js';
@@ -113,7 +114,13 @@ export class Kubelet implements PodRuntimeAccess {
       runtime: opts.runtime,
       dnsSettings: () => this.dnsSettings(),
       nodeHosts: () => readFileOr(opts.hostsFile ?? '/etc/hosts', ''),
-      images: new ImagePuller({ catalog, clock, initialBackoffMs: opts.initialBackoffMs }),
+      images: new ImagePuller({
+        catalog,
+        clock,
+        initialBackoffMs: opts.initialBackoffMs,
+        ...(opts.runtime.oci ? { oci: opts.runtime.oci.images } : {}),
+        credentials: (pod, registry) => podPullCredentials({ client, pod, registry, secret: (ns, name) => this.secrets.store.get(`${ns}/${name}`) }),
+      }),
       backoff: new RestartBackoff({ clock, ...(opts.initialBackoffMs ? { initialMs: opts.initialBackoffMs } : {}) }),
       recorder: this.recorder,
       volumes: this.volumeManager,
@@ -155,6 +162,7 @@ export class Kubelet implements PodRuntimeAccess {
     this.removeOrphanedPodDirs();
     // kubelet's garbage collection of sandboxes whose pod is gone (a previous run was killed)
     await this.opts.runtime.sandboxes.removeOrphanedSandboxes(new Set(this.workers.keys())).catch((err: Error) => this.opts.log(`removing orphaned pod sandboxes: ${err.message}`));
+    await this.opts.runtime.oci?.containers.removeOrphanedContainers?.(new Set(this.workers.keys())).catch((err: Error) => this.opts.log(`removing orphaned OCI containers: ${err.message}`));
   }
 
   private dnsSettings(): KubeletDNSSettings {
@@ -299,7 +307,7 @@ export class Kubelet implements PodRuntimeAccess {
       stdin: proc.stdin,
       waitExit: () => proc.wait().then((e) => e.exitCode),
       attachOutput: (onData) => tailOutput({ file: ContainerSlot.logFile(w.logDir(slot.name), slot.record.restartCount), onData }),
-      spawn: (argv, o): ChildProcess => this.opts.runtime.containers.exec(proc, argv, { stdin: o.stdin ?? true, ...(o.env ? { env: o.env } : {}) }),
+      spawn: (argv, o): ChildProcess => slot.runtime!.exec(proc, argv, { stdin: o.stdin ?? true, ...(o.env ? { env: o.env } : {}) }),
     };
   }
 

@@ -10,7 +10,9 @@ import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { TimerHandle } from '../../util/clock.js';
 import { rfc3339 } from '../../util/clock.js';
 import { containerArgv } from '../images/command.js';
-import type { ContainerConfig, ContainerExit, Mount, PodSandbox } from '../runtime/cri.js';
+import type { ContainerConfig, ContainerExit, ContainerRuntime, Mount, PodSandbox } from '../runtime/cri.js';
+import { ociContainerSettings } from '../images/oci/image-config.js';
+import { containerLimits } from './container-limits.js';
 import { setUpPodSandbox } from './pod-sandbox.js';
 import { backOffEventMessage, backoffKey, doBackOff } from '../runtime/backoff.js';
 import { killLeftover, recordContainerProcess } from '../runtime/leftovers.js';
@@ -123,14 +125,14 @@ export class PodWorker {
     for (const slot of this.initSlots) {
       const t = slot.record.state.terminated;
       if (t && t.exitCode === 0) continue;
-      if (slot.adopt) this.adoptContainer(slot);
+      if (slot.adopt) await this.adoptContainer(slot);
       if (slot.running) return;
       if (slot.everStarted && policy === 'Never') return; // init failed: the pod fails
       await this.startOrBackOff(slot);
       return;
     }
     for (const slot of this.slots) {
-      if (slot.adopt) this.adoptContainer(slot);
+      if (slot.adopt) await this.adoptContainer(slot);
       if (slot.running) continue;
       if (slot.everStarted) {
         const exit = slot.lastExit;
@@ -178,14 +180,14 @@ export class PodWorker {
    * started with, the same log file (restartCount unchanged). If that fails, the process is killed and
    * the container counts as lost (restarted as usual).
    */
-  private adoptContainer(slot: ContainerSlot): void {
+  private async adoptContainer(slot: ContainerSlot): Promise<void> {
     const adopt = slot.adopt!;
     slot.adopt = undefined;
     const record = adopt.leftover.record!;
-    const made = this.containerConfig(slot, slot.record.restartCount);
-    const proc = made && this.ctx.runtime.containers.createContainer(this.sandbox!, made.config);
+    const made = await this.containerConfig(slot, slot.record.restartCount, { adopting: true });
+    const proc = made && made.runtime.createContainer(this.sandbox!, made.config);
     const sandboxKept = !!this.sandbox!.reused;
-    if (!proc || !sandboxKept || !this.ctx.runtime.containers.adoptContainer(proc, { pid: record.pid, startTime: record.startTime, startedAt: adopt.startedAt })) {
+    if (!proc || !sandboxKept || !made.runtime.adoptContainer(proc, { pid: record.pid, startTime: record.startTime, startedAt: adopt.startedAt })) {
       killLeftover(adopt.leftover);
       const now = this.ctx.clock.now();
       slot.lastExit = { exitCode: 255, signal: null, reason: 'Error', startedAt: adopt.startedAt, finishedAt: now };
@@ -196,21 +198,27 @@ export class PodWorker {
     }
     const instance = ++slot.instance;
     slot.proc = proc;
+    slot.runtime = made.runtime;
+    this.leaseImage(slot, made);
     this.ctx.log(`pod ${this.key}: adopted running container ${slot.name} (pid ${record.pid}) of a previous run`);
     proc.once('exit', (e: ContainerExit) => this.onExit(slot, instance, e));
     if (!slot.init) startProbes({ worker: this, slot, instance, ctx: this.ctx });
   }
 
-  /** The CRI config of a container (image, env, mounts); undefined with a waiting state if it cannot be made. */
-  private containerConfig(slot: ContainerSlot, restartCount: number): { config: ContainerConfig; imageID: string } | undefined {
+  /**
+   * The CRI config of a container (image, env, mounts) and the runtime that runs it (the OCI runtime for
+   * an image of the store); undefined with a waiting state if it cannot be made.
+   */
+  private async containerConfig(slot: ContainerSlot, restartCount: number, o: { adopting?: boolean } = {}): Promise<MadeContainer | undefined> {
     const c = slot.spec;
-    const pull = this.ctx.images.pull(c, backoffKey(podRef(this.pod), c.name), (e) => this.event(e.type, e.reason, e.message));
+    const pull = await this.ctx.images.pull({ container: c, pod: this.pod, key: backoffKey(podRef(this.pod), c.name), emit: (e) => this.event(e.type, e.reason, e.message), ...o });
+    if (this.terminating) return undefined;
     if (!pull.ok) {
       slot.record.state = { waiting: { reason: pull.reason, message: pull.message } };
       this.requestSync(pull.retryAfterMs);
       return undefined;
     }
-    const image = pull.spec;
+    const resolved = pull.resolved;
     const envResult = containerEnv(this.pod, c, this.ctx.envSources(this.pod, this.podIP!));
     if ('error' in envResult) {
       slot.record.state = { waiting: { reason: envResult.reason, message: envResult.error } };
@@ -226,30 +234,44 @@ export class PodWorker {
       this.requestSync(5000);
       return undefined;
     }
-    const env = { PATH: STANDARD_PATH, HOME: containerDir, ...image.env, ...this.dnsEnv, ...this.contractEnv(c, containerDir), ...mountEnv(c, mounts.mounts, this.ctx.mountNamespaces), ...envResult.env };
-    const argv = containerArgv({ image, command: c.command, args: c.args, env });
-    const config: ContainerConfig = {
+    const common = {
       name: c.name,
-      argv,
-      env,
-      cwd: c.workingDir || image.workingDir || containerDir,
       logPath: ContainerSlot.logFile(this.logDir(c.name), restartCount),
       stdin: c.stdin ?? false,
       outputDir: containerDir,
       mounts: [...this.podMounts, ...mounts.mounts],
     };
-    return { config, imageID: image.imageID ?? '' };
+    if (resolved.kind === 'oci') {
+      const oci = this.ctx.runtime.oci!;
+      const baseEnv = { HOSTNAME: this.sandbox?.config.hostname ?? this.pod.metadata!.name! };
+      const s = ociContainerSettings({ config: resolved.image.config, container: c, podSecurityContext: this.pod.spec?.securityContext, containerEnv: envResult.env, baseEnv });
+      const limits = containerLimits(c);
+      const config: ContainerConfig = { ...common, argv: s.argv, env: s.env, cwd: s.cwd, image: resolved.image, ...(s.user ? { user: s.user } : {}), ...(limits ? { limits } : {}) };
+      return { config, imageID: resolved.imageID, runtime: oci.containers, imageId: resolved.image.id };
+    }
+    const image = resolved.spec;
+    const env = { PATH: STANDARD_PATH, HOME: containerDir, ...image.env, ...this.dnsEnv, ...this.contractEnv(c, containerDir), ...mountEnv(c, mounts.mounts, this.ctx.mountNamespaces), ...envResult.env };
+    const argv = containerArgv({ image, command: c.command, args: c.args, env });
+    const config: ContainerConfig = { ...common, argv, env, cwd: c.workingDir || image.workingDir || containerDir };
+    return { config, imageID: resolved.imageID, runtime: this.ctx.runtime.containers };
+  }
+
+  /** An OCI container holds its image until the pod is gone (`skiff image rm` refuses it meanwhile). */
+  private leaseImage(slot: ContainerSlot, made: MadeContainer): void {
+    if (!made.imageId) return;
+    this.ctx.runtime.oci?.images.useImage?.(`${this.uid}_${slot.name}`, { imageId: made.imageId, container: `${this.key}/${slot.name}` });
   }
 
   private async startContainer(slot: ContainerSlot): Promise<void> {
     const c = slot.spec;
     const restartCount = slot.everStarted ? slot.record.restartCount + 1 : slot.record.restartCount;
-    const made = this.containerConfig(slot, restartCount);
-    if (!made) return;
+    const made = await this.containerConfig(slot, restartCount);
+    if (!made || this.terminating) return;
     const containerDir = path.join(this.dir, 'containers', c.name);
     const prevState = slot.everStarted ? slot.record.state.terminated ?? slot.record.lastState.terminated : undefined;
     const id = randomBytes(32).toString('hex');
-    const runtime = this.ctx.runtime.containers;
+    const runtime = made.runtime;
+    this.leaseImage(slot, made);
     const proc = runtime.createContainer(this.sandbox!, made.config);
     const instance = ++slot.instance;
     slot.everStarted = true;
@@ -267,6 +289,7 @@ export class PodWorker {
       return;
     }
     slot.proc = proc;
+    slot.runtime = runtime;
     // So that an agent killed before stopping it finds and kills it when it starts again.
     recordContainerProcess(containerDir, proc.pid!, { containerID: slot.record.containerID!, startedAt: proc.startedAt! });
     this.event('Normal', 'Started', `Started container ${c.name}`);
@@ -297,7 +320,7 @@ export class PodWorker {
     this.event('Normal', 'Killing', `Container ${slot.name} failed ${probeType} probe, will be restarted`);
     const probe = probeType === 'liveness' ? slot.spec.livenessProbe : slot.spec.startupProbe;
     const grace = probe?.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
-    void this.ctx.runtime.containers.stopContainer(slot.proc, grace * 1000);
+    void slot.runtime!.stopContainer(slot.proc, grace * 1000);
   }
 
   private contractEnv(c: Container, containerDir: string): Record<string, string> {
@@ -354,9 +377,10 @@ export class PodWorker {
           slot.adopt = undefined;
           if (!slot.running) return;
           if (o.deleteObject) this.event('Normal', 'Killing', `Stopping container ${slot.name}`);
-          await this.ctx.runtime.containers.stopContainer(slot.proc!, graceMs);
+          await slot.runtime!.stopContainer(slot.proc!, graceMs);
         }),
       );
+      for (const slot of all) this.ctx.runtime.oci?.images.releaseImage?.(`${this.uid}_${slot.name}`);
       // the sandbox goes before the API object (kubelet deletes a pod only once its resources are reclaimed)
       await this.removeSandbox();
       if (o.deleteObject) {
@@ -385,6 +409,15 @@ export class PodWorker {
   processes(): number[] {
     return [...this.initSlots, ...this.slots].flatMap((s) => s.proc?.processes() ?? []);
   }
+}
+
+interface MadeContainer {
+  config: ContainerConfig;
+  /** containerStatuses[].imageID. */
+  imageID: string;
+  runtime: ContainerRuntime;
+  /** The OCI image's config digest (its lease), for OCI containers. */
+  imageId?: string;
 }
 
 function podRef(pod: Pod): { name: string; namespace: string; uid: string } {

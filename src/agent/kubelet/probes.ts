@@ -23,7 +23,7 @@ export function startProbes(o: { worker: PodWorker; slot: ContainerSlot; instanc
       probe,
       clock: ctx.clock,
       containerStartedAt: proc.startedAt!,
-      run: () => runProbe(probe, { podIP: worker.podIP!, resolvePort, exec: (argv, opts) => ctx.runtime.containers.execSync(proc, argv, opts) }),
+      run: () => runProbe(probe, { podIP: worker.podIP!, resolvePort, exec: (argv, opts) => slot.runtime!.execSync(proc, argv, opts) }),
       isStarted: () => slot.record.started,
       onProbe: (outcome) => {
         if (!current()) return;

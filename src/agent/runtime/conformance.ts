@@ -15,7 +15,21 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { formatResolvConf, podDNSConfig } from '../dns-config.js';
 import { managedHostsFile, podHostnameAndDomain } from '../kubelet/pod-files.js';
 import { cidrContains, parseCIDR } from '../../util/net.js';
-import type { ContainerConfig, NodeRuntime, PodSandbox, RuntimeContainer } from './cri.js';
+import type { ContainerConfig, NodeRuntime, OciImage, PodSandbox, RuntimeContainer } from './cri.js';
+
+/** The programs the suite runs in containers: the host's node by default, an image's own for `oci`. */
+export interface ConformancePrograms {
+  /** A TCP server on host:port that answers every connection with `reply`, printing `listening` once it does. */
+  server(host: string, port: number, reply: string): string[];
+  /** Prints what host:port sends (exit 1 with the error on stderr if it cannot connect). */
+  client(host: string, port: number): string[];
+  /** Runs until killed. */
+  idle: string[];
+  /** Prints `ready`, then on SIGTERM prints `bye` and exits 0. */
+  graceful: string[];
+  /** The containers' base environment (PATH). */
+  env: Record<string, string>;
+}
 
 export interface ConformanceTarget {
   name: string;
@@ -24,6 +38,9 @@ export interface ConformanceTarget {
   nodeIP: string;
   /** netns: the pod netns name prefix, to check nothing is left. */
   netnsPrefix?: string;
+  /** `oci` runtimes: the image every container runs (the programs must be in it). */
+  image?: OciImage;
+  programs?: ConformancePrograms;
 }
 
 const NODE = process.execPath;
@@ -39,6 +56,14 @@ function serverArgv(host: string, port: number, reply: string): string[] {
 function clientArgv(host: string, port: number): string[] {
   return [NODE, '-e', `const s=require('net').connect(${port},${JSON.stringify(host)});let d='';s.on('data',(c)=>d+=c);s.on('end',()=>{process.stdout.write(d)});s.on('error',(e)=>{console.error(e.code);process.exit(1)})`];
 }
+
+const nodePrograms: ConformancePrograms = {
+  server: serverArgv,
+  client: clientArgv,
+  idle: [NODE, '-e', 'setInterval(()=>{},1000)'],
+  graceful: [NODE, '-e', "process.on('SIGTERM',()=>{console.log('bye');process.exit(0)});console.log('ready');setInterval(()=>{},1000)"],
+  env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+};
 
 function dial(host: string, port: number): Promise<string> {
   return readAll(net.connect({ host, port }));
@@ -75,6 +100,8 @@ export function sandboxConformance(target: () => Promise<ConformanceTarget>): vo
   let seq = 0;
   const netns = () => t.runtime.network === 'netns';
   const isolated = () => t.runtime.containers.isolation.mounts;
+  const prog = () => t.programs ?? nodePrograms;
+  const image = () => (t.image ? { image: t.image } : {});
 
   /** A pod as the kubelet sets it up: sandbox, then /etc/hosts and /etc/resolv.conf as mounts. */
   async function pod(name: string, extra: Partial<NonNullable<Pod['spec']>> = {}) {
@@ -94,7 +121,7 @@ export function sandboxConformance(target: () => Promise<ConformanceTarget>): vo
       { containerPath: '/etc/resolv.conf', hostPath: path.join(podDir, 'resolv.conf'), readOnly: false },
     ];
     const run = async (cname: string, argv: string[]) => {
-      const c = t.runtime.containers.createContainer(sb, { name: cname, argv, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', POD_IP: sb.ip }, cwd: podDir, logPath: path.join(podDir, `${cname}.log`), mounts });
+      const c = t.runtime.containers.createContainer(sb, { name: cname, argv, env: { ...prog().env, POD_IP: sb.ip }, cwd: podDir, logPath: path.join(podDir, `${cname}.log`), mounts, ...image() });
       containers.push(c);
       await t.runtime.containers.startContainer(c);
       return c;
@@ -133,8 +160,8 @@ export function sandboxConformance(target: () => Promise<ConformanceTarget>): vo
       if (!netns()) return ctx.skip('loopback pods share the host network: each binds its own POD_IP instead');
       const a = await pod('web-a');
       const b = await pod('web-b');
-      await a.run('web', serverArgv('0.0.0.0', 80, 'from-a'));
-      await b.run('web', serverArgv('0.0.0.0', 80, 'from-b'));
+      await a.run('web', prog().server('0.0.0.0', 80, 'from-a'));
+      await b.run('web', prog().server('0.0.0.0', 80, 'from-b'));
       await a.waitLog('web', 'listening');
       await b.waitLog('web', 'listening');
       assert.equal(await dial(a.sb.ip, 80), 'from-a');
@@ -145,17 +172,17 @@ export function sandboxConformance(target: () => Promise<ConformanceTarget>): vo
     it('lets the containers of one pod talk over localhost, and no other pod', async () => {
       const port = 18000 + (process.pid % 1000);
       const a = await pod('local-a');
-      await a.run('server', serverArgv(netns() ? '127.0.0.1' : a.sb.ip, port, 'hello-local'));
+      await a.run('server', prog().server(netns() ? '127.0.0.1' : a.sb.ip, port, 'hello-local'));
       await a.waitLog('server', 'listening');
-      const client = await a.run('client', [NODE, '-e', 'setInterval(()=>{},1000)']);
-      const r = await a.exec(client, clientArgv(netns() ? '127.0.0.1' : a.sb.ip, port));
+      const client = await a.run('client', prog().idle);
+      const r = await a.exec(client, prog().client(netns() ? '127.0.0.1' : a.sb.ip, port));
       assert.equal(r.stdout, 'hello-local', r.stderr);
       if (netns()) {
         const b = await pod('local-b');
-        const other = await b.run('idle', [NODE, '-e', 'setInterval(()=>{},1000)']);
-        const rb = await b.exec(other, clientArgv('127.0.0.1', port));
+        const other = await b.run('idle', prog().idle);
+        const rb = await b.exec(other, prog().client('127.0.0.1', port));
         assert.notEqual(rb.exitCode, 0, 'another pod must not reach it over localhost');
-        assert.match(rb.stderr, /ECONNREFUSED/);
+        assert.match(rb.stderr, /ECONNREFUSED|Connection refused/);
       }
     });
 
@@ -163,10 +190,10 @@ export function sandboxConformance(target: () => Promise<ConformanceTarget>): vo
       const port = 19000 + (process.pid % 1000);
       const a = await pod('reach-a');
       const b = await pod('reach-b');
-      await b.run('server', serverArgv(netns() ? '0.0.0.0' : b.sb.ip, port, 'it-is-b'));
+      await b.run('server', prog().server(netns() ? '0.0.0.0' : b.sb.ip, port, 'it-is-b'));
       await b.waitLog('server', 'listening');
-      const ca = await a.run('idle', [NODE, '-e', 'setInterval(()=>{},1000)']);
-      const r = await a.exec(ca, clientArgv(b.sb.ip, port));
+      const ca = await a.run('idle', prog().idle);
+      const r = await a.exec(ca, prog().client(b.sb.ip, port));
       assert.equal(r.stdout, 'it-is-b', r.stderr);
     });
 
@@ -200,11 +227,35 @@ export function sandboxConformance(target: () => Promise<ConformanceTarget>): vo
 
     it('delivers SIGTERM to a container that handles it: it exits with its own code', async () => {
       const p = await pod('graceful');
-      const c = await p.run('main', [NODE, '-e', "process.on('SIGTERM',()=>{console.log('bye');process.exit(0)});console.log('ready');setInterval(()=>{},1000)"]);
+      const c = await p.run('main', prog().graceful);
       await p.waitLog('main', 'ready');
       const exit = await t.runtime.containers.stopContainer(c, 10_000);
       assert.equal(exit?.exitCode, 0);
       assert.match(p.log('main'), /stdout F bye/);
+    });
+
+    it('logs stdout and stderr as CRI records; exec reports the command exit code and both streams', async () => {
+      const p = await pod('streams');
+      const c = await p.run('main', ['sh', '-c', 'echo to-out; echo to-err >&2; exec sleep 1000']);
+      await p.waitLog('main', 'to-err');
+      assert.match(p.log('main'), /^\S+Z stdout F to-out$/m);
+      assert.match(p.log('main'), /^\S+Z stderr F to-err$/m);
+      const r = await p.exec(c, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
+      assert.deepEqual({ code: r.exitCode, out: r.stdout, err: r.stderr, timedOut: r.timedOut }, { code: 3, out: 'out\n', err: 'err\n', timedOut: false });
+      const slow = await t.runtime.containers.execSync(c, ['sleep', '30'], { timeoutMs: 200 });
+      assert.equal(slow.timedOut, true, 'an exec past its timeout is killed');
+      const missing = await p.exec(c, ['no-such-command-here']);
+      assert.notEqual(missing.exitCode, 0);
+      assert.match(missing.stderr, /executable file not found in \$PATH|not found/);
+    });
+
+    it('rejects a container whose command does not exist with StartError', async () => {
+      const p = await pod('missing');
+      await assert.rejects(p.run('main', ['no-such-command-here']), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'StartError');
+        assert.equal(err.message, 'exec: "no-such-command-here": executable file not found in $PATH');
+        return true;
+      });
     });
 
     it('bind-mounts a readOnly volume read-only', async (ctx) => {
@@ -214,7 +265,7 @@ export function sandboxConformance(target: () => Promise<ConformanceTarget>): vo
       const p = await pod('volume');
       const c = await p.run('main', ['sleep', '1000']);
       // the pod's mounts come from pod(); add a read-only one for this container's exec check
-      const c2 = t.runtime.containers.createContainer(p.sb, { name: 'ro', argv: ['sleep', '1000'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, logPath: path.join(dir, `${p.sb.config.uid}-ro.log`), mounts: [{ containerPath: '/mnt', hostPath: vol, readOnly: true }] });
+      const c2 = t.runtime.containers.createContainer(p.sb, { name: 'ro', argv: ['sleep', '1000'], env: prog().env, logPath: path.join(dir, `${p.sb.config.uid}-ro.log`), mounts: [{ containerPath: '/mnt', hostPath: vol, readOnly: true }], ...image() });
       containers.push(c2);
       await t.runtime.containers.startContainer(c2);
       assert.equal((await p.exec(c2, ['cat', '/mnt/index.html'])).stdout, 'from-volume');

@@ -136,6 +136,10 @@ export interface ImageService {
   /** `skiff image import`: an OCI layout or `docker save` archive; returns the images it held. */
   importArchive(path: string): Promise<OciImage[]>;
   removeImage(ref: string): Promise<void>;
+  /** The kubelet marks an image used by a container (`holder`: `<pod uid>_<container>`) so removeImage refuses it. */
+  useImage?(holder: string, o: { imageId: string; container: string }): void;
+  /** The pod is gone: its containers no longer hold their images. */
+  releaseImage?(holder: string): void;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited';
@@ -144,8 +148,8 @@ export interface ContainerExit {
   /** As containerStatuses report it: the exit code, or 128+signal for a signal death. */
   exitCode: number;
   signal: NodeJS.Signals | null;
-  /** `Completed` for 0, `Error` otherwise (containerd's reasons). */
-  reason: 'Completed' | 'Error';
+  /** `Completed` for 0, `Error` otherwise, `OOMKilled` when its memory limit's OOM killer hit it (containerd's reasons). */
+  reason: 'Completed' | 'Error' | 'OOMKilled';
   startedAt: number;
   finishedAt: number;
 }
@@ -211,6 +215,11 @@ export interface ContainerRuntime {
   attach(c: RuntimeContainer): { stdin: Writable | undefined; wait(): Promise<number> };
   /** PortForward: a TCP connection to `port` in the pod's network namespace. */
   portForward(sandbox: PodSandbox, port: number): Socket;
+  /**
+   * After an agent restart, once adoption is decided: removes what containers of pods not in `keep`
+   * (pod uids) left behind — runtimes with state of their own (`oci`: runtime state, mounts, bundles).
+   */
+  removeOrphanedContainers?(keep: ReadonlySet<string>): Promise<string[]>;
 }
 
 /** What `startAgent` takes (cli/node-runtime.ts makes it). */

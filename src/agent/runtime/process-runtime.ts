@@ -335,6 +335,10 @@ function lookPath(file: string, pathEnv: string | undefined, cwd: string | undef
   for (const c of candidates) {
     try {
       if (!fs.statSync(c).isFile()) continue;
+    } catch {
+      continue; // absent, or in a directory we may not search: not found there (as Go's LookPath)
+    }
+    try {
       fs.accessSync(c, fs.constants.X_OK);
       return null;
     } catch (err) {
