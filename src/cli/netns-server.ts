@@ -40,14 +40,14 @@ export interface NetnsHost {
   stop(): Promise<void>;
 }
 
-/** Builds the topology (after removing a dead run's leftovers). */
+/** Builds the topology, or adopts the one a killed run of the same plan left (its pods go on running). */
 export async function startNetnsHost(o: { addresses: NetnsAddresses; nodes: number; dataDir: string; log: Logger }): Promise<NetnsHost & { hostnet: HostNetwork }> {
   const a = o.addresses;
   const plan = planTopology({ cluster: a.clusterName, nodes: o.nodes, nodeCIDR: a.nodeCidr, clusterCIDR: a.clusterCidr, serviceCIDR: a.serviceCidr, lbPool: a.lbPool });
   const hostnet = new HostNetwork({ plan, stateFile: join(o.dataDir, 'server', 'hostnet.json'), log: (m) => o.log.info(m) });
   const t0 = Date.now();
-  await hostnet.create();
-  o.log.info(`netns topology of cluster ${a.clusterName} ready in ${Date.now() - t0} ms: ${plan.hostLink} ${plan.hostIP}/${plan.prefixLen}, nodes ${plan.nodes.map((n) => `${n.netns}=${n.ip}`).join(' ')}`);
+  const adopted = await hostnet.create();
+  o.log.info(`netns topology of cluster ${a.clusterName} ${adopted ? 'adopted' : 'ready'} in ${Date.now() - t0} ms: ${plan.hostLink} ${plan.hostIP}/${plan.prefixLen}, nodes ${plan.nodes.map((n) => `${n.netns}=${n.ip}`).join(' ')}`);
   return { plan, hostIP: plan.hostIP, hostnet, stop: () => hostnet.destroy() };
 }
 
@@ -103,7 +103,7 @@ export async function startNetnsNodes(o: NetnsNodesOptions): Promise<{ nodeIPs: 
       await o.host.hostnet.setPodRoutes(cidrs);
       o.log.debug(`pod routes (host-gw): ${cidrs.map((c) => `${c.podCIDR} via ${c.nodeIP}`).join(', ')}`);
     };
-    supervisor = new NodeSupervisor({ nodes, log: o.log, onReady: () => void syncRoutes().catch((err: Error) => o.log.error(`pod routes: ${err.message}`)) });
+    supervisor = new NodeSupervisor({ nodes, log: o.log, recordFile: join(o.dataDir, 'server', 'agents.json'), onReady: () => void syncRoutes().catch((err: Error) => o.log.error(`pod routes: ${err.message}`)) });
     await supervisor.start();
     await syncRoutes();
     const first = plan.nodes[0];
