@@ -58,6 +58,15 @@ function flagValue(args: string[] | undefined, flag: string): string | undefined
   return i >= 0 ? args![i + 1] : undefined;
 }
 
+/**
+ * The `skip` of a test that only makes sense in loopback mode, when the suite runs in netns mode (the skip
+ * says why). A whole file of one mode names it instead (`network: 'loopback'`): scripts/test.sh runs such
+ * files once, the others in both modes.
+ */
+export function loopbackOnly(why: string): string | false {
+  return testNetwork() === 'netns' ? `loopback mode only: ${why}` : false;
+}
+
 /** A real `skiff server` process on a free port with its own data dir, driven by the real kubectl. */
 export class TestCluster {
   private child?: ChildProcess;
@@ -117,6 +126,13 @@ export class TestCluster {
       throw err;
     }
     return cluster;
+  }
+
+  /** Node k's IP (1-based): --nodes N numbers them from the first node's. */
+  nodeIPOf(k: number): string {
+    if (this.netns) return this.netns.nodeIP(k);
+    const parts = this.nodeIP.split('.');
+    return [...parts.slice(0, 3), Number(parts[3]) + k - 1].join('.');
   }
 
   /** An address of this cluster's block it never uses itself (spareAddress): 127.S.(16+subnet).host. */
