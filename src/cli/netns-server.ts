@@ -1,7 +1,8 @@
 /**
  * `skiff server` in netns mode: the host topology (src/agent/hostnet), the API server on the host end IP,
  * one supervised `skiff agent --network netns` per node inside its node netns, host-gw pod routes as nodes
- * get their podCIDRs, and --port-mapping forwarders onto 127.0.0.1. Everything is removed on stop.
+ * get their podCIDRs, routes for LoadBalancer addresses outside skiff's ranges (lb-routes.ts), and
+ * --port-mapping forwarders onto 127.0.0.1. Everything is removed on stop.
  */
 import { join } from 'node:path';
 import { HostNetwork } from '../agent/hostnet/topology.js';
@@ -11,6 +12,7 @@ import type { KubeObject } from '../api/types.js';
 import { nodeIdentity, defaultNodeName } from './agents.js';
 import type { Logger } from './logger.js';
 import { netnsDefaults } from './network.js';
+import { LoadBalancerRoutes } from './lb-routes.js';
 import { NodeSupervisor, type SupervisedNode } from './node-supervisor.js';
 import { startForwarder, type PortMapping, type RunningForwarder } from './port-forwarder.js';
 
@@ -76,7 +78,9 @@ export async function startNetnsNodes(o: NetnsNodesOptions): Promise<{ nodeIPs: 
   const forwarders: RunningForwarder[] = [];
   const plan = o.host.plan;
   let supervisor: NodeSupervisor | undefined;
+  let lbRoutes: LoadBalancerRoutes | undefined;
   const stop = async () => {
+    await lbRoutes?.stop();
     await supervisor?.stop();
     await Promise.all(forwarders.map((f) => f.close()));
   };
@@ -106,6 +110,8 @@ export async function startNetnsNodes(o: NetnsNodesOptions): Promise<{ nodeIPs: 
     supervisor = new NodeSupervisor({ nodes, log: o.log, recordFile: join(o.dataDir, 'server', 'agents.json'), onReady: () => void syncRoutes().catch((err: Error) => o.log.error(`pod routes: ${err.message}`)) });
     await supervisor.start();
     await syncRoutes();
+    lbRoutes = new LoadBalancerRoutes({ client: o.client, hostnet: o.host.hostnet, log: o.log });
+    lbRoutes.start();
     const first = plan.nodes[0];
     for (const m of o.portMappings) {
       if (!first) throw new Error('--port-mapping needs at least one node');

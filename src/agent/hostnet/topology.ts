@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { cidrsOverlap, parseCIDR } from '../../util/net.js';
+import { cidrString, cidrsOverlap, parseCIDR } from '../../util/net.js';
 import { ipBatch, must, runCmd, type Runner } from './exec.js';
 import { ownsNetns, planKey, UNREACHABLE_METRIC, type TopologyPlan } from './plan.js';
 
@@ -17,6 +17,8 @@ export interface HostnetState {
   unreachable: string[];
   /** planKey of the run: a restart with the same plan adopts the topology instead of rebuilding it. */
   plan?: string;
+  /** `unreachable` routes of user LoadBalancer pools outside skiff's ranges (lb-routes.ts). */
+  poolUnreachable?: string[];
 }
 
 export interface HostnetOptions {
@@ -109,7 +111,7 @@ export class HostNetwork {
     // pods and nodes before the cluster namespace (deepest names first)
     const ordered = [...names].sort((a, b) => b.length - a.length);
     await ipBatch(this.run, [...(links ? [`link del ${this.plan.hostLink}`] : []), ...ordered.map((n) => `netns del ${n}`)], { force: true });
-    const unreachable = new Set([...(state?.cluster === C ? state.unreachable : [])]);
+    const unreachable = new Set([...(state?.cluster === C ? [...state.unreachable, ...(state.poolUnreachable ?? [])] : [])]);
     await this.delUnreachable([...unreachable]);
     await rm(this.opts.stateFile, { force: true });
   }
@@ -169,20 +171,51 @@ export class HostNetwork {
     return JSON.parse((await must(this.run, 'ip', ['-j', '-4', 'route', 'show', 'table', 'all'])) || '[]') as Route[];
   }
 
-  /** Refuses a range that overlaps a route the machine has (default routes aside; nothing of this cluster is left at this point). */
-  async checkOverlaps(): Promise<void> {
-    const routes = await this.routes();
-    for (const r of routes) {
+  /**
+   * The first route of the machine (default routes aside, and this cluster's own) that `range` overlaps, as
+   * `<dst> dev X` / `<dst> unreachable`, or undefined.
+   */
+  async overlappingRoute(range: string): Promise<string | undefined> {
+    const want = parseCIDR(range);
+    if (!want) return undefined;
+    const state = await readJSON<HostnetState>(this.opts.stateFile);
+    const ours = state?.cluster === this.plan.spec.cluster ? [...state.unreachable, ...(state.poolUnreachable ?? [])] : [];
+    for (const r of await this.routes()) {
       if (!r.dst || r.dst === 'default' || r.type === 'local' || r.type === 'broadcast' || r.type === 'multicast') continue;
       const dst = parseCIDR(r.dst.includes('/') ? r.dst : `${r.dst}/32`);
-      if (!dst) continue;
-      for (const range of this.plan.ranges) {
-        if (cidrsOverlap(dst, parseCIDR(range)!)) {
-          const how = r.type === 'unreachable' ? `unreachable${r.metric === UNREACHABLE_METRIC ? ' (another skiff cluster)' : ''}` : `dev ${r.dev ?? '?'}`;
-          throw new Error(`refusing to start in netns mode: ${range} overlaps the machine's route ${r.dst} ${how}; choose other ranges (--node-cidr, --cluster-cidr, --service-cidr, --lb-pool) or --network loopback`);
-        }
-      }
+      if (!dst || !cidrsOverlap(dst, want)) continue;
+      if (r.dev === this.plan.hostLink || (r.type === 'unreachable' && r.metric === UNREACHABLE_METRIC && ours.includes(cidrString(dst)))) continue;
+      return `${r.dst} ${r.type === 'unreachable' ? `unreachable${r.metric === UNREACHABLE_METRIC ? ' (another skiff cluster)' : ''}` : `dev ${r.dev ?? '?'}`}`;
     }
+    return undefined;
+  }
+
+  /** Refuses a range that overlaps a route the machine has (default routes aside; nothing of this cluster is left at this point). */
+  async checkOverlaps(): Promise<void> {
+    for (const range of this.plan.ranges) {
+      const hit = await this.overlappingRoute(range);
+      if (hit) throw new Error(`refusing to start in netns mode: ${range} overlaps the machine's route ${hit}; choose other ranges (--node-cidr, --cluster-cidr, --service-cidr, --lb-pool) or --network loopback`);
+    }
+  }
+
+  /**
+   * User LoadBalancer pools outside skiff's ranges (lb-routes.ts): `unreachable` routes for the pools (recorded,
+   * so shutdown and a run after kill -9 remove them) and a /32 via the first node for each assigned address.
+   */
+  async setPoolRoutes(o: { unreachable: string[]; hosts: string[]; previousHosts: string[] }): Promise<void> {
+    const p = this.plan;
+    const state = await readJSON<HostnetState>(this.opts.stateFile);
+    if (!state) return;
+    const had = state.poolUnreachable ?? [];
+    const first = p.nodes[0];
+    // new safety nets first, then the /32 routes, then what is no longer wanted
+    await ipBatch(this.run, o.unreachable.filter((c) => !had.includes(c)).map((c) => `route replace unreachable ${c} metric ${UNREACHABLE_METRIC}`));
+    await writeFile(this.opts.stateFile, JSON.stringify({ ...state, poolUnreachable: [...new Set([...had, ...o.unreachable])] }, null, 2));
+    if (first) await ipBatch(this.run, o.hosts.map((ip) => `route replace ${ip}/32 via ${first.ip} dev ${p.hostLink}`));
+    await ipBatch(this.run, o.previousHosts.filter((ip) => !o.hosts.includes(ip)).map((ip) => `route del ${ip}/32 dev ${p.hostLink}`), { force: true });
+    const gone = had.filter((c) => !o.unreachable.includes(c));
+    await this.delUnreachable(gone);
+    if (gone.length) await writeFile(this.opts.stateFile, JSON.stringify({ ...state, poolUnreachable: o.unreachable }, null, 2));
   }
 
   private async build(): Promise<void> {
