@@ -93,3 +93,29 @@ test('a restart of the same plan after kill -9 adopts the namespaces and keeps t
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('user pool routes: unreachable per pool (recorded, removed with the rest), /32 via the first node; own routes never count as overlaps', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hostnet-'));
+  try {
+    const stateFile = join(dir, 'server', 'hostnet.json');
+    const routes = [{ dst: 'default', dev: 'eth0' }, { dst: '192.0.2.0/24', dev: 'eth0' }, { dst: '198.18.0.250', type: 'unreachable', metric: 4242 }, { dst: '198.18.0.240/29', dev: 'skf-u1' }];
+    const f = fake({ routes });
+    const h = new HostNetwork({ plan, stateFile, lockDir: dir, run: f.run });
+    await h.create();
+    assert.equal(await h.overlappingRoute('192.0.2.128/25'), '192.0.2.0/24 dev eth0');
+    assert.equal(await h.overlappingRoute('198.18.0.250/32'), '198.18.0.250 unreachable (another skiff cluster)');
+    f.log.length = 0;
+    await h.setPoolRoutes({ unreachable: ['198.18.0.240/29', '198.18.0.250/32'], hosts: ['198.18.0.241'], previousHosts: [] });
+    assert.deepEqual(f.log, ['route replace unreachable 198.18.0.240/29 metric 4242', 'route replace unreachable 198.18.0.250/32 metric 4242', 'route replace 198.18.0.241/32 via 10.41.0.2 dev skf-u1']);
+    // recorded: now its own unreachable route is no overlap
+    assert.equal(await h.overlappingRoute('198.18.0.250/32'), undefined);
+    f.log.length = 0;
+    await h.setPoolRoutes({ unreachable: ['198.18.0.240/29'], hosts: [], previousHosts: ['198.18.0.241'] });
+    assert.deepEqual(f.log, ['route del 198.18.0.241/32 dev skf-u1', 'route del unreachable 198.18.0.250/32 metric 4242']);
+    f.log.length = 0;
+    await h.destroy();
+    assert.ok(f.log.includes('route del unreachable 198.18.0.240/29 metric 4242'), f.log.join('\n'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
