@@ -116,9 +116,14 @@ program
     if (!token) throw new Error("required option '-t, --token <token>' not specified (or --token-file, or SKIFF_TOKEN)");
     const running = await runAgent({ ...flags, token }, log);
     process.stdout.write('skiff agent is ready\n');
-    // run by `skiff server` in netns mode: a server gone (even by kill -9) closes this pipe
+    // run by `skiff server` in netns mode: a server gone (kill -9) closes this pipe. Exit as a crashed kubelet
+    // does, leaving the pods and the kernel's Service rules in place for the next server's agent to adopt
+    // (a clean server stop sends SIGTERM first, which stops the pods).
     if (process.env.SKIFF_EXIT_WITH_STDIN === '1') {
-      process.stdin.on('end', () => void stop('server gone'));
+      process.stdin.on('end', () => {
+        log.info('server gone: exiting, pods keep running for the next agent to adopt');
+        process.exit(0);
+      });
       process.stdin.resume();
     }
     let stopping = false;

@@ -1,7 +1,8 @@
 /**
  * `skiff server` in netns mode: the host topology (src/agent/hostnet), the API server on the host end IP,
  * one supervised `skiff agent --network netns` per node inside its node netns, host-gw pod routes as nodes
- * get their podCIDRs, and --port-mapping forwarders onto 127.0.0.1. Everything is removed on stop.
+ * get their podCIDRs, routes for LoadBalancer addresses outside skiff's ranges (lb-routes.ts), and
+ * --port-mapping forwarders onto 127.0.0.1. Everything is removed on stop.
  */
 import { join } from 'node:path';
 import { HostNetwork } from '../agent/hostnet/topology.js';
@@ -11,6 +12,7 @@ import type { KubeObject } from '../api/types.js';
 import { nodeIdentity, defaultNodeName } from './agents.js';
 import type { Logger } from './logger.js';
 import { netnsDefaults } from './network.js';
+import { LoadBalancerRoutes } from './lb-routes.js';
 import { NodeSupervisor, type SupervisedNode } from './node-supervisor.js';
 import { startForwarder, type PortMapping, type RunningForwarder } from './port-forwarder.js';
 
@@ -40,14 +42,14 @@ export interface NetnsHost {
   stop(): Promise<void>;
 }
 
-/** Builds the topology (after removing a dead run's leftovers). */
+/** Builds the topology, or adopts the one a killed run of the same plan left (its pods go on running). */
 export async function startNetnsHost(o: { addresses: NetnsAddresses; nodes: number; dataDir: string; log: Logger }): Promise<NetnsHost & { hostnet: HostNetwork }> {
   const a = o.addresses;
   const plan = planTopology({ cluster: a.clusterName, nodes: o.nodes, nodeCIDR: a.nodeCidr, clusterCIDR: a.clusterCidr, serviceCIDR: a.serviceCidr, lbPool: a.lbPool });
   const hostnet = new HostNetwork({ plan, stateFile: join(o.dataDir, 'server', 'hostnet.json'), log: (m) => o.log.info(m) });
   const t0 = Date.now();
-  await hostnet.create();
-  o.log.info(`netns topology of cluster ${a.clusterName} ready in ${Date.now() - t0} ms: ${plan.hostLink} ${plan.hostIP}/${plan.prefixLen}, nodes ${plan.nodes.map((n) => `${n.netns}=${n.ip}`).join(' ')}`);
+  const adopted = await hostnet.create();
+  o.log.info(`netns topology of cluster ${a.clusterName} ${adopted ? 'adopted' : 'ready'} in ${Date.now() - t0} ms: ${plan.hostLink} ${plan.hostIP}/${plan.prefixLen}, nodes ${plan.nodes.map((n) => `${n.netns}=${n.ip}`).join(' ')}`);
   return { plan, hostIP: plan.hostIP, hostnet, stop: () => hostnet.destroy() };
 }
 
@@ -77,7 +79,9 @@ export async function startNetnsNodes(o: NetnsNodesOptions): Promise<{ nodeIPs: 
   const forwarders: RunningForwarder[] = [];
   const plan = o.host.plan;
   let supervisor: NodeSupervisor | undefined;
+  let lbRoutes: LoadBalancerRoutes | undefined;
   const stop = async () => {
+    await lbRoutes?.stop();
     await supervisor?.stop();
     await Promise.all(forwarders.map((f) => f.close()));
   };
@@ -105,9 +109,11 @@ export async function startNetnsNodes(o: NetnsNodesOptions): Promise<{ nodeIPs: 
       await o.host.hostnet.setPodRoutes(cidrs);
       o.log.debug(`pod routes (host-gw): ${cidrs.map((c) => `${c.podCIDR} via ${c.nodeIP}`).join(', ')}`);
     };
-    supervisor = new NodeSupervisor({ nodes, log: o.log, onReady: () => void syncRoutes().catch((err: Error) => o.log.error(`pod routes: ${err.message}`)) });
+    supervisor = new NodeSupervisor({ nodes, log: o.log, recordFile: join(o.dataDir, 'server', 'agents.json'), onReady: () => void syncRoutes().catch((err: Error) => o.log.error(`pod routes: ${err.message}`)) });
     await supervisor.start();
     await syncRoutes();
+    lbRoutes = new LoadBalancerRoutes({ client: o.client, hostnet: o.host.hostnet, log: o.log });
+    lbRoutes.start();
     const first = plan.nodes[0];
     for (const m of o.portMappings) {
       if (!first) throw new Error('--port-mapping needs at least one node');

@@ -1,9 +1,15 @@
 /**
  * netns mode: `skiff server` runs one `skiff agent --network netns` process per node inside its node netns
- * (`ip netns exec skiff-C-nK ...`), as kind runs a node container: restarted with backoff when it dies,
- * stopped by PID on shutdown. The agent exits by itself when the server's pipe to it closes (kill -9 of the server).
+ * (`nsenter --net=/run/netns/skiff-C-nK ...`), as kind runs a node container: restarted with backoff when it dies,
+ * stopped by PID on shutdown. The agent exits by itself, leaving its pods running, when the server's pipe to
+ * it closes (kill -9 of the server): the next server's agents adopt them, as a restarted kubelet does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRecordedProcess, type ProcessRecord } from '../agent/runtime/leftovers.js';
+import { readProcStat } from '../agent/runtime/proc.js';
 import type { Logger } from './logger.js';
 
 export interface SupervisedNode {
@@ -19,6 +25,8 @@ export interface NodeSupervisorOptions {
   /** Called each time a node's agent says it is ready (after a restart too). */
   onReady?: (node: SupervisedNode) => void;
   readyTimeoutMs?: number;
+  /** Where the agents' PIDs are recorded (`<dataDir>/server/agents.json`), so a restarted server stops a dead run's agents first. */
+  recordFile?: string;
 }
 
 interface Slot {
@@ -41,17 +49,55 @@ export class NodeSupervisor {
     return this.slots.map((s) => s.child?.pid).filter((p): p is number => p !== undefined);
   }
 
-  /** Starts every node's agent and resolves when all of them are ready. */
+  /** Starts every node's agent (after stopping a dead run's that still run) and resolves when all of them are ready. */
   async start(): Promise<void> {
+    await this.killRecorded();
     await Promise.all(this.slots.map((s) => this.launch(s)));
+  }
+
+  /** A dead server's agents exit when their pipe closes; one still running must not serve beside its successor. */
+  private async killRecorded(): Promise<void> {
+    const file = this.opts.recordFile;
+    if (!file) return;
+    let records: ProcessRecord[] = [];
+    try {
+      records = JSON.parse(readFileSync(file, 'utf8')) as ProcessRecord[];
+    } catch {
+      return;
+    }
+    const live = () => records.filter((r) => isRecordedProcess(r, readProcStat(r.pid)));
+    for (const r of live()) {
+      this.opts.log.info(`stopping agent pid ${r.pid} of a previous run`);
+      process.kill(r.pid, 'SIGKILL');
+    }
+    for (let i = 0; i < 100 && live().length > 0; i++) await sleep(50);
+  }
+
+  private record(): void {
+    const file = this.opts.recordFile;
+    if (!file) return;
+    const records = this.pids().flatMap((pid) => {
+      const st = readProcStat(pid);
+      return st ? [{ pid, startTime: st.startTime }] : [];
+    });
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify(records));
+    renameSync(`${file}.tmp`, file);
   }
 
   private launch(slot: Slot): Promise<void> {
     const { node, } = slot;
     const log = this.opts.log;
     slot.startedAt = Date.now();
-    const child = spawn('ip', ['netns', 'exec', node.netns, process.execPath, ...node.args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SKIFF_EXIT_WITH_STDIN: '1' } });
+    // nsenter, not `ip netns exec`: the agent shares the machine's mount namespace, so the pod netns it
+    // mounts under /run/netns outlive it (ip netns exec's private mount namespace would take them along)
+    const child = spawn('nsenter', [`--net=/run/netns/${node.netns}`, '--', process.execPath, ...node.args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SKIFF_EXIT_WITH_STDIN: '1' } });
     slot.child = child;
+    try {
+      this.record();
+    } catch (err) {
+      log.error(`recording agent pids: ${(err as Error).message}`);
+    }
     let out = '';
     let ready = false;
     return new Promise<void>((resolve, reject) => {

@@ -90,6 +90,7 @@ describe('a restarted server adopts the running containers of its node (issue 14
       const list = await pods();
       return list.length === 2 && list.every((p) => p.ip) ? list : undefined;
     }, 30_000);
+    for (const addr of [c.nodeIP, ...before.map((p) => p.ip)]) await c.assertRouted(addr);
     for (const p of before) await waitFor(`${p.name} answers`, async () => ((await get(p.ip, 8080)) === 'ok' ? true : undefined));
     await waitFor('NodePort answers', async () => ((await get(c.nodeIP, nodePort)) === 'ok' ? true : undefined));
     const pids = new Map(before.map((p) => [p.name, mainProcess(p)]));

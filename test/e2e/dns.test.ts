@@ -48,7 +48,8 @@ describe('cluster DNS with the real kubectl and dig', () => {
 
   before(async () => {
     // no node agent: nothing but the test writes pod status (seed 002's pods are made Ready by hand)
-    cluster = await TestCluster.start({ nodes: 0, extraArgs: ['--disable', 'traefik'] });
+    // loopback mode: the in-process DNS server with hand-made endpoints on spare 127.x addresses (netns mode's DNS pods: netns-cluster.test.ts)
+    cluster = await TestCluster.start({ network: 'loopback', nodes: 0, extraArgs: ['--disable', 'traefik'] });
     // --cluster-dns defaults to the 10th address of the service range
     clusterDNS = cluster.serviceCIDR.replace(/\.0\/\d+$/, '.10');
     ep = (host, subnet) => cluster.spare(host, subnet);

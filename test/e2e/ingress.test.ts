@@ -92,7 +92,8 @@ describe('ingress controller with the real kubectl and curl', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skiff-ingress-e2e-'));
-    cluster = await TestCluster.start();
+    // loopback mode: the backends are the test's own servers on spare 127.x addresses, as fake pods
+    cluster = await TestCluster.start({ network: 'loopback' });
     podIP = { a: cluster.spare(2), b: cluster.spare(3) };
     backends.push(await startBackend('a', podIP.a), await startBackend('b', podIP.b));
     // The endpointslice controller leaves out pods whose Node does not exist, as Kubernetes does.

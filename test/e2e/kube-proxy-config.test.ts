@@ -41,7 +41,8 @@ ipvs:
 describe('the kube-proxy ConfigMap of seed 000', () => {
   let cluster: TestCluster;
   before(async () => {
-    cluster = await TestCluster.start();
+    // loopback mode: the server's userspace proxy takes an edited ConfigMap live; a netns node's kube-proxy reads its mode at start, as kube-proxy does
+    cluster = await TestCluster.start({ network: 'loopback' });
   });
   after(async () => {
     await cluster?.destroy();

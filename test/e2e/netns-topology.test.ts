@@ -1,7 +1,7 @@
 /**
  * netns mode, the host side: nodes are network namespaces on one bridge, reached from the machine through
- * the cluster's own veth; NodePort from the machine and --port-mapping onto 127.0.0.1; kill -9 then restart
- * removes what the dead run left; a range that overlaps a route the machine has is refused.
+ * the cluster's own veth; NodePort from the machine and --port-mapping onto 127.0.0.1; a restart after kill -9
+ * adopts what the dead run left; a range that overlaps a route the machine has is refused.
  * Runs as root only (it says so when skipped). Every 10.x request is preceded by the route check.
  */
 import assert from 'node:assert/strict';
@@ -135,7 +135,7 @@ endpoints: [{addresses: ["${n().nodeIP(2)}"], conditions: {ready: true}}]
     assert.deepEqual(await leftoversOf(other, []), []);
   });
 
-  it('after kill -9 of the server, a restart removes what the dead run left and builds the topology again', async () => {
+  it('after kill -9 of the server, a restart adopts what the dead run left (netns-restart-lb.test.ts: its pods too)', async () => {
     const before = (await run('ip', ['netns', 'list'])).stdout;
     await cluster.kill9();
     // the dead run's namespaces and links are still there...
@@ -143,7 +143,7 @@ endpoints: [{addresses: ["${n().nodeIP(2)}"], conditions: {ready: true}}]
     assert.match(before, new RegExp(`skiff-${n().clusterName}-n2`));
     // ...and the node agents go once their pipe to the server closes
     await cluster.restart();
-    assert.match(cluster.logs, new RegExp(`removing what an earlier run of cluster ${n().clusterName}: .*skf-${n().clusterName}`));
+    assert.match(cluster.logs, new RegExp(`adopting the netns topology of cluster ${n().clusterName} left by skiff pid \\d+: skiff-${n().clusterName}, skiff-${n().clusterName}-n1, skiff-${n().clusterName}-n2`));
     await waitFor('2 Ready nodes again', async () => {
       const out = await cluster.k('get', 'nodes', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}');
       return out.trim() === 'True True' ? true : undefined;

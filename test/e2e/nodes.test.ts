@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TestCluster, skiffBin } from '../support/cluster.js';
+import { loopbackOnly, TestCluster, skiffBin } from '../support/cluster.js';
 import { parseTable } from '../support/kubectl.js';
 import { waitFor } from '../support/ports.js';
 
@@ -45,14 +45,14 @@ describe('in-process nodes (--nodes) and a joined skiff agent', () => {
       const rows = parseTable(await cluster.k('get', 'nodes', '-o', 'wide'));
       return rows.length === 2 && rows.every((r) => r.STATUS === 'Ready') ? rows : undefined;
     });
-    const second = cluster.nodeIP.replace(/\.1$/, '.2');
+    const second = cluster.nodeIPOf(2);
     assert.deepEqual(nodes.map((n) => n['INTERNAL-IP']).sort(), [cluster.nodeIP, second].sort());
     assert.equal(nodes.filter((n) => n.ROLES === 'control-plane').length, 1);
     const cidrs = (await cluster.k('get', 'nodes', '-o', 'jsonpath={.items[*].spec.podCIDR}')).trim().split(' ').sort();
     assert.equal(new Set(cidrs).size, 2);
   });
 
-  it('joins a skiff agent process by URL and token; stopping it kills its pods', async () => {
+  it('joins a skiff agent process by URL and token; stopping it kills its pods', { skip: loopbackOnly('a joined agent on a 127.x node IP; netns nodes are the server\'s --nodes') }, async () => {
     const server = `https://127.0.0.1:${cluster.port}`;
     agent = spawn(process.execPath, [skiffBin, 'agent', '--server', server, '--token', await cluster.token(), '--node-name', 'joined', '--node-ip', agentIP(), '--kubelet-port', '0', '--data-dir', join(cluster.dataDir, 'joined'), '--cluster-cidr', cluster.clusterCIDR], { stdio: ['ignore', 'pipe', 'pipe'] });
     agent.stdout!.on('data', (d: Buffer) => (agentOut += d.toString()));

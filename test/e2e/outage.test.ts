@@ -31,7 +31,8 @@ describe('an API-server outage leaves agent nodes serving', () => {
   let agentIP = '';
 
   before(async () => {
-    cluster = await TestCluster.start({ nodes: 0, extraArgs: ['--lb-pool', ''] });
+    // loopback mode: the agent joins from the machine on a 127.x node IP (outage-netns.test.ts is the netns half)
+    cluster = await TestCluster.start({ network: 'loopback', nodes: 0, extraArgs: ['--lb-pool', ''] });
     agentIP = cluster.nodeIP.replace(/\.1$/, '.201');
     const tokenFile = join(cluster.dataDir, 'agent-token');
     await writeFile(tokenFile, `${await cluster.token()}\n`, { mode: 0o600 });

@@ -52,7 +52,9 @@ describe('proxy scheduling and traffic policies with real pods (2 nodes, --proxy
   };
 
   before(async () => {
+    // loopback mode: the userspace proxy's exact rr turns, and node IPs 127.S.0.1/.2 that the test dials from the machine
     c = await TestCluster.start({
+      network: 'loopback',
       nodes: 2,
       extraArgs: ['--node-name', nodes[0]!, '--proxy-scheduler', 'rr', '--disable', 'traefik', '--disable', 'coredns'],
     });

@@ -63,7 +63,8 @@ describe('Services carry real traffic to real pods (3 nodes)', () => {
   };
 
   before(async () => {
-    c = await TestCluster.start({ nodes: 3, extraArgs: ['--disable', 'traefik'] });
+    // loopback mode: seed 001's externalIPs and the test's clients are spare 127.x addresses of the block
+    c = await TestCluster.start({ network: 'loopback', nodes: 3, extraArgs: ['--disable', 'traefik'] });
     nodeIPs = [1, 2, 3].map((n) => c.nodeIP.replace(/\.1$/, `.${n}`));
     lbPool = c.lbPool;
     await waitFor('3 Ready nodes', async () => parseTable(await c.k('get', 'nodes')).filter((r) => r.STATUS === 'Ready').length === 3 || undefined);

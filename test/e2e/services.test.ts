@@ -22,7 +22,8 @@ const nodePortBase = 30000 + (process.pid % 27) * 100;
 const fakeNode = `e2e-svc-node-${process.pid}`;
 
 function clusterOptions(block: AddressBlock, extra: string[] = []): ClusterOptions {
-  return { block, extraArgs: ['--service-node-port-range', `${nodePortBase}-${nodePortBase + 99}`, ...extra] };
+  // loopback mode: the fake pods are the test's own servers on spare 127.x addresses of the block
+  return { network: 'loopback', block, extraArgs: ['--service-node-port-range', `${nodePortBase}-${nodePortBase + 99}`, ...extra] };
 }
 
 /** The addresses in an IPv4 CIDR, less those ending in .0 or .255 when the pool avoids buggy IPs. */

@@ -121,8 +121,14 @@ describe('StatefulSet with the real kubectl', () => {
 
   it('cluster DNS answers web-0.nginx.default.svc.cluster.local with that pod IP', async (t) => {
     if ((await run('which', ['dig'])).code !== 0) return t.skip('dig (bind9-dnsutils) is not installed');
-    const slice = JSON.parse(await cluster.k('get', 'endpointslice', '-n', 'kube-system', 'kube-dns-skiff', '-o', 'json')) as { endpoints: Array<{ addresses: string[] }>; ports: Array<{ name: string; port: number }> };
-    const server = { ip: slice.endpoints[0]!.addresses[0]!, port: slice.ports.find((p) => p.name === 'dns')!.port };
+    // loopback mode: the in-process DNS server behind kube-dns-skiff; netns mode: the CoreDNS pods behind the kube-dns ClusterIP
+    const server = cluster.netns
+      ? { ip: (await cluster.k('get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}')).trim(), port: 53 }
+      : await (async () => {
+        const slice = JSON.parse(await cluster.k('get', 'endpointslice', '-n', 'kube-system', 'kube-dns-skiff', '-o', 'json')) as { endpoints: Array<{ addresses: string[] }>; ports: Array<{ name: string; port: number }> };
+        return { ip: slice.endpoints[0]!.addresses[0]!, port: slice.ports.find((p) => p.name === 'dns')!.port };
+      })();
+    await cluster.assertRouted(server.ip);
     for (const name of ['web-0', 'web-2']) {
       const ip = (await pod(name)).status.podIP!;
       const answer = await waitFor(`${name} to resolve`, async () => {

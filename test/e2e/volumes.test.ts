@@ -124,7 +124,7 @@ spec:
 `);
     await ready('web');
     const ip = (await cluster.k('get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}')).trim();
-    assert.match(ip, /^127\./);
+    await cluster.assertRouted(ip);
     const body = await waitFor('nginx to answer with the mounted config', async () => {
       const res = await fetch(`http://${ip}:80/`).catch(() => undefined);
       return res ? res.text() : undefined;

@@ -99,7 +99,8 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
   let client: RestClient;
   let kubelets: FakeKubelets;
   before(async () => {
-    cluster = await TestCluster.start({ extraArgs: ['--disable-agent', '--node-monitor-grace-period=2s', '--default-not-ready-toleration-seconds=2'] });
+    // loopback mode: no node agent (the test is the kubelet), so no network of pods to build
+    cluster = await TestCluster.start({ network: 'loopback', extraArgs: ['--disable-agent', '--node-monitor-grace-period=2s', '--default-not-ready-toleration-seconds=2'] });
     client = new RestClient(loadKubeconfig(cluster.kubeconfig));
     kubelets = new FakeKubelets(client);
     for (const n of ['node-a', 'node-b', 'node-c']) await kubelets.register(n);

@@ -66,7 +66,9 @@ describe('a lost node: NotReady, its pods recreated elsewhere (issue 3)', () => 
   const nodeStatus = async (name: string) => parseTable(await c.k('get', 'nodes')).find((r) => r.NAME === name)?.STATUS;
 
   before(async () => {
+    // loopback mode: the lost nodes are agents the test starts itself on 127.x node IPs
     c = await TestCluster.start({
+      network: 'loopback',
       nodes: 1,
       extraArgs: ['--disable', 'traefik', '--node-monitor-grace-period', '15s', '--default-not-ready-toleration-seconds', '5'],
     });

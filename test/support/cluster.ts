@@ -39,15 +39,32 @@ export interface ClusterOptions {
   block?: AddressBlock;
   /**
    * `netns`: `--network netns` with cluster name `h<S>` and every range inside 10.S.0.0/16 of the claimed
-   * block (nodes 10.S.0.2.., pool 10.S.0.128/25, services 10.S.64.0/18, pods 10.S.128.0/17). Default
-   * `loopback` (passed explicitly: `auto` would pick netns as root).
+   * block (nodes 10.S.0.2.., pool 10.S.0.128/25, services 10.S.64.0/18, pods 10.S.128.0/17). Default: the
+   * suite's mode, `SKIFF_TEST_NETWORK` (testNetwork), else `loopback` (passed explicitly: `auto` would pick
+   * netns as root). A test that only makes sense in one mode names it.
    */
   network?: 'loopback' | 'netns';
+}
+
+/** The mode of clusters whose test does not name one: `SKIFF_TEST_NETWORK=loopback|netns` (scripts/test.sh runs the e2e suite in both). */
+export function testNetwork(): 'loopback' | 'netns' {
+  const v = process.env.SKIFF_TEST_NETWORK ?? 'loopback';
+  if (v !== 'loopback' && v !== 'netns') throw new Error(`SKIFF_TEST_NETWORK=${v}: must be loopback or netns`);
+  return v;
 }
 
 function flagValue(args: string[] | undefined, flag: string): string | undefined {
   const i = args?.indexOf(flag) ?? -1;
   return i >= 0 ? args![i + 1] : undefined;
+}
+
+/**
+ * The `skip` of a test that only makes sense in loopback mode, when the suite runs in netns mode (the skip
+ * says why). A whole file of one mode names it instead (`network: 'loopback'`): scripts/test.sh runs such
+ * files once, the others in both modes.
+ */
+export function loopbackOnly(why: string): string | false {
+  return testNetwork() === 'netns' ? `loopback mode only: ${why}` : false;
 }
 
 /** A real `skiff server` process on a free port with its own data dir, driven by the real kubectl. */
@@ -77,7 +94,7 @@ export class TestCluster {
     this.kubeconfig = join(dataDir, 'kubeconfig.yaml');
     this.octet = block.octet;
     this.home = join(dataDir, 'home');
-    if (opts.network === 'netns') {
+    if ((opts.network ?? testNetwork()) === 'netns') {
       const n = (this.netns = netnsAddresses(block.octet));
       this.nodeIP = n.nodeIP(1);
       this.clusterCIDR = opts.clusterCIDR ?? n.clusterCIDR;
@@ -109,6 +126,13 @@ export class TestCluster {
       throw err;
     }
     return cluster;
+  }
+
+  /** Node k's IP (1-based): --nodes N numbers them from the first node's. */
+  nodeIPOf(k: number): string {
+    if (this.netns) return this.netns.nodeIP(k);
+    const parts = this.nodeIP.split('.');
+    return [...parts.slice(0, 3), Number(parts[3]) + k - 1].join('.');
   }
 
   /** An address of this cluster's block it never uses itself (spareAddress): 127.S.(16+subnet).host. */
@@ -192,17 +216,18 @@ export class TestCluster {
   }
 
   /**
-   * netns mode: before sending anything to a 10.x address of this cluster, the machine must route it via the
-   * cluster's own link (never out of the machine).
+   * Before sending anything to an address of this cluster (pod, node, Service, LB IP): in netns mode the
+   * machine must route it via the cluster's own link (never out of the machine); in loopback mode it must be
+   * on 127.0.0.0/8. Tests that run in both modes call it for every address they send to.
    */
   async assertRouted(addr: string): Promise<void> {
-    if (!this.netns) throw new Error('assertRouted: not a netns cluster');
-    await assertRoutedViaSkiff(this.netns.clusterName, addr);
+    if (this.netns) return assertRoutedViaSkiff(this.netns.clusterName, addr);
+    if (!/^127\./.test(addr)) throw new Error(`refusing to send to ${addr}: a loopback-mode cluster's addresses are on 127.0.0.0/8`);
   }
 
   /** netns mode: the cluster's ranges (what the leftover check looks for). */
   get ranges(): string[] {
-    return this.netns ? [this.netns.nodeCIDR, this.clusterCIDR, this.serviceCIDR, this.lbPool] : [];
+    return this.netns ? [this.netns.nodeCIDR, this.clusterCIDR, this.serviceCIDR, ...this.lbPool.split(',').map((r) => r.trim()).filter(Boolean)] : [];
   }
 
   /**

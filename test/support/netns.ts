@@ -5,21 +5,14 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { netnsUnavailable } from '../../src/cli/network.js';
 
 const exec = promisify(execFile);
 
-/** Why a netns test cannot run here, or undefined. */
+/** Why a netns test cannot run here, or undefined: skiff's own check (root, iproute2, iptables/nft, a probe netns with a veth and a bridge). */
 export async function netnsSkipReason(): Promise<string | undefined> {
-  if (process.platform !== 'linux') return 'netns mode needs Linux';
-  if (process.getuid?.() !== 0) return 'netns mode needs root (run the e2e suite as root to cover it)';
-  for (const [tool, arg] of [['ip', '-V'], ['iptables', '--version']] as const) {
-    try {
-      await exec(tool, [arg]);
-    } catch {
-      return `netns mode needs ${tool}`;
-    }
-  }
-  return undefined;
+  const missing = await netnsUnavailable();
+  return missing ? `netns mode cannot run here (${missing}); run the e2e suite as root on Linux to cover it` : undefined;
 }
 
 export interface NetnsAddresses {

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 interface Proc {
   pid: number;
+  ppid: number;
   sid: number;
   zombie: boolean;
 }
@@ -12,7 +13,7 @@ function readProc(pid: number): Proc | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // pid (comm) state ppid pgrp session ... — comm may hold spaces and parens, so split after the last ')'
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, sid: Number(rest[3]), zombie: rest[0] === 'Z' || rest[0] === 'X' };
+    return { pid, ppid: Number(rest[1]), sid: Number(rest[3]), zombie: rest[0] === 'Z' || rest[0] === 'X' };
   } catch {
     return undefined;
   }
@@ -44,7 +45,19 @@ export function podProcesses(pod: { ip: string; uid: string }): number[] {
 
 /** The container's main process: the leader of the session (the process skiff spawned, exec'd into nginx). */
 export function mainProcess(pod: { ip: string; uid: string }): number | undefined {
-  return podProcesses(pod).find((pid) => readProc(pid)?.sid === pid);
+  const procs = podProcesses(pod);
+  const leader = procs.find((pid) => readProc(pid)?.sid === pid);
+  // netns mode's PID namespace per pod: the leader is `unshare --pid --fork`, the container its child (PID 1 inside)
+  if (leader && /^[^\0]*unshare\0(?:.*\0)?--pid\0/.test(cmdline(leader))) return procs.find((pid) => readProc(pid)?.ppid === leader) ?? leader;
+  return leader;
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+  } catch {
+    return '';
+  }
 }
 
 /** Those of `list` that still run (a zombie counts as gone: it has exited and only waits to be reaped). */

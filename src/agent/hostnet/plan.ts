@@ -118,3 +118,8 @@ export function planTopology(spec: TopologySpec): TopologyPlan {
 export function ownsNetns(cluster: string, name: string): boolean {
   return name === `skiff-${cluster}` || name.startsWith(`skiff-${cluster}-`);
 }
+
+/** What must match for a restarted server to adopt a dead run's topology: names, nodes and ranges. */
+export function planKey(p: TopologyPlan): string {
+  return JSON.stringify({ ns: p.clusterNetns, link: p.hostLink, host: `${p.hostIP}/${p.prefixLen}`, nodes: p.nodes.map((n) => `${n.netns}=${n.ip}`), ranges: p.ranges });
+}
