@@ -35,7 +35,8 @@ describe('web view (issue 12)', { skip }, () => {
 
   before(async () => {
     const uiPort = await freePort();
-    cluster = await TestCluster.start({ extraArgs: ['--ui-port', String(uiPort)] });
+    // the page's send-N-requests and traffic checks go through the server's userspace proxy (ui-netns.test.ts is the netns half)
+    cluster = await TestCluster.start({ network: 'loopback', extraArgs: ['--ui-port', String(uiPort)] });
     const m = /Web view: (http:\/\/127\.0\.0\.1:\d+\/login#token=[0-9a-f]+)/.exec(cluster.logs);
     assert.ok(m, `skiff server printed no login URL:\n${cluster.logs}`);
     loginURL = m[1]!;

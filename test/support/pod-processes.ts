@@ -47,8 +47,8 @@ export function podProcesses(pod: { ip: string; uid: string }): number[] {
 export function mainProcess(pod: { ip: string; uid: string }): number | undefined {
   const procs = podProcesses(pod);
   const leader = procs.find((pid) => readProc(pid)?.sid === pid);
-  // netns mode's PID namespace per pod: the leader is `unshare --pid --fork`, the container its child (PID 1 inside)
-  if (leader && /^[^\0]*unshare\0(?:.*\0)?--pid\0/.test(cmdline(leader))) return procs.find((pid) => readProc(pid)?.ppid === leader) ?? leader;
+  // netns mode's PID namespace per pod: the leader is `[busybox] unshare --pid --fork`, the container its child (PID 1 inside)
+  if (leader && /^[^\0]*(?:unshare|busybox\0unshare)\0(?:.*\0)?--pid\0/.test(cmdline(leader))) return procs.find((pid) => readProc(pid)?.ppid === leader) ?? leader;
   return leader;
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { enterArgv, launcherArgv } from './launcher.js';
@@ -8,8 +9,12 @@ const names = (argv: string[]) => argv.map((a) => (a.startsWith('/') ? path.base
 
 test('a netns container: joins the pod netns, unshares mount/UTS/PID, mounts, then env -i with the env in order', () => {
   const argv = names(launcherArgv({ netnsPath: '/run/netns/p1', pid: true, hostname: 'web-0', user: false, mounts: [{ containerPath: '/data', hostPath: '/v', readOnly: true }] }, { PATH: '/bin', POD_IP: '10.42.0.2' }));
-  assert.deepEqual(argv.slice(0, 4), ['nsenter', '--net=/run/netns/p1', '--', 'unshare']);
-  assert.deepEqual(argv.slice(4, argv.indexOf('sh')), ['--mount', '--propagation', 'private', '--uts', '--pid', '--fork', '--mount-proc', '--kill-child', '--']);
+  // busybox's unshare where the machine has it (util-linux 2.38's reports a SIGKILLed PID 1 as exit 1)
+  const busybox = spawnSync('busybox', ['unshare', '--help'], { stdio: 'ignore' }).status === 0;
+  const unshare = busybox ? ['busybox', 'unshare'] : ['unshare'];
+  assert.deepEqual(argv.slice(0, 3 + unshare.length), ['nsenter', '--net=/run/netns/p1', '--', ...unshare]);
+  const pidFlags = busybox ? ['--pid', '-f', '--mount-proc'] : ['--pid', '--fork', '--mount-proc', '--kill-child'];
+  assert.deepEqual(argv.slice(3 + unshare.length, argv.indexOf('sh')), ['--mount', '--propagation', 'private', '--uts', ...pidFlags, '--']);
   const rest = argv.slice(argv.indexOf('skiff-init'));
   assert.deepEqual(rest, ['skiff-init', 'web-0', 'v', 'data', 'ro', '--', 'env', '-i', '--', 'PATH=/bin', 'POD_IP=10.42.0.2']);
   assert.deepEqual(names(enterArgv(42, { netnsPath: '/run/netns/p1', pid: true, hostname: 'web-0', user: false, mounts: [] })), ['nsenter', '-t', '42', '--mount', '--uts', '--net', '--pid', '--']);

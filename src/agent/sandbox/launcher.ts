@@ -3,6 +3,7 @@
  * of sh (no native addon): join the pod's network namespace, unshare mount + UTS (+ PID, + user), set the
  * hostname, bind-mount the CRI mounts (read-only where asked), then exec the container's command.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Mount } from '../runtime/cri.js';
@@ -68,17 +69,33 @@ const INIT_SCRIPT = [
 export function launcherArgv(spec: NamespaceSpec, env: Record<string, string>): string[] {
   const out: string[] = [];
   if (spec.netnsPath) out.push(tool('nsenter'), `--net=${spec.netnsPath}`, '--');
-  out.push(tool('unshare'));
+  // util-linux 2.38's `unshare --fork` exits 1 ("sigprocmask unblock failed") when its child dies of
+  // SIGKILL, so a killed PID 1 could never report 137; busybox's re-raises the signal. util-linux stays the
+  // choice without a PID namespace (and for user namespaces, whose flags busybox spells differently).
+  const busybox = spec.pid && !spec.user ? busyboxUnshare() : undefined;
+  out.push(...(busybox ?? [tool('unshare')]));
   if (spec.user) out.push('--user', '--map-root-user');
   out.push('--mount', '--propagation', 'private');
   if (spec.hostname !== undefined) out.push('--uts');
-  // --kill-child: if the launcher dies, so does the container's PID 1 (and with it the namespace)
-  if (spec.pid) out.push('--pid', '--fork', '--mount-proc', '--kill-child');
+  // --kill-child (util-linux): if the launcher dies, so does the container's PID 1 (busybox has no such
+  // flag; the runtime signals every process of the container when it stops one, launcher included)
+  if (spec.pid) out.push('--pid', ...(busybox ? ['-f', '--mount-proc'] : ['--fork', '--mount-proc', '--kill-child']));
   out.push('--', tool('sh'), '-c', INIT_SCRIPT, 'skiff-init', spec.hostname ?? '');
   for (const m of spec.mounts) out.push(m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw');
   out.push('--', tool('env'), '-i', '--');
   for (const [k, v] of Object.entries(env)) if (!k.includes('=')) out.push(`${k}=${v}`);
   return out;
+}
+
+let busyboxCache: string[] | null | undefined;
+
+/** `busybox unshare` where the machine's busybox has the applet (Debian's busybox and busybox-static do). */
+function busyboxUnshare(): string[] | undefined {
+  if (busyboxCache === undefined) {
+    const bin = tool('busybox');
+    busyboxCache = path.isAbsolute(bin) && spawnSync(bin, ['unshare', '--help'], { stdio: 'ignore', timeout: 5000 }).status === 0 ? [bin, 'unshare'] : null;
+  }
+  return busyboxCache ?? undefined;
 }
 
 /** The launcher's own environment (removed before the container's command runs). */
