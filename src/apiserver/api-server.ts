@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { resources } from '../api/resources.js';
+import { findResource, resourceKey, resources } from '../api/resources.js';
 import type { ResourceStrategy } from '../api/strategy.js';
 import { unauthorized } from '../api/status.js';
 import type { Store } from '../storage/store.js';
@@ -11,6 +11,7 @@ import type { ApiFunctions, HandlerContext } from './handlers/context.js';
 import { dispatchResource } from './handlers/dispatch.js';
 import { sendError } from './http.js';
 import { serveNonResource, type DiscoveryDocuments } from './non-resource.js';
+import type { ValueTransformer } from './registry/encryption.js';
 import type { ResourceHooks } from './registry/hooks.js';
 import { RestStorage } from './registry/rest-storage.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
@@ -25,10 +26,12 @@ export interface ApiServerOptions {
   tokens: string[];
   fns: ApiFunctions;
   discovery: DiscoveryDocuments;
-  /** ResourceStrategy per `group/Kind` (core: `/Kind`). */
+  /** ResourceStrategy per resourceKey (`pods`, `deployments.apps`). */
   strategies: Record<string, ResourceStrategy>;
-  /** Admission hooks per `resource.group` (core: `resource.`). */
+  /** Admission hooks per resourceKey. */
   hooks?: Record<string, ResourceHooks>;
+  /** Encryption at rest (`--secrets-encryption`) for the resources it names. */
+  transformer?: ValueTransformer;
   /** Streams served by node agents (log, exec, attach, portforward). */
   connect?: HandlerContext['connect'];
   /** The cluster CA, served unauthenticated at `/cacerts` for joining agents. */
@@ -53,14 +56,15 @@ export class ApiServer {
     const clock = opts.clock ?? realClock;
     this.log = opts.log ?? (() => {});
     this.tokens = opts.tokens.map((t) => Buffer.from(t));
-    const namespaces = () => this.storages.get('/v1/namespaces')!;
+    const namespaces = () => this.storage('', 'v1', 'namespaces')!;
     for (const info of resources) {
       const storage = new RestStorage({
         info,
         store: opts.store,
         clock,
-        strategy: opts.strategies[`${info.group}/${info.kind}`],
-        hooks: opts.hooks?.[`${info.resource}.${info.group}`],
+        strategy: opts.strategies[resourceKey(info)],
+        hooks: opts.hooks?.[resourceKey(info)],
+        transformer: opts.transformer,
         namespaceState: info.namespaced
           ? async (ns) => {
               try {
@@ -72,12 +76,12 @@ export class ApiServer {
             }
           : undefined,
       });
-      this.storages.set(`${info.group}/${info.version}/${info.resource}`, storage);
+      this.storages.set(resourceKey(info), storage);
     }
     this.ctx = {
       clock,
       fns: opts.fns,
-      storage: (g, v, r) => this.storages.get(`${g}/${v}/${r}`),
+      storage: (g, v, r) => this.storage(g, v, r),
       connect: opts.connect,
       tokens: opts.serviceAccountTokens,
     };
@@ -89,7 +93,8 @@ export class ApiServer {
   }
 
   storage(group: string, version: string, resource: string): RestStorage | undefined {
-    return this.storages.get(`${group}/${version}/${resource}`);
+    const info = findResource(group, version, resource);
+    return info && this.storages.get(resourceKey(info));
   }
 
   setReady(ready: boolean): void {

@@ -2,7 +2,6 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import { serverSideApply, updateManagedFields } from '../api/apply/server-side-apply.js';
 import { parseFieldSelector, fieldsOf, matchesFields, validateFieldSelector } from '../api/fields.js';
 import { createStrategies } from '../api/kinds/index.js';
-import { poolsOverlap, type IPAddressPool } from '../api/kinds/ipaddresspool.js';
 import { isEverything, matches, parseLabelSelector } from '../api/labels.js';
 import { applyJsonPatch } from '../api/patch/json-patch.js';
 import { applyMergePatch } from '../api/patch/merge-patch.js';
@@ -17,6 +16,7 @@ import { ipFamilyOf } from '../util/net.js';
 import { ServiceAllocator } from './allocation/service-allocator.js';
 import { serviceAllocationHooks } from './allocation/service-hooks.js';
 import { defaultIngressClassHooks } from './admission/default-ingress-class.js';
+import { ipAddressPoolOverlapHooks } from './admission/ipaddresspool-overlap.js';
 import { defaultStorageClassHooks } from './admission/default-storage-class.js';
 import { serviceAccountHooks } from './admission/service-account.js';
 import type { ApiServer } from './api-server.js';
@@ -30,6 +30,8 @@ import type { ResourceHooks } from './registry/hooks.js';
 export interface ApiWiringOptions {
   serviceCIDR: string;
   nodePortRange: string;
+  /** --default-not-ready-toleration-seconds: the tolerations pods get by default. */
+  defaultTolerationSeconds?: number;
   log?: (msg: string) => void;
 }
 
@@ -93,26 +95,18 @@ export function createApiWiring(opts: ApiWiringOptions): ApiWiring {
   };
   const primaryIPFamily = ipFamilyOf(opts.serviceCIDR.split('/')[0]!) ?? 'IPv4';
   let server: ApiServer | undefined;
-  // MetalLB's validating webhook: a pool may not overlap any other pool, in any namespace.
-  const checkPoolOverlap = async (obj: KubeObject) => {
-    const others = (await server?.storage('metallb.io', 'v1beta1', 'ipaddresspools')?.list(undefined))?.items ?? [];
-    for (const other of others) {
-      if (other.metadata.uid === obj.metadata.uid && obj.metadata.uid) continue;
-      if (other.metadata.namespace === obj.metadata.namespace && other.metadata.name === obj.metadata.name) continue;
-      const why = poolsOverlap(obj as IPAddressPool, other as IPAddressPool);
-      if (why) throw new StatusError({ reason: 'Forbidden', code: 403, message: `admission webhook "ipaddresspoolvalidationwebhook.metallb.io" denied the request: ${why}` });
-    }
-  };
+  const list = async (group: string, version: string, resource: string) => (await server?.storage(group, version, resource)?.list(undefined))?.items ?? [];
   return {
     fns,
     discovery: docs,
-    strategies: createStrategies({ primaryIPFamily }),
+    strategies: createStrategies({ primaryIPFamily, defaultTolerationSeconds: opts.defaultTolerationSeconds }),
+    // admission plugins, per resourceKey
     hooks: {
-      'services.': serviceAllocationHooks(allocator),
-      'ipaddresspools.metallb.io': { beforeCreate: checkPoolOverlap, beforeUpdate: (obj) => checkPoolOverlap(obj) },
-      'pods.': serviceAccountHooks(async (ns, name) => server?.storage('', 'v1', 'serviceaccounts')?.get(ns, name).catch(() => undefined)),
-      'persistentvolumeclaims.': defaultStorageClassHooks(async () => (await server?.storage('storage.k8s.io', 'v1', 'storageclasses')?.list(undefined))?.items ?? []),
-      'ingresses.networking.k8s.io': defaultIngressClassHooks(async () => (await server?.storage('networking.k8s.io', 'v1', 'ingressclasses')?.list(undefined))?.items ?? []),
+      services: serviceAllocationHooks(allocator),
+      'ipaddresspools.metallb.io': ipAddressPoolOverlapHooks(() => list('metallb.io', 'v1beta1', 'ipaddresspools')),
+      pods: serviceAccountHooks(async (ns, name) => server?.storage('', 'v1', 'serviceaccounts')?.get(ns, name).catch(() => undefined)),
+      persistentvolumeclaims: defaultStorageClassHooks(() => list('storage.k8s.io', 'v1', 'storageclasses')),
+      'ingresses.networking.k8s.io': defaultIngressClassHooks(() => list('networking.k8s.io', 'v1', 'ingressclasses')),
     },
     async restore(api) {
       server = api;

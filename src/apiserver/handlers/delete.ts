@@ -25,9 +25,9 @@ async function deleteOptionsOf(req: IncomingMessage, q: URLSearchParams): Promis
   return opts;
 }
 
-/** The body of a completed delete: pods return the object, most kinds a Success Status (as in Kubernetes). */
+/** The body of a completed delete: the object for kinds whose strategy says so, otherwise a Success Status (as in Kubernetes). */
 function deletedBody(storage: RestStorage, obj: KubeObject): unknown {
-  if (storage.info.kind === 'Pod' || storage.info.kind === 'Service' || storage.info.kind === 'Namespace') return obj;
+  if (storage.kind.returnDeletedObject) return obj;
   return {
     kind: 'Status',
     apiVersion: 'v1',

@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { findResource } from '../../api/resources.js';
-import { conflict, methodNotSupported, notFound, StatusError } from '../../api/status.js';
+import { methodNotSupported, notFound, StatusError } from '../../api/status.js';
+import type { SubresourceCreate } from '../../api/strategy.js';
+import type { KubeObject } from '../../api/types.js';
 import { checkBody } from '../decode/body.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
+import type { RestStorage } from '../registry/rest-storage.js';
 import type { RequestInfo } from '../request-info.js';
 import type { HandlerContext } from './context.js';
 import { handleSelfSubjectReview, handleTokenRequest } from './auth.js';
@@ -30,16 +33,19 @@ export async function dispatchResource(ctx: HandlerContext, req: IncomingMessage
   }
   const gr = { group: resInfo.group, resource: resInfo.resource };
   if (info.subresource) {
-    if (!(resInfo.subresources as string[]).includes(info.subresource) && !(info.subresource === 'finalize' && resInfo.kind === 'Namespace')) throw notFoundPath();
-    if (info.subresource === 'scale') return handleScale(ctx, req, res, info, storage, url);
-    if (info.subresource === 'status' || info.subresource === 'finalize') {
+    const sub = info.subresource;
+    const updates = storage.kind.updateSubresources?.[sub];
+    const creates = storage.kind.createSubresources?.[sub];
+    if (!(resInfo.subresources as string[]).includes(sub) && !updates) throw notFoundPath();
+    if (sub === 'scale') return handleScale(ctx, req, res, info, storage, url);
+    if (sub === 'status' || updates) {
       if (info.verb === 'get') return handleGet(ctx, req, res, info, storage, url);
       if (info.verb === 'update') return handleUpdate(ctx, req, res, info, storage, url);
       if (info.verb === 'patch') return handlePatch(ctx, req, res, info, storage, url);
       throw methodNotSupported(gr, info.verb);
     }
-    if (info.subresource === 'binding' && info.verb === 'create') return handleBinding(ctx, req, res, info, url);
-    if (info.subresource === 'token' && info.verb === 'create') return handleTokenRequest(ctx, req, res, info);
+    if (creates && info.verb === 'create') return handleSubresourceCreate(req, res, info, storage, creates);
+    if (sub === 'token' && info.verb === 'create') return handleTokenRequest(ctx, req, res, info);
     throw notFoundPath();
   }
   switch (info.verb) {
@@ -64,16 +70,9 @@ export async function dispatchResource(ctx: HandlerContext, req: IncomingMessage
   throw notFound(gr, info.name ?? '');
 }
 
-/** POST pods/X/binding: the scheduler's bind, setting spec.nodeName once. */
-async function handleBinding(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, _url: URL): Promise<void> {
-  const binding = checkBody({ group: '', version: 'v1', kind: 'Binding' }, decodeBody(await readBody(req), 'application/json')) as { target?: { name?: string } };
-  const pods = ctx.storage('', 'v1', 'pods')!;
-  const node = binding.target?.name ?? '';
-  await pods.guaranteedUpdate(info.namespace, info.name!, (pod) => {
-    const spec = pod.spec as { nodeName?: string };
-    if (spec.nodeName) throw conflict(pods.gr, info.name!, `pod ${info.name} is already assigned to node "${spec.nodeName}"`);
-    spec.nodeName = node;
-    return pod;
-  }, { skipValidation: true });
+/** POST to a subresource the kind's strategy applies to the object (pods/NAME/binding): 201 with a Success Status. */
+async function handleSubresourceCreate(req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, sub: SubresourceCreate): Promise<void> {
+  const body = checkBody(sub.bodyKind, decodeBody(await readBody(req), 'application/json')) as KubeObject;
+  await storage.guaranteedUpdate(info.namespace, info.name!, (current) => sub.apply(current, body), { skipValidation: true });
   sendJSON(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

@@ -43,16 +43,16 @@ export async function handleUpdate(ctx: HandlerContext, req: IncomingMessage, re
   const q = url.searchParams;
   const mode = fieldValidationOf(q);
   const obj = asObject(storage, decodeRequestObject(storage.info, await readBody(req), req.headers['content-type']));
-  if (info.subresource !== 'status' && info.subresource !== 'finalize') sendWarnings(res, checkUnknownFields(ctx, storage.info, obj, mode));
+  // a subresource write moves one part of the object: unknown fields elsewhere are not the request's
+  if (!info.subresource) sendWarnings(res, checkUnknownFields(ctx, storage.info, obj, mode));
   const manager = q.get('fieldManager') ?? managerFromAgent(req);
-  const subresource = info.subresource === 'status' || info.subresource === 'finalize' ? info.subresource : undefined;
-  if (info.subresource === 'finalize') {
-    // PUT namespaces/X/finalize: only spec.finalizers moves
-    const result = await storage.guaranteedUpdate(undefined, info.name!, (cur) => ({ ...cur, spec: { ...(cur.spec as object), finalizers: (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] } }), { dryRun: dryRunOf(q) });
-    sendJSON(res, 200, result);
+  const partial = info.subresource ? storage.kind.updateSubresources?.[info.subresource] : undefined;
+  if (partial) {
+    sendJSON(res, 200, await storage.guaranteedUpdate(info.namespace, info.name!, (cur) => partial(cur, obj), { dryRun: dryRunOf(q) }));
     return;
   }
-  const { object, created } = await storage.update(info.namespace, info.name!, obj, { dryRun: dryRunOf(q), subresource: subresource as 'status' | undefined, finalize: recorder(ctx, storage, manager, subresource) });
+  const subresource = info.subresource === 'status' ? 'status' : undefined;
+  const { object, created } = await storage.update(info.namespace, info.name!, obj, { dryRun: dryRunOf(q), subresource, finalize: recorder(ctx, storage, manager, subresource) });
   sendJSON(res, created ? 201 : 200, object);
 }
 
