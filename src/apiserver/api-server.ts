@@ -2,7 +2,6 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { findResource, resourceKey, resources } from '../api/resources.js';
 import type { ResourceStrategy } from '../api/strategy.js';
 import { unauthorized } from '../api/status.js';
 import type { Store } from '../storage/store.js';
@@ -13,7 +12,8 @@ import { sendError } from './http.js';
 import { serveNonResource, type DiscoveryDocuments } from './non-resource.js';
 import type { ValueTransformer } from './registry/encryption.js';
 import type { ResourceHooks } from './registry/hooks.js';
-import { RestStorage } from './registry/rest-storage.js';
+import type { RestStorage } from './registry/rest-storage.js';
+import { Storages } from './registry/storages.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import type { ServiceAccountTokens } from './auth/service-account.js';
 import { adminUser, setRequestUser, type UserInfo } from './auth/user.js';
@@ -45,7 +45,7 @@ const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz', '/cace
 
 /** kube-apiserver: HTTPS, bearer-token authentication, discovery, OpenAPI and the resource REST API. */
 export class ApiServer {
-  readonly storages = new Map<string, RestStorage>();
+  readonly storages: Storages;
   private readonly server: Server;
   private readonly ctx: HandlerContext;
   private readonly tokens: Buffer[];
@@ -56,28 +56,7 @@ export class ApiServer {
     const clock = opts.clock ?? realClock;
     this.log = opts.log ?? (() => {});
     this.tokens = opts.tokens.map((t) => Buffer.from(t));
-    const namespaces = () => this.storage('', 'v1', 'namespaces')!;
-    for (const info of resources) {
-      const storage = new RestStorage({
-        info,
-        store: opts.store,
-        clock,
-        strategy: opts.strategies[resourceKey(info)],
-        hooks: opts.hooks?.[resourceKey(info)],
-        transformer: opts.transformer,
-        namespaceState: info.namespaced
-          ? async (ns) => {
-              try {
-                const obj = await namespaces().get(undefined, ns);
-                return obj.metadata.deletionTimestamp ? 'Terminating' : 'Active';
-              } catch {
-                return 'Missing';
-              }
-            }
-          : undefined,
-      });
-      this.storages.set(resourceKey(info), storage);
-    }
+    this.storages = new Storages({ store: opts.store, clock, strategies: opts.strategies, hooks: opts.hooks, transformer: opts.transformer });
     this.ctx = {
       clock,
       fns: opts.fns,
@@ -93,8 +72,7 @@ export class ApiServer {
   }
 
   storage(group: string, version: string, resource: string): RestStorage | undefined {
-    const info = findResource(group, version, resource);
-    return info && this.storages.get(resourceKey(info));
+    return this.storages.get(group, version, resource);
   }
 
   setReady(ready: boolean): void {
