@@ -6,10 +6,10 @@ import type { ResourceStrategy } from '../api/strategy.js';
 import { unauthorized } from '../api/status.js';
 import type { Store } from '../storage/store.js';
 import { realClock, type Clock } from '../util/clock.js';
-import type { ApiFunctions, HandlerContext } from './handlers/context.js';
+import type { ServerContext } from './handlers/context.js';
 import { dispatchResource } from './handlers/dispatch.js';
 import { sendError } from './http.js';
-import { serveNonResource, type DiscoveryDocuments } from './non-resource.js';
+import { serveNonResource } from './non-resource.js';
 import type { ValueTransformer } from './registry/encryption.js';
 import type { ResourceHooks } from './registry/hooks.js';
 import type { RestStorage } from './registry/rest-storage.js';
@@ -24,8 +24,6 @@ export interface ApiServerOptions {
   tls: { certPem: string; keyPem: string };
   /** Bearer tokens accepted (admin, node agents). */
   tokens: string[];
-  fns: ApiFunctions;
-  discovery: DiscoveryDocuments;
   /** ResourceStrategy per resourceKey (`pods`, `deployments.apps`). */
   strategies: Record<string, ResourceStrategy>;
   /** Admission hooks per resourceKey. */
@@ -33,7 +31,7 @@ export interface ApiServerOptions {
   /** Encryption at rest (`--secrets-encryption`) for the resources it names. */
   transformer?: ValueTransformer;
   /** Streams served by node agents (log, exec, attach, portforward). */
-  connect?: HandlerContext['connect'];
+  connect?: ServerContext['connect'];
   /** The cluster CA, served unauthenticated at `/cacerts` for joining agents. */
   caPem?: string;
   /** Bound service-account tokens: TokenRequest and their authentication. */
@@ -47,7 +45,7 @@ const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz', '/cace
 export class ApiServer {
   readonly storages: Storages;
   private readonly server: Server;
-  private readonly ctx: HandlerContext;
+  private readonly ctx: ServerContext;
   private readonly tokens: Buffer[];
   private isReady = false;
   private readonly log: (msg: string) => void;
@@ -59,7 +57,6 @@ export class ApiServer {
     this.storages = new Storages({ store: opts.store, clock, strategies: opts.strategies, hooks: opts.hooks, transformer: opts.transformer });
     this.ctx = {
       clock,
-      fns: opts.fns,
       storage: (g, v, r) => this.storage(g, v, r),
       connect: opts.connect,
       tokens: opts.serviceAccountTokens,
@@ -115,7 +112,7 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'https://skiff');
       if (!publicPaths.has(url.pathname) && !(await this.authenticated(req))) throw unauthorized();
-      if (serveNonResource(this.opts.discovery, req, res, url, () => this.isReady, { caPem: this.opts.caPem })) return;
+      if (serveNonResource(req, res, url, () => this.isReady, { caPem: this.opts.caPem })) return;
       info = parseRequestInfo(req.method ?? 'GET', url);
       if (!info.isResourceRequest) {
         res.writeHead(404, { 'Content-Type': 'application/json' });

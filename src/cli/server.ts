@@ -168,8 +168,6 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     store,
     tls: creds.serving,
     tokens: [creds.token],
-    fns: wiring.fns,
-    discovery: wiring.discovery,
     strategies: wiring.strategies,
     hooks: wiring.hooks,
     transformer,

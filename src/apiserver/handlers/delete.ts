@@ -7,7 +7,8 @@ import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import { deleteObject, type DeleteOptions } from '../registry/delete.js';
 import type { RestStorage } from '../registry/rest-storage.js';
-import type { HandlerContext } from './context.js';
+import type { RequestScope } from './context.js';
+import { selectorFilter } from './operations.js';
 
 const deleteOptionsKind = { group: '', version: 'v1', kind: 'DeleteOptions' };
 
@@ -37,16 +38,18 @@ function deletedBody(storage: RestStorage, obj: KubeObject): unknown {
   };
 }
 
-export async function handleDelete(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+export async function handleDelete(scope: RequestScope): Promise<void> {
+  const { server: ctx, req, res, info, storage, url } = scope;
   const opts = await deleteOptionsOf(req, url.searchParams);
   const result = await deleteObject(storage, info.namespace, info.name!, opts, ctx.clock.now());
   sendJSON(res, 200, result.deleted ? deletedBody(storage, result.object) : result.object);
 }
 
-export async function handleDeleteCollection(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+export async function handleDeleteCollection(scope: RequestScope): Promise<void> {
+  const { server: ctx, req, res, info, storage, url } = scope;
   const q = url.searchParams;
   const opts = await deleteOptionsOf(req, q);
-  const filter = ctx.fns.selectorFilter(storage.info, q.get('labelSelector'), q.get('fieldSelector'));
+  const filter = selectorFilter(storage.info, q.get('labelSelector'), q.get('fieldSelector'));
   const list = await storage.list(info.namespace, { filter });
   const items: KubeObject[] = [];
   for (const item of list.items) {
