@@ -44,8 +44,8 @@ export function createApiWiring(opts: ApiWiringOptions): ApiWiring {
     },
     async restore(api) {
       server = api;
-      const services = await api.storage('', 'v1', 'services')!.list(undefined);
-      for (const problem of allocator.restore(services.items as unknown as Service[])) opts.log?.(`service allocation repair: ${problem}`);
+      const stored = await api.storage('', 'v1', 'services')!.list(undefined);
+      for (const problem of allocator.restore(stored.items as unknown as Service[])) opts.log?.(`service allocation repair: ${problem}`);
     },
   };
 }

@@ -31,10 +31,9 @@ export interface AllocationTransaction {
   revert(): void;
 }
 
-const serviceKind = { group: '', kind: 'Service' };
-
 function invalidService(svc: Service, errs: FieldError[]): StatusError {
-  return invalid(serviceKind, svc.metadata?.name ?? '', errs);
+  // the registry stamps apiVersion and kind on what it admits
+  return invalid({ group: '', kind: svc.kind ?? '' }, svc.metadata?.name ?? '', errs);
 }
 
 class Transaction implements AllocationTransaction {
