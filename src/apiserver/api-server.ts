@@ -16,7 +16,7 @@ import type { RestStorage } from './registry/rest-storage.js';
 import { Storages } from './registry/storages.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import type { ServiceAccountTokens } from './auth/service-account.js';
-import { adminUser, setRequestUser, type UserInfo } from './auth/user.js';
+import { adminUser, type UserInfo } from './auth/user.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -94,16 +94,13 @@ export class ApiServer {
   }
 
   /** Bearer token → user: the cluster token (admin, controllers, agents) or a service-account token. */
-  private async authenticated(req: IncomingMessage): Promise<boolean> {
+  private async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header);
-    if (!m) return false;
+    if (!m) return undefined;
     const given = Buffer.from(m[1]!.trim());
-    let user: UserInfo | undefined;
-    if (this.tokens.some((t) => t.length === given.length && timingSafeEqual(t, given))) user = adminUser;
-    else user = await this.opts.serviceAccountTokens?.authenticate(m[1]!.trim()).catch(() => undefined);
-    if (user) setRequestUser(req, user);
-    return !!user;
+    if (this.tokens.some((t) => t.length === given.length && timingSafeEqual(t, given))) return adminUser;
+    return this.opts.serviceAccountTokens?.authenticate(m[1]!.trim()).catch(() => undefined);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -111,7 +108,8 @@ export class ApiServer {
     let info: RequestInfo | undefined;
     try {
       const url = new URL(req.url ?? '/', 'https://skiff');
-      if (!publicPaths.has(url.pathname) && !(await this.authenticated(req))) throw unauthorized();
+      const user = publicPaths.has(url.pathname) ? undefined : await this.authenticate(req);
+      if (!publicPaths.has(url.pathname) && !user) throw unauthorized();
       if (serveNonResource(req, res, url, () => this.isReady, { caPem: this.opts.caPem })) return;
       info = parseRequestInfo(req.method ?? 'GET', url);
       if (!info.isResourceRequest) {
@@ -119,7 +117,7 @@ export class ApiServer {
         res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 }));
         return;
       }
-      await dispatchResource(this.ctx, req, res, info, url);
+      await dispatchResource(this.ctx, { info, req, res, url, user });
     } catch (err) {
       if (!(err as { status?: unknown }).status) this.log(`error serving ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       sendError(res, err);
@@ -132,7 +130,7 @@ export class ApiServer {
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'https://skiff');
-      if (!(await this.authenticated(req))) throw unauthorized();
+      if (!(await this.authenticate(req))) throw unauthorized();
       const info = parseRequestInfo(req.method ?? 'GET', url);
       if (info.verb !== 'connect' || !this.opts.connect) throw unauthorized();
       await this.opts.connect(req, undefined, info, { socket, head });

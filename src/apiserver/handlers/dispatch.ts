@@ -1,9 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { findResource } from '../../api/resources.js';
 import { methodNotSupported, notFound, StatusError } from '../../api/status.js';
 import type { SubresourceCreate } from '../../api/strategy.js';
 import type { KubeObject } from '../../api/types.js';
-import { requestUser } from '../auth/user.js';
 import { checkBody } from '../decode/body.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
@@ -62,8 +60,8 @@ function subresourceHandler(scope: RequestScope, subresource: string): Handler {
 }
 
 /** Routes one resource request to its handler. */
-export async function dispatchResource(server: ServerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, url: URL): Promise<void> {
-  const user = requestUser(req);
+export async function dispatchResource(server: ServerContext, request: Omit<RequestScope, 'server' | 'storage'>): Promise<void> {
+  const { info, req, res, url, user } = request;
   if (info.group === 'authentication.k8s.io' && info.version === 'v1' && info.resource === 'selfsubjectreviews' && !info.namespace && !info.name) return handleSelfSubjectReview({ server, req, res, info, url, user });
   const storage = server.storage(info.group, info.version, info.resource);
   const resInfo = findResource(info.group, info.version, info.resource);
