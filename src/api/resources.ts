@@ -74,6 +74,14 @@ export function groups(): Array<{ group: string; versions: string[] }> {
   return out;
 }
 
+/**
+ * The one key of a resource for its strategy, admission hooks, storage and encryption config:
+ * Kubernetes' GroupResource string (`pods`, `deployments.apps`).
+ */
+export function resourceKey(info: { group: string; resource: string }): string {
+  return info.group ? `${info.resource}.${info.group}` : info.resource;
+}
+
 export function findResource(group: string, version: string, resource: string): ResourceInfo | undefined {
   return resources.find((x) => x.group === group && x.version === version && x.resource === resource);
 }

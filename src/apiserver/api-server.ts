@@ -2,20 +2,21 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { resources } from '../api/resources.js';
 import type { ResourceStrategy } from '../api/strategy.js';
 import { unauthorized } from '../api/status.js';
 import type { Store } from '../storage/store.js';
 import { realClock, type Clock } from '../util/clock.js';
-import type { ApiFunctions, HandlerContext } from './handlers/context.js';
+import type { ServerContext } from './handlers/context.js';
 import { dispatchResource } from './handlers/dispatch.js';
 import { sendError } from './http.js';
-import { serveNonResource, type DiscoveryDocuments } from './non-resource.js';
+import { serveNonResource } from './non-resource.js';
+import type { ValueTransformer } from './registry/encryption.js';
 import type { ResourceHooks } from './registry/hooks.js';
-import { RestStorage } from './registry/rest-storage.js';
+import type { RestStorage } from './registry/rest-storage.js';
+import { Storages } from './registry/storages.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import type { ServiceAccountTokens } from './auth/service-account.js';
-import { adminUser, setRequestUser, type UserInfo } from './auth/user.js';
+import { adminUser, type UserInfo } from './auth/user.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -23,14 +24,14 @@ export interface ApiServerOptions {
   tls: { certPem: string; keyPem: string };
   /** Bearer tokens accepted (admin, node agents). */
   tokens: string[];
-  fns: ApiFunctions;
-  discovery: DiscoveryDocuments;
-  /** ResourceStrategy per `group/Kind` (core: `/Kind`). */
+  /** ResourceStrategy per resourceKey (`pods`, `deployments.apps`). */
   strategies: Record<string, ResourceStrategy>;
-  /** Admission hooks per `resource.group` (core: `resource.`). */
+  /** Admission hooks per resourceKey. */
   hooks?: Record<string, ResourceHooks>;
+  /** Encryption at rest (`--secrets-encryption`) for the resources it names. */
+  transformer?: ValueTransformer;
   /** Streams served by node agents (log, exec, attach, portforward). */
-  connect?: HandlerContext['connect'];
+  connect?: ServerContext['connect'];
   /** The cluster CA, served unauthenticated at `/cacerts` for joining agents. */
   caPem?: string;
   /** Bound service-account tokens: TokenRequest and their authentication. */
@@ -42,9 +43,9 @@ const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz', '/cace
 
 /** kube-apiserver: HTTPS, bearer-token authentication, discovery, OpenAPI and the resource REST API. */
 export class ApiServer {
-  readonly storages = new Map<string, RestStorage>();
+  readonly storages: Storages;
   private readonly server: Server;
-  private readonly ctx: HandlerContext;
+  private readonly ctx: ServerContext;
   private readonly tokens: Buffer[];
   private isReady = false;
   private readonly log: (msg: string) => void;
@@ -53,31 +54,10 @@ export class ApiServer {
     const clock = opts.clock ?? realClock;
     this.log = opts.log ?? (() => {});
     this.tokens = opts.tokens.map((t) => Buffer.from(t));
-    const namespaces = () => this.storages.get('/v1/namespaces')!;
-    for (const info of resources) {
-      const storage = new RestStorage({
-        info,
-        store: opts.store,
-        clock,
-        strategy: opts.strategies[`${info.group}/${info.kind}`],
-        hooks: opts.hooks?.[`${info.resource}.${info.group}`],
-        namespaceState: info.namespaced
-          ? async (ns) => {
-              try {
-                const obj = await namespaces().get(undefined, ns);
-                return obj.metadata.deletionTimestamp ? 'Terminating' : 'Active';
-              } catch {
-                return 'Missing';
-              }
-            }
-          : undefined,
-      });
-      this.storages.set(`${info.group}/${info.version}/${info.resource}`, storage);
-    }
+    this.storages = new Storages({ store: opts.store, clock, strategies: opts.strategies, hooks: opts.hooks, transformer: opts.transformer });
     this.ctx = {
       clock,
-      fns: opts.fns,
-      storage: (g, v, r) => this.storages.get(`${g}/${v}/${r}`),
+      storage: (g, v, r) => this.storage(g, v, r),
       connect: opts.connect,
       tokens: opts.serviceAccountTokens,
     };
@@ -89,7 +69,7 @@ export class ApiServer {
   }
 
   storage(group: string, version: string, resource: string): RestStorage | undefined {
-    return this.storages.get(`${group}/${version}/${resource}`);
+    return this.storages.get(group, version, resource);
   }
 
   setReady(ready: boolean): void {
@@ -114,16 +94,13 @@ export class ApiServer {
   }
 
   /** Bearer token → user: the cluster token (admin, controllers, agents) or a service-account token. */
-  private async authenticated(req: IncomingMessage): Promise<boolean> {
+  private async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header);
-    if (!m) return false;
+    if (!m) return undefined;
     const given = Buffer.from(m[1]!.trim());
-    let user: UserInfo | undefined;
-    if (this.tokens.some((t) => t.length === given.length && timingSafeEqual(t, given))) user = adminUser;
-    else user = await this.opts.serviceAccountTokens?.authenticate(m[1]!.trim()).catch(() => undefined);
-    if (user) setRequestUser(req, user);
-    return !!user;
+    if (this.tokens.some((t) => t.length === given.length && timingSafeEqual(t, given))) return adminUser;
+    return this.opts.serviceAccountTokens?.authenticate(m[1]!.trim()).catch(() => undefined);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -131,15 +108,16 @@ export class ApiServer {
     let info: RequestInfo | undefined;
     try {
       const url = new URL(req.url ?? '/', 'https://skiff');
-      if (!publicPaths.has(url.pathname) && !(await this.authenticated(req))) throw unauthorized();
-      if (serveNonResource(this.opts.discovery, req, res, url, () => this.isReady, { caPem: this.opts.caPem })) return;
+      const user = publicPaths.has(url.pathname) ? undefined : await this.authenticate(req);
+      if (!publicPaths.has(url.pathname) && !user) throw unauthorized();
+      if (serveNonResource(req, res, url, () => this.isReady, { caPem: this.opts.caPem })) return;
       info = parseRequestInfo(req.method ?? 'GET', url);
       if (!info.isResourceRequest) {
         res.writeHead(404, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 }));
         return;
       }
-      await dispatchResource(this.ctx, req, res, info, url);
+      await dispatchResource(this.ctx, { info, req, res, url, user });
     } catch (err) {
       if (!(err as { status?: unknown }).status) this.log(`error serving ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       sendError(res, err);
@@ -152,7 +130,7 @@ export class ApiServer {
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'https://skiff');
-      if (!(await this.authenticated(req))) throw unauthorized();
+      if (!(await this.authenticate(req))) throw unauthorized();
       const info = parseRequestInfo(req.method ?? 'GET', url);
       if (info.verb !== 'connect' || !this.opts.connect) throw unauthorized();
       await this.opts.connect(req, undefined, info, { socket, head });

@@ -1,4 +1,5 @@
 import { isStatusError } from '../api/status.js';
+import { kubernetesEndpoints, kubernetesService, systemNamespace, type KubernetesServiceOptions } from '../api/kinds/bootstrap-objects.js';
 import type { KubeObject } from '../api/types.js';
 import type { ApiServer } from './api-server.js';
 
@@ -29,32 +30,15 @@ export async function ensure(server: ApiServer, resource: [string, string, strin
 /** The objects every cluster has: system namespaces and the `default/kubernetes` Service with its endpoints. */
 export async function bootstrapCluster(server: ApiServer, opts: BootstrapOptions): Promise<void> {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease', ...(opts.extraNamespaces ?? [])])
-    await ensure(server, ['', 'v1', 'namespaces'], undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
-  await ensure(server, ['', 'v1', 'services'], 'default', {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-    spec: { type: 'ClusterIP', clusterIP: opts.kubernetesServiceIP, clusterIPs: [opts.kubernetesServiceIP], sessionAffinity: 'None', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: opts.securePort }] },
-  });
-  await reconcileKubernetesEndpoints(server, opts);
+    await ensure(server, ['', 'v1', 'namespaces'], undefined, systemNamespace(name));
+  const kubernetes = { clusterIP: opts.kubernetesServiceIP, advertiseAddress: opts.advertiseAddress, securePort: opts.securePort };
+  await ensure(server, ['', 'v1', 'services'], 'default', kubernetesService(kubernetes));
+  await reconcileKubernetesEndpoints(server, kubernetes);
 }
 
 /** The apiserver's own endpoint reconciler: the `kubernetes` Endpoints and EndpointSlice follow its address. */
-async function reconcileKubernetesEndpoints(server: ApiServer, opts: BootstrapOptions): Promise<void> {
-  const endpoints: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-    subsets: [{ addresses: [{ ip: opts.advertiseAddress }], ports: [{ name: 'https', port: opts.securePort, protocol: 'TCP' }] }],
-  };
-  const slice: KubeObject = {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
-    addressType: 'IPv4',
-    endpoints: [{ addresses: [opts.advertiseAddress], conditions: { ready: true } }],
-    ports: [{ name: 'https', port: opts.securePort, protocol: 'TCP' }],
-  };
+async function reconcileKubernetesEndpoints(server: ApiServer, opts: KubernetesServiceOptions): Promise<void> {
+  const { endpoints, slice } = kubernetesEndpoints(opts);
   const targets: Array<[[string, string, string], KubeObject]> = [
     [['', 'v1', 'endpoints'], endpoints],
     [['discovery.k8s.io', 'v1', 'endpointslices'], slice],

@@ -1,19 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StatusError } from '../api/status.js';
+import * as discovery from './discovery.js';
 import { sendJSON } from './http.js';
+import * as openapi from './openapi/index.js';
 
-/** Documents served outside the resource tree: discovery and OpenAPI (from src/apiserver/discovery + openapi). */
-export interface DiscoveryDocuments {
-  aggregated(core: boolean): unknown;
-  apiVersions(): unknown;
-  apiGroupList(): unknown;
-  apiGroup(group: string): unknown | undefined;
-  apiResourceList(group: string, version: string): unknown | undefined;
-  openapiV3Index(): unknown;
-  /** Pre-serialised: OpenAPI documents are megabytes, built once. */
-  openapiV3Doc(path: string): { json: string; hash: string } | undefined;
-  openapiV2(accept: string | undefined): { json: string } | undefined;
-}
 
 function sendRaw(res: ServerResponse, json: string, cacheControl: string): void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json), 'Cache-Control': cacheControl });
@@ -56,7 +46,7 @@ function notFoundPage(): StatusError {
 }
 
 /** Returns true when the path was a non-resource path and has been answered. */
-export function serveNonResource(docs: DiscoveryDocuments, req: IncomingMessage, res: ServerResponse, url: URL, ready: () => boolean, extras: { caPem?: string } = {}): boolean {
+export function serveNonResource(req: IncomingMessage, res: ServerResponse, url: URL, ready: () => boolean, extras: { caPem?: string } = {}): boolean {
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (path === '/cacerts' && extras.caPem) {
     // k3s' bootstrap endpoint: agents fetch the cluster CA here, then authenticate with the token
@@ -77,33 +67,33 @@ export function serveNonResource(docs: DiscoveryDocuments, req: IncomingMessage,
   if (path === '/api' || path === '/apis') {
     const agg = wantsAggregated(req.headers.accept);
     if (agg) {
-      const body = docs.aggregated(path === '/api') as Record<string, unknown>;
+      const body = discovery.aggregatedDiscovery(path === '/api') as Record<string, unknown>;
       const ct = agg === 'v2' ? aggregatedContentType : aggregatedContentType.replace('v=v2', 'v=v2beta1');
       sendJSON(res, 200, agg === 'v2' ? body : { ...body, apiVersion: 'apidiscovery.k8s.io/v2beta1' }, ct);
-    } else sendJSON(res, 200, path === '/api' ? docs.apiVersions() : docs.apiGroupList());
+    } else sendJSON(res, 200, path === '/api' ? discovery.apiVersions() : discovery.apiGroupList());
     return true;
   }
   let m = /^\/api\/(v1)$/.exec(path) ?? /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
   if (m) {
     const [group, version] = m.length === 2 ? ['', m[1]!] : [m[1]!, m[2]!];
-    const doc = docs.apiResourceList(group, version);
+    const doc = discovery.apiResourceList(group, version);
     if (!doc) throw notFoundPage();
     sendJSON(res, 200, doc);
     return true;
   }
   m = /^\/apis\/([^/]+)$/.exec(path);
   if (m) {
-    const doc = docs.apiGroup(m[1]!);
+    const doc = discovery.apiGroup(m[1]!);
     if (!doc) throw notFoundPage();
     sendJSON(res, 200, doc);
     return true;
   }
   if (path === '/openapi/v3') {
-    sendJSON(res, 200, docs.openapiV3Index());
+    sendJSON(res, 200, openapi.openapiV3Index());
     return true;
   }
   if (path.startsWith('/openapi/v3/')) {
-    const doc = docs.openapiV3Doc(path.slice('/openapi/v3/'.length));
+    const doc = openapi.openapiV3Doc(path.slice('/openapi/v3/'.length));
     if (!doc) throw notFoundPage();
     sendRaw(res, doc.json, url.searchParams.get('hash') === doc.hash ? 'public, immutable' : 'no-cache, private');
     return true;
@@ -117,7 +107,7 @@ export function serveNonResource(docs: DiscoveryDocuments, req: IncomingMessage,
       res.end(empty);
       return true;
     }
-    const doc = docs.openapiV2(req.headers.accept);
+    const doc = openapi.openapiV2Acceptable(req.headers.accept) ? openapi.openapiV2() : undefined;
     if (!doc) throw notFoundPage();
     sendRaw(res, doc.json, 'no-cache, private');
     return true;

@@ -7,8 +7,7 @@ import { Compactor } from '../apiserver/compactor.js';
 import { realClock } from '../util/clock.js';
 import { createApiWiring } from '../apiserver/wiring.js';
 import { nthIP, parseCIDR } from '../util/net.js';
-import { setValueTransformer } from '../apiserver/registry/codec.js';
-import { loadOrCreateEncryptionConfig, transformerFor } from '../apiserver/registry/encryption.js';
+import { loadOrCreateEncryptionConfig, transformerFor, type ValueTransformer } from '../apiserver/registry/encryption.js';
 import { secureDataDir, secureDir } from '../storage/file-modes.js';
 import { loadOrCreateCredentials } from './credentials.js';
 import { openDatastore } from './datastore.js';
@@ -19,7 +18,6 @@ import { hostname } from 'node:os';
 import { mergeIntoDefaultKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { startControllers } from './controllers.js';
 import { parseGoDuration } from '../agent/duration.js';
-import { setDefaultTolerationSeconds } from '../api/kinds/pod.js';
 import { clusterDNSClient, startClusterDNS, type RunningClusterDNS } from './dns.js';
 import { startIngressController, type RunningIngress } from './ingress.js';
 import { RestClient } from '../client/rest.js';
@@ -150,11 +148,11 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   if (nodeMonitorGracePeriodMs === undefined || nodeMonitorGracePeriodMs <= 0) throw new Error(`--node-monitor-grace-period: invalid duration "${opts.nodeMonitorGracePeriod}"`);
   const tolerationSeconds = opts.defaultNotReadyTolerationSeconds ?? 300;
   if (!Number.isInteger(tolerationSeconds) || tolerationSeconds < 0) throw new Error(`--default-not-ready-toleration-seconds: must be a non-negative integer`);
-  setDefaultTolerationSeconds(tolerationSeconds);
   const { store, description } = await openDatastore(opts.datastoreEndpoint, dataDir);
+  let transformer: ValueTransformer | undefined;
   if (opts.secretsEncryption) {
     secureDir(join(dataDir, 'server', 'cred'));
-    setValueTransformer(transformerFor(loadOrCreateEncryptionConfig(join(dataDir, 'server', 'cred', 'encryption-config.json'))));
+    transformer = transformerFor(loadOrCreateEncryptionConfig(join(dataDir, 'server', 'cred', 'encryption-config.json')));
     log.debug('secrets encryption: aescbc');
   }
   log.debug(`datastore: ${description}`);
@@ -168,15 +166,14 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   // --service-account-signing-key-file and --service-account-issuer (k3s' values)
   const signer = TokenSigner.loadOrCreate(join(dataDir, 'server', 'tls', 'service.key'));
   const issuer = `https://kubernetes.default.svc.${opts.clusterDomain}`;
-  const wiring = createApiWiring({ serviceCIDR: opts.serviceCidr, nodePortRange: opts.serviceNodePortRange, log: (m) => log.info(m) });
+  const wiring = createApiWiring({ serviceCIDR: opts.serviceCidr, nodePortRange: opts.serviceNodePortRange, defaultTolerationSeconds: tolerationSeconds, log: (m) => log.info(m) });
   const api: ApiServer = new ApiServer({
     store,
     tls: creds.serving,
     tokens: [creds.token],
-    fns: wiring.fns,
-    discovery: wiring.discovery,
     strategies: wiring.strategies,
     hooks: wiring.hooks,
+    transformer,
     // logs/exec/attach/portforward: proxied to the pod's kubelet with the cluster token
     connect: createPodConnect({ token: creds.token, storage: (g, v, r) => api.storage(g, v, r), log: (m) => log.debug(m) }),
     caPem: creds.ca.certPem,

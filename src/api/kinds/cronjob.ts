@@ -87,6 +87,7 @@ export function validateCronJob(cj: CronJobObject): FieldError[] {
 
 export function cronJobStrategy(): ResourceStrategy {
   return {
+    tracksGeneration: true,
     applyDefaults: (obj: KubeObject) => applyCronJobDefaults(obj as CronJobObject),
     validate: (obj: KubeObject) => validateCronJob(obj as CronJobObject),
     validateUpdate: (obj: KubeObject, old: KubeObject) => {

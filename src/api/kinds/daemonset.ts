@@ -78,6 +78,7 @@ export function validateDaemonSet(ds: DaemonSet): FieldError[] {
 
 export function daemonSetStrategy(): ResourceStrategy {
   return {
+    tracksGeneration: true,
     applyDefaults: (obj: KubeObject) => applyDaemonSetDefaults(obj as unknown as DaemonSet),
     validate: (obj: KubeObject) => validateDaemonSet(obj as unknown as DaemonSet),
     validateUpdate: (obj: KubeObject, old: KubeObject) => {

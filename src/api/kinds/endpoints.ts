@@ -93,6 +93,7 @@ function defaultEndpointPorts(ports: EndpointPort[] | undefined): void {
 
 export function endpointsStrategy(opts: EndpointsStrategyOptions = {}): ResourceStrategy {
   return {
+    allowCreateOnUpdate: true,
     applyDefaults: (obj: KubeObject) => {
       for (const ss of (obj as unknown as Endpoints).subsets ?? []) defaultEndpointPorts(ss.ports);
     },
@@ -108,6 +109,7 @@ export function endpointsStrategy(opts: EndpointsStrategyOptions = {}): Resource
 
 export function endpointSliceStrategy(opts: EndpointsStrategyOptions = {}): ResourceStrategy {
   return {
+    allowCreateOnUpdate: true,
     applyDefaults: (obj: KubeObject) => {
       for (const p of (obj as unknown as EndpointSlice).ports ?? []) (p as { protocol?: string }).protocol ??= 'TCP';
     },

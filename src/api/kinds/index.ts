@@ -1,5 +1,6 @@
 /**
- * Every kind's ResourceStrategy, keyed `group/Kind` (`/Pod` for the core group).
+ * Every kind's ResourceStrategy, keyed by resourceKey (`pods`, `deployments.apps`): adding a kind is
+ * its file in this folder plus its line here (and its ResourceInfo in ../resources.ts).
  * The network mode decides one thing here: in skiff's loopback mode every address is in
  * 127.0.0.0/8, so externalIPs and endpoint addresses may be loopback (Kubernetes forbids that).
  */
@@ -27,40 +28,38 @@ export interface StrategyOptions {
   allowLoopbackIPs?: boolean;
   /** The service CIDR's family, used to default Service ipFamilies. Default IPv4. */
   primaryIPFamily?: IPFamily;
-}
-
-export function strategyKey(group: string, kind: string): string {
-  return `${group}/${kind}`;
+  /** --default-not-ready-toleration-seconds (and unreachable): the tolerations pods get. Default 300. */
+  defaultTolerationSeconds?: number;
 }
 
 export function createStrategies(opts: StrategyOptions = {}): Record<string, ResourceStrategy> {
   const allowLoopbackIPs = opts.allowLoopbackIPs ?? true;
   return {
-    '/Namespace': namespaceStrategy(),
-    '/Node': nodeStrategy(),
-    '/Pod': podStrategy(),
-    '/Service': serviceStrategy({ allowLoopbackIPs, primaryIPFamily: opts.primaryIPFamily }),
-    '/Endpoints': endpointsStrategy({ allowLoopbackIPs }),
-    '/Event': eventStrategy(),
-    '/ConfigMap': configMapStrategy(),
-    '/Secret': secretStrategy(),
-    '/ServiceAccount': serviceAccountStrategy(),
-    '/PersistentVolume': persistentVolumeStrategy(),
-    '/PersistentVolumeClaim': persistentVolumeClaimStrategy(),
-    'storage.k8s.io/StorageClass': storageClassStrategy(),
-    'apps/Deployment': deploymentStrategy(),
-    'apps/ReplicaSet': replicaSetStrategy(),
-    'apps/StatefulSet': statefulSetStrategy(),
-    'apps/DaemonSet': daemonSetStrategy(),
-    'apps/ControllerRevision': controllerRevisionStrategy(),
-    'batch/Job': jobStrategy(),
-    'batch/CronJob': cronJobStrategy(),
-    'discovery.k8s.io/EndpointSlice': endpointSliceStrategy({ allowLoopbackIPs }),
-    'networking.k8s.io/Ingress': ingressStrategy(),
-    'networking.k8s.io/IngressClass': ingressClassStrategy(),
-    'coordination.k8s.io/Lease': leaseStrategy(),
-    'metallb.io/IPAddressPool': ipAddressPoolStrategy(),
-    'metallb.io/L2Advertisement': l2AdvertisementStrategy(),
+    namespaces: namespaceStrategy(),
+    nodes: nodeStrategy(),
+    pods: podStrategy({ defaultTolerationSeconds: opts.defaultTolerationSeconds }),
+    services: serviceStrategy({ allowLoopbackIPs, primaryIPFamily: opts.primaryIPFamily }),
+    endpoints: endpointsStrategy({ allowLoopbackIPs }),
+    events: eventStrategy(),
+    configmaps: configMapStrategy(),
+    secrets: secretStrategy(),
+    serviceaccounts: serviceAccountStrategy(),
+    persistentvolumes: persistentVolumeStrategy(),
+    persistentvolumeclaims: persistentVolumeClaimStrategy(),
+    'storageclasses.storage.k8s.io': storageClassStrategy(),
+    'deployments.apps': deploymentStrategy(),
+    'replicasets.apps': replicaSetStrategy(),
+    'statefulsets.apps': statefulSetStrategy(),
+    'daemonsets.apps': daemonSetStrategy(),
+    'controllerrevisions.apps': controllerRevisionStrategy(),
+    'jobs.batch': jobStrategy(),
+    'cronjobs.batch': cronJobStrategy(),
+    'endpointslices.discovery.k8s.io': endpointSliceStrategy({ allowLoopbackIPs }),
+    'ingresses.networking.k8s.io': ingressStrategy(),
+    'ingressclasses.networking.k8s.io': ingressClassStrategy(),
+    'leases.coordination.k8s.io': leaseStrategy(),
+    'ipaddresspools.metallb.io': ipAddressPoolStrategy(),
+    'l2advertisements.metallb.io': l2AdvertisementStrategy(),
   };
 }
 

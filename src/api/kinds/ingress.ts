@@ -115,6 +115,7 @@ export function validateIngressClass(ic: IngressClass): FieldError[] {
 
 export function ingressStrategy(): ResourceStrategy {
   return {
+    tracksGeneration: true,
     validate: (obj: KubeObject) => validateIngress(obj as unknown as Ingress),
     validateUpdate: (obj: KubeObject, old: KubeObject) => {
       const n = obj as unknown as Ingress;
@@ -127,6 +128,7 @@ export function ingressStrategy(): ResourceStrategy {
 
 export function ingressClassStrategy(): ResourceStrategy {
   return {
+    tracksGeneration: true,
     validate: (obj: KubeObject) => validateIngressClass(obj as unknown as IngressClass),
     validateUpdate: (obj: KubeObject, old: KubeObject) => {
       const n = obj as unknown as IngressClass;

@@ -88,6 +88,7 @@ export function validateIPAddressPool(pool: IPAddressPool): FieldError[] {
 
 export function ipAddressPoolStrategy(): ResourceStrategy {
   return {
+    tracksGeneration: true,
     applyDefaults: (obj: KubeObject) => {
       const spec = ((obj as IPAddressPool).spec ??= {});
       spec.autoAssign ??= true;

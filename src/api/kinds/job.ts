@@ -210,6 +210,7 @@ function validateJobSpecUpdate(spec: JobSpec | undefined, old: JobSpec | undefin
 
 export function jobStrategy(): ResourceStrategy {
   return {
+    tracksGeneration: true,
     applyDefaults: (obj: KubeObject) => applyJobDefaults(obj as JobObject),
     validate: (obj: KubeObject) => validateJob(obj as JobObject),
     validateUpdate: (obj: KubeObject, old: KubeObject) => {

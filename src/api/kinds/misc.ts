@@ -9,11 +9,12 @@ import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from
 import { isDNS1123Subdomain } from '../validation/names.js';
 
 /** A strategy that validates only ObjectMeta (plus optional spec checks). */
-export function metaOnlyStrategy(opts: { namespaced: boolean; validateSpec?: (obj: KubeObject) => FieldError[] }): ResourceStrategy {
+export function metaOnlyStrategy(opts: { namespaced: boolean; validateSpec?: (obj: KubeObject) => FieldError[] }, extra: Partial<ResourceStrategy> = {}): ResourceStrategy {
   const spec = opts.validateSpec ?? (() => []);
   return {
     validate: (obj: KubeObject) => [...validateObjectMeta(obj.metadata, { namespaced: opts.namespaced, nameFn: nameIsDNSSubdomain }), ...spec(obj)],
     validateUpdate: (obj: KubeObject, old: KubeObject) => [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...spec(obj)],
+    ...extra,
   };
 }
 
@@ -41,7 +42,7 @@ export function validateLeaseSpec(lease: Lease): FieldError[] {
   return errs;
 }
 
-export const eventStrategy = (): ResourceStrategy => metaOnlyStrategy({ namespaced: true, validateSpec: (o) => validateEventSpec(o as unknown as Event) });
-export const leaseStrategy = (): ResourceStrategy => metaOnlyStrategy({ namespaced: true, validateSpec: (o) => validateLeaseSpec(o as unknown as Lease) });
+export const eventStrategy = (): ResourceStrategy => metaOnlyStrategy({ namespaced: true, validateSpec: (o) => validateEventSpec(o as unknown as Event) }, { allowCreateOnUpdate: true });
+export const leaseStrategy = (): ResourceStrategy => metaOnlyStrategy({ namespaced: true, validateSpec: (o) => validateLeaseSpec(o as unknown as Lease) }, { allowCreateOnUpdate: true });
 export const serviceAccountStrategy = (): ResourceStrategy => metaOnlyStrategy({ namespaced: true });
-export const l2AdvertisementStrategy = (): ResourceStrategy => metaOnlyStrategy({ namespaced: true });
+export const l2AdvertisementStrategy = (): ResourceStrategy => metaOnlyStrategy({ namespaced: true }, { tracksGeneration: true });

@@ -44,5 +44,18 @@ export function namespaceStrategy(): ResourceStrategy {
       for (const f of ns.spec?.finalizers ?? []) errs.push(...validateFinalizerName(f, 'spec.finalizers'));
       return errs;
     },
+    prepareForCreate: (obj: KubeObject) => {
+      obj.status = { phase: 'Active' };
+    },
+    prepareForDelete: (obj: KubeObject) => {
+      obj.status = { ...(obj.status as object), phase: 'Terminating' };
+    },
+    // the namespace controller empties spec.finalizers (through /finalize) once the contents are gone
+    pendingFinalizers: (obj: KubeObject) => ((obj as unknown as Namespace).spec?.finalizers ?? []).length > 0,
+    returnDeletedObject: true,
+    updateSubresources: {
+      // PUT namespaces/NAME/finalize: only spec.finalizers moves
+      finalize: (current: KubeObject, requested: KubeObject) => ({ ...current, spec: { ...(current.spec as object), finalizers: (requested as unknown as Namespace).spec?.finalizers ?? [] } }),
+    },
   };
 }

@@ -38,6 +38,8 @@ export function validateNodeUpdate(node: Node, old: Node): FieldError[] {
 
 export function nodeStrategy(): ResourceStrategy {
   return {
+    // a kubelet registers its Node with status
+    keepStatusOnCreate: true,
     applyDefaults: (obj: KubeObject) => {
       const spec = (obj as unknown as Node).spec;
       // Kept in step as the API server's normalisation does: podCIDR mirrors podCIDRs[0].

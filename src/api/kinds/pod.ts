@@ -1,25 +1,26 @@
 /** Pod: defaults (incl. the admission defaults a real API server adds), validation, update rules. */
 import type { Container, Pod, PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
 import type { ResourceStrategy } from '../strategy.js';
-import type { FieldError } from '../status.js';
+import { conflict, type FieldError } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { forbidden } from '../validation/field.js';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../validation/metadata.js';
 import { defaultPodSpec } from './podspec-defaults.js';
 import { validatePodSpec } from './podspec-validation.js';
 
-/**
- * DefaultTolerationSeconds admission: pods ride out a NotReady/Unreachable node for 300 s, or what
- * `--default-not-ready-toleration-seconds` says (setDefaultTolerationSeconds).
- */
-const defaultTolerations: Toleration[] = [
-  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-];
+export interface PodStrategyOptions {
+  /**
+   * DefaultTolerationSeconds admission: pods ride out a NotReady/Unreachable node this long (kube-apiserver's
+   * --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds). Default 300.
+   */
+  defaultTolerationSeconds?: number;
+}
 
-/** kube-apiserver's --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds. */
-export function setDefaultTolerationSeconds(seconds: number): void {
-  for (const t of defaultTolerations) t.tolerationSeconds = seconds;
+function defaultTolerations(seconds: number): Toleration[] {
+  return [
+    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds },
+    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds },
+  ];
 }
 
 /** QOS class as the API server computes it on create (qos.GetPodQOS, simplified to cpu/memory). */
@@ -40,7 +41,7 @@ export function podQOSClass(spec: PodSpec): 'Guaranteed' | 'Burstable' | 'BestEf
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
-export function applyPodDefaults(pod: Pod): void {
+export function applyPodDefaults(pod: Pod, opts: PodStrategyOptions = {}): void {
   const spec = (pod.spec ??= { containers: [] });
   defaultPodSpec(spec);
   // ServiceAccount admission, Priority admission, DefaultTolerationSeconds admission.
@@ -49,8 +50,8 @@ export function applyPodDefaults(pod: Pod): void {
   spec.priority ??= 0;
   spec.preemptionPolicy ??= 'PreemptLowerPriority';
   const tol = (spec.tolerations ??= []);
-  for (const d of defaultTolerations) {
-    if (!tol.some((t) => t.key === d.key && (t.effect === d.effect || !t.effect))) tol.push({ ...d });
+  for (const d of defaultTolerations(opts.defaultTolerationSeconds ?? 300)) {
+    if (!tol.some((t) => t.key === d.key && (t.effect === d.effect || !t.effect))) tol.push(d);
   }
   const status = ((pod as { status?: PodStatus }).status ??= {});
   status.phase ??= 'Pending';
@@ -115,10 +116,32 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   return errs;
 }
 
-export function podStrategy(): ResourceStrategy {
+/** CheckGracefulDelete: a pod on a node gets its grace period; unscheduled or finished pods have nothing to stop. */
+export function podGracePeriodSeconds(pod: Pod, requested: number | undefined): number {
+  const phase = pod.status?.phase;
+  if (!pod.spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  return requested ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+}
+
+/** pods/NAME/binding: the scheduler's bind sets spec.nodeName once. */
+function bindPod(current: KubeObject, body: KubeObject): KubeObject {
+  const spec = current.spec as { nodeName?: string };
+  const name = current.metadata.name ?? '';
+  if (spec.nodeName) throw conflict({ group: '', resource: 'pods' }, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+  spec.nodeName = (body as { target?: { name?: string } }).target?.name ?? '';
+  return current;
+}
+
+export function podStrategy(opts: PodStrategyOptions = {}): ResourceStrategy {
   return {
-    applyDefaults: (obj: KubeObject) => applyPodDefaults(obj as unknown as Pod),
+    applyDefaults: (obj: KubeObject) => applyPodDefaults(obj as unknown as Pod, opts),
     validate: (obj: KubeObject) => validatePod(obj as unknown as Pod),
     validateUpdate: (obj: KubeObject, old: KubeObject) => validatePodUpdate(obj as unknown as Pod, old as unknown as Pod),
+    prepareForCreate: (obj: KubeObject) => {
+      obj.status = { phase: 'Pending', qosClass: podQOSClass((obj.spec ?? {}) as PodSpec) };
+    },
+    gracePeriodSeconds: (obj: KubeObject, requested: number | undefined) => podGracePeriodSeconds(obj as unknown as Pod, requested),
+    returnDeletedObject: true,
+    createSubresources: { binding: { bodyKind: { group: '', version: 'v1', kind: 'Binding' }, apply: bindPod } },
   };
 }

@@ -6,7 +6,7 @@ import { child, duplicate, duplicateGo, forbidden, index, invalid, notSupported,
 import { fieldImmutableErrorMsg, nameIsDNS1035Label, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from '../validation/metadata.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidPortName, isValidPortNum, validateCIDR, validateIP, validateNonSpecialIP } from '../validation/names.js';
 import type { ServiceStrategyOptions } from './service.js';
-import { externallyAccessible, isHeadlessService, needsHealthCheck, prepareServiceForUpdate } from './service.js';
+import { externallyAccessible, isHeadlessService, needsHealthCheck } from './service.js';
 
 const supportedProtocols = ['SCTP', 'TCP', 'UDP'];
 const supportedSessionAffinity = ['ClientIP', 'None'];
@@ -241,10 +241,8 @@ function validateUpgradeDowngradeIPFamilies(svc: Service, old: Service): FieldEr
   return [];
 }
 
-export function validateServiceUpdate(input: Service, old: Service, opts: ServiceStrategyOptions = {}): FieldError[] {
-  // Validate what will be stored: the allocator applies the same preparation to the real object.
-  const svc = structuredClone(input);
-  prepareServiceForUpdate(svc, old);
+/** ValidateServiceUpdate of a prepared update (prepareServiceForUpdate has run, as the strategy does). */
+export function validateServiceUpdate(svc: Service, old: Service, opts: ServiceStrategyOptions = {}): FieldError[] {
   const errs = validateObjectMetaUpdate(svc.metadata, old.metadata);
   errs.push(...validateUpgradeDowngradeClusterIPs(svc, old));
   errs.push(...validateUpgradeDowngradeIPFamilies(svc, old));

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { invalid } from '../status.js';
-import { applyServiceDefaults, serviceStrategy } from './service.js';
-import { validateService, validateServiceUpdate } from './service-validation.js';
+import { applyServiceDefaults, prepareServiceForUpdate, serviceStrategy } from './service.js';
+import { validateService, validateServiceUpdate as validateUpdate } from './service-validation.js';
 import { messages } from './testutil.js';
 
 function svc(spec: Service['spec'], name = 'web'): Service {
@@ -102,6 +102,11 @@ test('external IPs and policies', () => {
 });
 
 test('clusterIP immutability on update', () => {
+  // as the registry runs it: the strategy's preparation first
+  const validateServiceUpdate = (svc: Service, old: Service) => {
+    prepareServiceForUpdate(svc, old);
+    return validateUpdate(svc, old);
+  };
   const old = svc({ clusterIP: '10.96.0.10', ports: [{ port: 80 }] });
   const headless = structuredClone(old);
   headless.spec!.clusterIP = 'None';
@@ -111,7 +116,7 @@ test('clusterIP immutability on update', () => {
   const unset = structuredClone(old);
   delete unset.spec!.clusterIP;
   delete unset.spec!.clusterIPs;
-  // A PUT that omits the allocated IP keeps it (patchAllocatedValues), as in Kubernetes.
+  // A PUT that omits the allocated IP keeps it (patchAllocatedValues, the strategy's prepareForUpdate), as in Kubernetes.
   assert.deepEqual(messages(validateServiceUpdate(unset, old)), []);
   const changed = structuredClone(old);
   changed.spec!.clusterIP = '10.96.0.11';

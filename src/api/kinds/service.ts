@@ -168,7 +168,8 @@ export function servicePortNodePorts(svc: Service): number[] {
 /**
  * What Kubernetes does to a Service update before validating it (beginUpdate + PrepareForUpdate):
  * keep allocated values a PUT omitted, keep clusterIP/clusterIPs in step, and wipe the fields the
- * old type needed when the type changes. Pure; the allocator applies it to the stored object too.
+ * old type needed when the type changes. The strategy's prepareForUpdate: runs once, before validation
+ * and before the allocator looks at the object.
  */
 export function prepareServiceForUpdate(svc: Service, old: Service): void {
   patchAllocatedValues(svc, old);
@@ -181,5 +182,8 @@ export function serviceStrategy(opts: ServiceStrategyOptions = {}): ResourceStra
     applyDefaults: (obj: KubeObject) => applyServiceDefaults(obj as unknown as Service, opts),
     validate: (obj: KubeObject) => validateService(obj as unknown as Service, undefined, opts),
     validateUpdate: (obj: KubeObject, old: KubeObject) => validateServiceUpdate(obj as unknown as Service, old as unknown as Service, opts),
+    // on /status too: a Service that is not a LoadBalancer keeps an empty status.loadBalancer
+    prepareForUpdate: (obj: KubeObject, old: KubeObject) => prepareServiceForUpdate(obj as unknown as Service, old as unknown as Service),
+    returnDeletedObject: true,
   };
 }

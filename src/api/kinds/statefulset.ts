@@ -138,6 +138,7 @@ export function validateStatefulSetUpdate(sts: StatefulSet, old: StatefulSet): F
 
 export function statefulSetStrategy(): ResourceStrategy {
   return {
+    tracksGeneration: true,
     applyDefaults: (obj: KubeObject) => applyStatefulSetDefaults(obj as unknown as StatefulSet),
     validate: (obj: KubeObject) => validateStatefulSet(obj as unknown as StatefulSet),
     validateUpdate: (obj: KubeObject, old: KubeObject) => validateStatefulSetUpdate(obj as unknown as StatefulSet, old as unknown as StatefulSet),

@@ -15,20 +15,20 @@ const check = (key: string, obj: KubeObject): string[] => {
 
 test('PersistentVolumeClaim: defaults and validation messages', () => {
   const pvc = o('PersistentVolumeClaim', { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
-  assert.deepEqual(check('/PersistentVolumeClaim', pvc), []);
+  assert.deepEqual(check('persistentvolumeclaims', pvc), []);
   assert.equal((pvc.spec as { volumeMode: string }).volumeMode, 'Filesystem');
   assert.deepEqual(pvc.status, { phase: 'Pending' });
-  assert.deepEqual(check('/PersistentVolumeClaim', o('PersistentVolumeClaim', { spec: {} })), [
+  assert.deepEqual(check('persistentvolumeclaims', o('PersistentVolumeClaim', { spec: {} })), [
     'spec.accessModes: Required value: at least 1 access mode is required',
     'spec.resources[storage]: Required value',
   ]);
-  assert.deepEqual(check('/PersistentVolumeClaim', o('PersistentVolumeClaim', { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '0' } } } })), [
+  assert.deepEqual(check('persistentvolumeclaims', o('PersistentVolumeClaim', { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '0' } } } })), [
     'spec.resources.requests[storage]: Invalid value: "0": must be greater than zero',
   ]);
 });
 
 test('PersistentVolumeClaim update: spec immutable except requests and the binder\'s volumeName', () => {
-  const st = strategies['/PersistentVolumeClaim']!;
+  const st = strategies['persistentvolumeclaims']!;
   const old = o('PersistentVolumeClaim', { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'local-path' } });
   st.applyDefaults!(old);
   const bound = structuredClone(old);
@@ -41,9 +41,9 @@ test('PersistentVolumeClaim update: spec immutable except requests and the binde
 
 test('PersistentVolume: one volume source, capacity, reclaim policy default', () => {
   const pv = o('PersistentVolume', { spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/x' } } }, { name: 'pv1' });
-  assert.deepEqual(check('/PersistentVolume', pv), []);
+  assert.deepEqual(check('persistentvolumes', pv), []);
   assert.equal((pv.spec as { persistentVolumeReclaimPolicy: string }).persistentVolumeReclaimPolicy, 'Retain');
-  assert.deepEqual(check('/PersistentVolume', o('PersistentVolume', { spec: { accessModes: ['ReadWriteOnce'] } }, { name: 'pv2' })), [
+  assert.deepEqual(check('persistentvolumes', o('PersistentVolume', { spec: { accessModes: ['ReadWriteOnce'] } }, { name: 'pv2' })), [
     'spec.capacity: Required value',
     'spec: Required value: must specify a volume type',
   ]);
@@ -51,10 +51,10 @@ test('PersistentVolume: one volume source, capacity, reclaim policy default', ()
 
 test('StorageClass: provisioner required, defaults', () => {
   const sc = o('StorageClass', { provisioner: 'rancher.io/local-path' }, { name: 'fast' });
-  assert.deepEqual(check('storage.k8s.io/StorageClass', sc), []);
+  assert.deepEqual(check('storageclasses.storage.k8s.io', sc), []);
   assert.equal((sc as unknown as { reclaimPolicy: string }).reclaimPolicy, 'Delete');
   assert.equal((sc as unknown as { volumeBindingMode: string }).volumeBindingMode, 'Immediate');
-  assert.deepEqual(check('storage.k8s.io/StorageClass', o('StorageClass', {}, { name: 'none' })), ['provisioner: Required value']);
+  assert.deepEqual(check('storageclasses.storage.k8s.io', o('StorageClass', {}, { name: 'none' })), ['provisioner: Required value']);
 });
 
 test('Table cells: pvc, pv, sc as kubectl get prints them', () => {

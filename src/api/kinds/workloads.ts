@@ -3,7 +3,7 @@ import type { Deployment, DeploymentStrategy, ReplicaSet } from 'kubernetes-type
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 type IntOrString = number | string;
-import type { ResourceStrategy } from '../strategy.js';
+import type { ResourceStrategy, UpdateContext } from '../strategy.js';
 import type { FieldError } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { forbidden, goStringMap, invalid, invalidGo, notSupported, required } from '../validation/field.js';
@@ -144,6 +144,12 @@ export function selectorImmutable(sel: LabelSelector | undefined, old: LabelSele
   return [invalidGo('spec.selector', sel ? goLabelSelector(sel) : '"null"', fieldImmutableErrorMsg)];
 }
 
+/** The Deployment strategy's PrepareForUpdate: an annotation change bumps generation too. */
+function prepareDeploymentForUpdate(obj: KubeObject, old: KubeObject, ctx: UpdateContext): void {
+  if (ctx.subresource === 'status') return;
+  if (JSON.stringify(obj.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {})) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
+}
+
 export function deploymentStrategy(): ResourceStrategy {
   return {
     applyDefaults: (obj: KubeObject) => applyDeploymentDefaults(obj as unknown as Deployment),
@@ -155,6 +161,12 @@ export function deploymentStrategy(): ResourceStrategy {
       errs.push(...validateDeployment(d).filter((e) => !e.field.startsWith('metadata.')));
       errs.push(...selectorImmutable(d.spec?.selector, o.spec?.selector));
       return errs;
+    },
+    tracksGeneration: true,
+    prepareForUpdate: prepareDeploymentForUpdate,
+    // deploymentStatusStrategy keeps all but spec and labels: the controller records the revision annotation this way, without a generation bump
+    prepareForStatusUpdate: (next: KubeObject, requested: KubeObject) => {
+      next.metadata.annotations = requested.metadata.annotations;
     },
   };
 }
@@ -171,5 +183,6 @@ export function replicaSetStrategy(): ResourceStrategy {
       errs.push(...selectorImmutable(rs.spec?.selector, o.spec?.selector));
       return errs;
     },
+    tracksGeneration: true,
   };
 }

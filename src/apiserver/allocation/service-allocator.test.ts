@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { applyServiceDefaults } from '../../api/kinds/service.js';
+import { applyServiceDefaults, prepareServiceForUpdate } from '../../api/kinds/service.js';
 import { StatusError } from '../../api/status.js';
 import { ServiceAllocator } from './service-allocator.js';
 
@@ -9,6 +9,12 @@ function svc(name: string, spec: Service['spec']): Service {
   const s: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: structuredClone(spec) };
   applyServiceDefaults(s);
   return s;
+}
+
+/** An update as the registry runs it: the strategy's preparation, then the allocator. */
+function allocateUpdate(a: ServiceAllocator, svc: Service, old: Service) {
+  prepareServiceForUpdate(svc, old);
+  return a.allocateUpdate(svc, old);
 }
 
 function alloc(): ServiceAllocator {
@@ -138,13 +144,13 @@ test('update: keeps allocated values on PUT, releases on type change only at com
   const np = old.spec!.ports![0]!.nodePort!;
   // A replace that omits clusterIP and nodePort keeps them.
   const put = svc('web', { type: 'NodePort', ports: [{ name: 'http', port: 80 }] });
-  a.allocateUpdate(put, old).commit();
+  allocateUpdate(a, put, old).commit();
   assert.equal(put.spec!.clusterIP, old.spec!.clusterIP);
   assert.equal(put.spec!.ports![0]!.nodePort, np);
   // NodePort -> ClusterIP: nodePort wiped, released on commit, not before.
   const toCluster = structuredClone(old);
   toCluster.spec!.type = 'ClusterIP';
-  const txn = a.allocateUpdate(toCluster, old);
+  const txn = allocateUpdate(a, toCluster, old);
   assert.equal(toCluster.spec!.ports![0]!.nodePort, undefined);
   assert.equal(toCluster.spec!.externalTrafficPolicy, undefined);
   assert.ok(a.ports.has(np));
@@ -154,12 +160,12 @@ test('update: keeps allocated values on PUT, releases on type change only at com
   const toExt = structuredClone(toCluster);
   toExt.spec!.type = 'ExternalName';
   toExt.spec!.externalName = 'example.com';
-  const t2 = a.allocateUpdate(toExt, toCluster);
+  const t2 = allocateUpdate(a, toExt, toCluster);
   assert.equal(toExt.spec!.clusterIP, undefined);
   assert.equal(toExt.spec!.ipFamilies, undefined);
   t2.revert();
   assert.ok(a.ips.has(old.spec!.clusterIP!));
-  a.allocateUpdate(structuredClone(toExt), toCluster).commit();
+  allocateUpdate(a, structuredClone(toExt), toCluster).commit();
   assert.ok(!a.ips.has(old.spec!.clusterIP!));
 });
 
@@ -170,7 +176,7 @@ test('update: ClusterIP -> NodePort allocates ports; a revert gives them back', 
   const up = structuredClone(old);
   up.spec!.type = 'NodePort';
   applyServiceDefaults(up);
-  const txn = a.allocateUpdate(up, old);
+  const txn = allocateUpdate(a, up, old);
   assert.equal(up.spec!.ports![0]!.nodePort, 30086);
   assert.equal(up.spec!.externalTrafficPolicy, 'Cluster');
   txn.revert();
@@ -200,7 +206,7 @@ test('a committed update that is reverted takes its released ports back', () => 
   const np = old.spec!.ports![0]!.nodePort!;
   const up = structuredClone(old);
   up.spec!.type = 'ClusterIP';
-  const txn = a.allocateUpdate(up, old);
+  const txn = allocateUpdate(a, up, old);
   txn.commit();
   assert.ok(!a.ports.has(np));
   txn.revert();

@@ -1,13 +1,13 @@
 /**
  * ClusterIP and NodePort allocation for Services (pkg/registry/core/service/storage/alloc.go).
  *
- * Order, as in Kubernetes (BeginCreate runs before BeforeCreate): decode + applyDefaults, then
- * allocateCreate/allocateUpdate (which fills clusterIP(s), nodePorts and healthCheckNodePort and
- * returns a transaction), then strategy validation, then the storage write; finally `commit()`
- * on success (performs deferred releases) or `revert()` on any later failure (frees what was taken).
+ * Order in the registry: decode + applyDefaults, the strategy's prepareForUpdate, validation, then
+ * allocateCreate/allocateUpdate (admission: fills clusterIP(s), nodePorts and healthCheckNodePort and
+ * returns a transaction), then the storage write; finally `commit()` once the write committed
+ * (performs deferred releases) or `revert()` if it failed (frees what was taken).
  */
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { needsClusterIP, needsHealthCheck, needsNodePort, normalizeClusterIPs, prepareServiceForUpdate, servicePortNodePorts, shouldAllocateNodePorts } from '../../api/kinds/service.js';
+import { needsClusterIP, needsHealthCheck, needsNodePort, normalizeClusterIPs, servicePortNodePorts, shouldAllocateNodePorts } from '../../api/kinds/service.js';
 import { validateServiceClusterIPsRelatedFields } from '../../api/kinds/service-validation.js';
 import type { FieldError } from '../../api/status.js';
 import { internalError, invalid, StatusError } from '../../api/status.js';
@@ -31,10 +31,9 @@ export interface AllocationTransaction {
   revert(): void;
 }
 
-const serviceKind = { group: '', kind: 'Service' };
-
 function invalidService(svc: Service, errs: FieldError[]): StatusError {
-  return invalid(serviceKind, svc.metadata?.name ?? '', errs);
+  // the registry stamps apiVersion and kind on what it admits
+  return invalid({ group: '', kind: svc.kind ?? '' }, svc.metadata?.name ?? '', errs);
 }
 
 class Transaction implements AllocationTransaction {
@@ -129,9 +128,11 @@ export class ServiceAllocator {
     return txn;
   }
 
-  /** The same for an update; releases of values no longer used wait for `commit()`. */
+  /**
+   * The same for an update the strategy prepared (prepareServiceForUpdate: allocated values a PUT omitted
+   * kept, type-dependent fields dropped); releases of values no longer used wait for `commit()`.
+   */
   allocateUpdate(svc: Service, old: Service): AllocationTransaction {
-    prepareServiceForUpdate(svc, old);
     this.preValidate(svc, old);
     const txn = new Transaction(this.ips, this.ports);
     try {

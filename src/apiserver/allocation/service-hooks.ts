@@ -1,7 +1,7 @@
 /**
- * The Service allocator as REST-storage admission hooks. The storage layer reports failure
- * (rollback) but not success, so an update's releases happen at admission and a rollback takes
- * them back; a create has nothing to release.
+ * The Service allocator as REST-storage admission hooks: what a write takes is reserved at admission
+ * and kept once the write commits; the addresses and ports it gives up are released only then.
+ * A write that fails (or a dry run) gives back what it took and releases nothing.
  */
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/types.js';
@@ -10,21 +10,21 @@ import type { AllocationTransaction, ServiceAllocator } from './service-allocato
 
 export function serviceAllocationHooks(allocator: ServiceAllocator): ResourceHooks {
   const pending = new WeakMap<KubeObject, AllocationTransaction>();
+  const finish = (obj: KubeObject, committed: boolean) => {
+    const txn = pending.get(obj);
+    pending.delete(obj);
+    if (committed) txn?.commit();
+    else txn?.revert();
+  };
   return {
     beforeCreate(obj) {
-      const txn = allocator.allocateCreate(obj as unknown as Service);
-      txn.commit();
-      pending.set(obj, txn);
+      pending.set(obj, allocator.allocateCreate(obj as unknown as Service));
     },
     beforeUpdate(obj, old) {
-      const txn = allocator.allocateUpdate(obj as unknown as Service, old as unknown as Service);
-      txn.commit();
-      pending.set(obj, txn);
+      pending.set(obj, allocator.allocateUpdate(obj as unknown as Service, old as unknown as Service));
     },
-    rollback(obj) {
-      pending.get(obj)?.revert();
-      pending.delete(obj);
-    },
+    afterCommit: (obj) => finish(obj, true),
+    rollback: (obj) => finish(obj, false),
     afterDelete(obj) {
       allocator.releaseService(obj as unknown as Service);
     },

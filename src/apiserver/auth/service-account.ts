@@ -6,18 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { conflict, invalid, isStatusError, notFound } from '../../api/status.js';
-import type { FieldError } from '../../api/status.js';
+import { prepareTokenRequestSpec, type TokenRequestSpec } from '../../api/kinds/tokenrequest.js';
 import type { KubeObject } from '../../api/types.js';
 import { rfc3339, type Clock } from '../../util/clock.js';
 import type { RestStorage } from '../registry/rest-storage.js';
 import type { TokenSigner } from './jwt.js';
 import type { UserInfo } from './user.js';
 
-export interface TokenRequestSpec {
-  audiences?: string[];
-  expirationSeconds?: number;
-  boundObjectRef?: { kind?: string; apiVersion?: string; name?: string; uid?: string };
-}
+export type { TokenRequestSpec };
 
 export interface ServiceAccountTokensOptions {
   signer: TokenSigner;
@@ -58,14 +54,8 @@ export class ServiceAccountTokens {
 
   /** The TokenRequest answer (spec defaulted, status with the token), or a Status error. */
   async issue(namespace: string, name: string, body: { metadata?: Record<string, unknown>; spec?: TokenRequestSpec }): Promise<KubeObject> {
-    const spec: TokenRequestSpec = { ...(body.spec ?? {}) };
-    spec.audiences = spec.audiences && spec.audiences.length ? spec.audiences : this.audiences;
-    spec.expirationSeconds ??= 3600;
-    const errs: FieldError[] = [];
-    if (spec.expirationSeconds < 600) errs.push({ type: 'FieldValueInvalid', field: 'spec.expirationSeconds', value: spec.expirationSeconds, detail: 'may not specify a duration less than 10 minutes' });
-    if (spec.expirationSeconds > 2 ** 32) errs.push({ type: 'FieldValueInvalid', field: 'spec.expirationSeconds', value: spec.expirationSeconds, detail: 'may not specify a duration larger than 2^32 seconds' });
+    const { spec, errs } = prepareTokenRequestSpec(body.spec, this.audiences);
     const ref = spec.boundObjectRef;
-    if (ref && ref.kind !== 'Pod') errs.push({ type: 'FieldValueNotSupported', field: 'spec.boundObjectRef.kind', value: ref.kind ?? '', detail: 'supported values: "Pod"' });
     if (errs.length) throw invalid(tokenRequestKind, name, errs);
     const sa = await this.get('serviceaccounts', namespace, name);
     if (!sa) throw notFound({ group: '', resource: 'serviceaccounts' }, name);
@@ -75,7 +65,7 @@ export class ServiceAccountTokens {
       if (!pod) throw notFound({ group: '', resource: 'pods' }, ref.name ?? '');
       if (ref.uid && ref.uid !== pod.metadata.uid)
         throw conflict({ group: '', resource: 'pods' }, ref.name ?? '', `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
-      spec.boundObjectRef = { kind: 'Pod', apiVersion: 'v1', name: pod.metadata.name, uid: pod.metadata.uid };
+      spec.boundObjectRef = { kind: ref.kind, apiVersion: 'v1', name: pod.metadata.name, uid: pod.metadata.uid };
     }
     const now = Math.floor(this.opts.clock.now() / 1000);
     const exp = now + spec.expirationSeconds;

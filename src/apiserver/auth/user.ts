@@ -2,7 +2,6 @@
  * Who made a request (authentication's user.Info). skiff authenticates but does not authorize: every
  * authenticated user, service accounts included, may do everything (as with RBAC's system:masters).
  */
-import type { IncomingMessage } from 'node:http';
 
 export interface UserInfo {
   username: string;
@@ -13,16 +12,6 @@ export interface UserInfo {
 
 /** The admin token's user (k3s' admin kubeconfig: system:admin in system:masters). */
 export const adminUser: UserInfo = { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
-
-const users = new WeakMap<IncomingMessage, UserInfo>();
-
-export function setRequestUser(req: IncomingMessage, user: UserInfo): void {
-  users.set(req, user);
-}
-
-export function requestUser(req: IncomingMessage): UserInfo | undefined {
-  return users.get(req);
-}
 
 /** POST selfsubjectreviews (authentication.k8s.io/v1): the caller's own user info. */
 export function selfSubjectReview(user: UserInfo): Record<string, unknown> {

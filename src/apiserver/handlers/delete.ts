@@ -7,7 +7,8 @@ import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import { deleteObject, type DeleteOptions } from '../registry/delete.js';
 import type { RestStorage } from '../registry/rest-storage.js';
-import type { HandlerContext } from './context.js';
+import type { RequestScope } from './context.js';
+import { selectorFilter } from './operations.js';
 
 const deleteOptionsKind = { group: '', version: 'v1', kind: 'DeleteOptions' };
 
@@ -25,9 +26,9 @@ async function deleteOptionsOf(req: IncomingMessage, q: URLSearchParams): Promis
   return opts;
 }
 
-/** The body of a completed delete: pods return the object, most kinds a Success Status (as in Kubernetes). */
+/** The body of a completed delete: the object for kinds whose strategy says so, otherwise a Success Status (as in Kubernetes). */
 function deletedBody(storage: RestStorage, obj: KubeObject): unknown {
-  if (storage.info.kind === 'Pod' || storage.info.kind === 'Service' || storage.info.kind === 'Namespace') return obj;
+  if (storage.kind.returnDeletedObject) return obj;
   return {
     kind: 'Status',
     apiVersion: 'v1',
@@ -37,16 +38,18 @@ function deletedBody(storage: RestStorage, obj: KubeObject): unknown {
   };
 }
 
-export async function handleDelete(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+export async function handleDelete(scope: RequestScope): Promise<void> {
+  const { server: ctx, req, res, info, storage, url } = scope;
   const opts = await deleteOptionsOf(req, url.searchParams);
   const result = await deleteObject(storage, info.namespace, info.name!, opts, ctx.clock.now());
   sendJSON(res, 200, result.deleted ? deletedBody(storage, result.object) : result.object);
 }
 
-export async function handleDeleteCollection(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+export async function handleDeleteCollection(scope: RequestScope): Promise<void> {
+  const { server: ctx, req, res, info, storage, url } = scope;
   const q = url.searchParams;
   const opts = await deleteOptionsOf(req, q);
-  const filter = ctx.fns.selectorFilter(storage.info, q.get('labelSelector'), q.get('fieldSelector'));
+  const filter = selectorFilter(storage.info, q.get('labelSelector'), q.get('fieldSelector'));
   const list = await storage.list(info.namespace, { filter });
   const items: KubeObject[] = [];
   for (const item of list.items) {

@@ -3,7 +3,7 @@ import type { ResourceInfo } from '../../api/resources.js';
 import { badRequest } from '../../api/status.js';
 import { strictBodyError, strictPatchError, strictWarnings } from '../openapi/strict.js';
 import { addWarning } from '../http.js';
-import type { HandlerContext } from './context.js';
+import { unknownFields } from './operations.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -19,14 +19,14 @@ export function fieldValidationOf(q: URLSearchParams): FieldValidation {
  * Unknown fields: under Strict a 400 decoding error (create/update) or a 422 naming the patch;
  * otherwise they are dropped, and under Warn returned as the warnings to send.
  */
-export function checkUnknownFields(ctx: HandlerContext, info: ResourceInfo, obj: unknown, mode: FieldValidation, patchText?: string): string[] {
+export function checkUnknownFields(info: ResourceInfo, obj: unknown, mode: FieldValidation, patchText?: string): string[] {
   if (mode === 'Strict') {
-    const unknown = ctx.fns.unknownFields(info, obj);
+    const unknown = unknownFields(info, obj);
     if (unknown.length) throw patchText !== undefined ? strictPatchError(patchText, unknown) : strictBodyError(info, unknown);
     return [];
   }
   // Warn and Ignore decode as Go does: unknown fields are dropped, not stored
-  const dropped = ctx.fns.unknownFields(info, obj, true);
+  const dropped = unknownFields(info, obj, true);
   return mode === 'Warn' ? strictWarnings(dropped) : [];
 }
 

@@ -7,7 +7,8 @@ import { checkBody, checkPatchedObject } from '../decode/body.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import type { RestStorage } from '../registry/rest-storage.js';
-import type { HandlerContext } from './context.js';
+import type { RequestScope } from './context.js';
+import { applyPatch } from './operations.js';
 
 /** Scale's status.selector: the label selector as a string, like metav1.FormatLabelSelector ('' when none). */
 function selectorString(obj: KubeObject): string {
@@ -32,7 +33,8 @@ export function toScale(obj: KubeObject): KubeObject {
 const scaleKind = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
 
 /** GET/PUT/PATCH .../scale (autoscaling/v1 Scale over spec.replicas). */
-export async function handleScale(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+export async function handleScale(scope: RequestScope): Promise<void> {
+  const { req, res, info, storage, url } = scope;
   if (info.verb === 'get') {
     sendJSON(res, 200, toScale(await storage.get(info.namespace, info.name!)));
     return;
@@ -48,7 +50,7 @@ export async function handleScale(ctx: HandlerContext, req: IncomingMessage, res
       let scale = toScale(current);
       if (info.verb === 'patch') {
         const type = contentType === 'application/json-patch+json' ? 'json' : contentType === 'application/strategic-merge-patch+json' ? 'strategic' : 'merge';
-        scale = ctx.fns.applyPatch({ ...storage.info, group: 'autoscaling', version: 'v1', kind: 'Scale', resource: 'scale' }, type, scale, body);
+        scale = applyPatch({ ...storage.info, group: 'autoscaling', version: 'v1', kind: 'Scale', resource: 'scale' }, type, scale, body);
         checkPatchedObject(scaleKind, scale);
       } else scale = checkBody(scaleKind, structuredClone(body)) as unknown as KubeObject;
       const rv = scale.metadata?.resourceVersion;

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { expired, toStatusError, type Status } from '../../api/status.js';
 import type { KubeObject, WatchEvent } from '../../api/types.js';
 import { isStorageError, type StoreEvent } from '../../storage/store.js';
-import { decodeObject } from '../registry/codec.js';
 import type { RestStorage } from '../registry/rest-storage.js';
 
 export interface WatchRequest {
@@ -20,12 +19,12 @@ export interface WatchRequest {
 const bookmarkEveryMs = 60_000;
 
 /** Maps a store event to the watch event a filtered watcher sees (selector transitions included). */
-export function toWatchEvent(ev: StoreEvent, filter: (obj: KubeObject) => boolean): WatchEvent | undefined {
-  const obj = decodeObject(ev.kv);
+export function toWatchEvent(ev: StoreEvent, filter: (obj: KubeObject) => boolean, decode: (kv: StoreEvent['kv']) => KubeObject): WatchEvent | undefined {
+  const obj = decode(ev.kv);
   if (ev.type === 'create') return filter(obj) ? { type: 'ADDED', object: obj } : undefined;
   if (ev.type === 'delete') return filter(obj) ? { type: 'DELETED', object: obj } : undefined;
   const now = filter(obj);
-  const before = ev.prevKv ? filter(decodeObject(ev.prevKv)) : false;
+  const before = ev.prevKv ? filter(decode(ev.prevKv)) : false;
   if (now && before) return { type: 'MODIFIED', object: obj };
   if (now) return { type: 'ADDED', object: obj };
   if (before) return { type: 'DELETED', object: obj };
@@ -72,7 +71,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: W
     const watcher = w.storage.storeForWatch.watch(w.storage.prefixOf(w.namespace), { afterRevision: after, signal: abort.signal });
     for await (const ev of watcher.events) {
       lastRV = ev.kv.modRevision;
-      const out = toWatchEvent(ev, w.filter);
+      const out = toWatchEvent(ev, w.filter, (kv) => w.storage.decode(kv));
       if (out) send(out);
     }
   } catch (err) {

@@ -5,7 +5,8 @@ import { checkAppliedObject, checkPatchedObject, decodeRequestObject } from '../
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
 import type { RestStorage } from '../registry/rest-storage.js';
-import type { HandlerContext, PatchType } from './context.js';
+import type { RequestScope, ServerContext } from './context.js';
+import { applyPatch, recordManager, serverSideApply, type PatchType } from './operations.js';
 import { checkUnknownFields, fieldValidationOf, sendWarnings } from './field-validation.js';
 
 function dryRunOf(q: URLSearchParams): boolean {
@@ -29,30 +30,32 @@ function asObject(storage: RestStorage, body: unknown): KubeObject {
   return obj;
 }
 
-export async function handleCreate(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+export async function handleCreate(scope: RequestScope): Promise<void> {
+  const { server: ctx, req, res, info, storage, url } = scope;
   const q = url.searchParams;
   const mode = fieldValidationOf(q);
   const obj = asObject(storage, decodeRequestObject(storage.info, await readBody(req), req.headers['content-type']));
-  sendWarnings(res, checkUnknownFields(ctx, storage.info, obj, mode));
+  sendWarnings(res, checkUnknownFields(storage.info, obj, mode));
   const manager = q.get('fieldManager') ?? managerFromAgent(req);
   const created = await storage.create(info.namespace, obj, { dryRun: dryRunOf(q), finalize: recorder(ctx, storage, manager) });
   sendJSON(res, 201, created);
 }
 
-export async function handleUpdate(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+export async function handleUpdate(scope: RequestScope): Promise<void> {
+  const { server: ctx, req, res, info, storage, url } = scope;
   const q = url.searchParams;
   const mode = fieldValidationOf(q);
   const obj = asObject(storage, decodeRequestObject(storage.info, await readBody(req), req.headers['content-type']));
-  if (info.subresource !== 'status' && info.subresource !== 'finalize') sendWarnings(res, checkUnknownFields(ctx, storage.info, obj, mode));
+  // a subresource write moves one part of the object: unknown fields elsewhere are not the request's
+  if (!info.subresource) sendWarnings(res, checkUnknownFields(storage.info, obj, mode));
   const manager = q.get('fieldManager') ?? managerFromAgent(req);
-  const subresource = info.subresource === 'status' || info.subresource === 'finalize' ? info.subresource : undefined;
-  if (info.subresource === 'finalize') {
-    // PUT namespaces/X/finalize: only spec.finalizers moves
-    const result = await storage.guaranteedUpdate(undefined, info.name!, (cur) => ({ ...cur, spec: { ...(cur.spec as object), finalizers: (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] } }), { dryRun: dryRunOf(q) });
-    sendJSON(res, 200, result);
+  const partial = info.subresource ? storage.kind.updateSubresources?.[info.subresource] : undefined;
+  if (partial) {
+    sendJSON(res, 200, await storage.guaranteedUpdate(info.namespace, info.name!, (cur) => partial(cur, obj), { dryRun: dryRunOf(q) }));
     return;
   }
-  const { object, created } = await storage.update(info.namespace, info.name!, obj, { dryRun: dryRunOf(q), subresource: subresource as 'status' | undefined, finalize: recorder(ctx, storage, manager, subresource) });
+  const subresource = info.subresource === 'status' ? 'status' : undefined;
+  const { object, created } = await storage.update(info.namespace, info.name!, obj, { dryRun: dryRunOf(q), subresource, finalize: recorder(ctx, storage, manager, subresource) });
   sendJSON(res, created ? 201 : 200, object);
 }
 
@@ -72,7 +75,8 @@ function patchTypeOf(contentType: string | undefined): PatchType {
   throw unsupportedMediaType(ct);
 }
 
-export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, info: RequestInfo, storage: RestStorage, url: URL): Promise<void> {
+export async function handlePatch(scope: RequestScope): Promise<void> {
+  const { server: ctx, req, res, info, storage, url } = scope;
   const q = url.searchParams;
   const type = patchTypeOf(req.headers['content-type']);
   const raw = await readBody(req);
@@ -86,14 +90,14 @@ export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res
     if (!manager) throw badRequest('PATCH, application/apply-patch+yaml requests must have a fieldManager');
     const applied = asObject(storage, body);
     checkAppliedObject(storage.info, applied);
-    sendWarnings(res, checkUnknownFields(ctx, storage.info, applied, mode));
+    sendWarnings(res, checkUnknownFields(storage.info, applied, mode));
     const force = q.get('force') === 'true';
     try {
-      const result = await storage.guaranteedUpdate(info.namespace, info.name!, (live) => ctx.fns.serverSideApply(storage.info, live, applied, { manager, force, now }), { dryRun, subresource: sub });
+      const result = await storage.guaranteedUpdate(info.namespace, info.name!, (live) => serverSideApply(storage.info, live, applied, { manager, force, now }), { dryRun, subresource: sub });
       sendJSON(res, 200, result);
     } catch (err) {
       if (!isStatusError(err, 'NotFound') || sub) throw err;
-      const fresh = ctx.fns.serverSideApply(storage.info, undefined, { ...applied, metadata: { ...applied.metadata, name: info.name } }, { manager, force, now });
+      const fresh = serverSideApply(storage.info, undefined, { ...applied, metadata: { ...applied.metadata, name: info.name } }, { manager, force, now });
       sendJSON(res, 201, await storage.create(info.namespace, fresh, { dryRun }));
     }
     return;
@@ -104,8 +108,8 @@ export async function handlePatch(ctx: HandlerContext, req: IncomingMessage, res
     info.namespace,
     info.name!,
     (current) => {
-      const patched = checkPatchedObject(storage.info, ctx.fns.applyPatch(storage.info, type, current, body));
-      if (!sub) warnings = checkUnknownFields(ctx, storage.info, patched, mode, raw.toString('utf8'));
+      const patched = checkPatchedObject(storage.info, applyPatch(storage.info, type, current, body));
+      if (!sub) warnings = checkUnknownFields(storage.info, patched, mode, raw.toString('utf8'));
       // a patch without resourceVersion must not trip optimistic concurrency
       if (!hasResourceVersion(body)) patched.metadata.resourceVersion = current.metadata.resourceVersion;
       return patched;
@@ -122,8 +126,8 @@ function hasResourceVersion(patch: unknown): boolean {
   return md?.resourceVersion !== undefined && md.resourceVersion !== null;
 }
 
-function recorder(ctx: HandlerContext, storage: RestStorage, manager: string, subresource?: string) {
-  return (obj: KubeObject, old: KubeObject | undefined) => ctx.fns.recordManager(storage.info, old, obj, { manager, now: ctx.clock.now(), subresource });
+function recorder(ctx: ServerContext, storage: RestStorage, manager: string, subresource?: string) {
+  return (obj: KubeObject, old: KubeObject | undefined) => recordManager(storage.info, old, obj, { manager, now: ctx.clock.now(), subresource });
 }
 
 /** The default field manager is the User-Agent's program name, as kube-apiserver derives it. */

@@ -2,28 +2,23 @@ import type { KubeObject } from '../../api/types.js';
 import { textDecoder, textEncoder, type KeyValue } from '../../storage/store.js';
 import type { ValueTransformer } from './encryption.js';
 
-let transformer: ValueTransformer | undefined;
-
-/** Turns encryption at rest on (`--secrets-encryption`) for the resources the transformer names. */
-export function setValueTransformer(t: ValueTransformer | undefined): void {
-  transformer = t;
-}
-
 function resourceOfKey(key: string): string {
   // /registry/<resource>/..., /registry/<group>/<resource>/... (core resources have no group segment)
   const parts = key.split('/');
   return parts[2] ?? '';
 }
 
-/** Objects are stored as JSON without resourceVersion; the store's modRevision is the resourceVersion. */
-export function encodeObject(obj: KubeObject): Uint8Array {
+/**
+ * Objects are stored as JSON without resourceVersion; the store's modRevision is the resourceVersion.
+ * With a transformer (`--secrets-encryption`, for the resources it names) the JSON is encrypted.
+ */
+export function encodeObject(obj: KubeObject, transformer?: ValueTransformer): Uint8Array {
   const { resourceVersion: _rv, ...metadata } = obj.metadata;
   const plain = textEncoder.encode(JSON.stringify({ ...obj, metadata }));
-  if (transformer && obj.kind === 'Secret' && obj.apiVersion === 'v1' && transformer.resources.has('secrets')) return transformer.encrypt(plain);
-  return plain;
+  return transformer ? transformer.encrypt(plain) : plain;
 }
 
-export function decodeObject(kv: KeyValue): KubeObject {
+export function decodeObject(kv: KeyValue, transformer?: ValueTransformer): KubeObject {
   let value = kv.value;
   // an encrypted value starts with `k8s:enc:`; everything else is plain JSON (`{`)
   if (value[0] === 0x6b && transformer) value = transformer.decrypt(value);

@@ -18,16 +18,8 @@ export interface DeleteResult {
   deleted: boolean;
 }
 
-function podGracePeriod(pod: KubeObject, requested: number | undefined): number {
-  const spec = pod.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  // unscheduled or finished pods have nothing to stop: kubelet is not involved
-  if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-  return requested ?? spec.terminationGracePeriodSeconds ?? 30;
-}
-
 /**
- * Kubernetes' deletion flow: preconditions, graceful pod deletion, propagation finalizers
+ * Kubernetes' deletion flow: preconditions, graceful deletion (the strategy's grace period), propagation finalizers
  * (orphan / foregroundDeletion), finalizers deferring removal, then removal from storage.
  */
 export async function deleteObject(storage: RestStorage, namespace: string | undefined, name: string, opts: DeleteOptions, now: number): Promise<DeleteResult> {
@@ -39,7 +31,7 @@ export async function deleteObject(storage: RestStorage, namespace: string | und
   if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== current.metadata.resourceVersion)
     throw conflict(storage.gr, name, `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
 
-  const grace = storage.info.kind === 'Pod' ? podGracePeriod(current, opts.gracePeriodSeconds) : 0;
+  const grace = storage.kind.gracePeriodSeconds?.(current, opts.gracePeriodSeconds) ?? 0;
   const finalizers = new Set(current.metadata.finalizers ?? []);
   if (policy === 'Orphan') finalizers.add('orphan');
   if (policy === 'Foreground') finalizers.add('foregroundDeletion');
@@ -47,7 +39,7 @@ export async function deleteObject(storage: RestStorage, namespace: string | und
     // an explicit background deletion overrides propagation finalizers a previous request added
     if (current.metadata.deletionTimestamp) finalizers.delete('foregroundDeletion');
   }
-  const pending = finalizers.size > 0 || grace > 0 || storage.hasSpecFinalizers(current);
+  const pending = finalizers.size > 0 || grace > 0 || storage.hasPendingFinalizers(current);
   if (!pending) return { object: await storage.remove(current, !!opts.dryRun), deleted: true };
 
   const object = await storage.guaranteedUpdate(
@@ -62,7 +54,7 @@ export async function deleteObject(storage: RestStorage, namespace: string | und
       }
       md.finalizers = [...finalizers];
       if (!md.finalizers.length) delete md.finalizers;
-      if (storage.info.kind === 'Namespace') obj.status = { ...(obj.status as object), phase: 'Terminating' };
+      storage.kind.prepareForDelete?.(obj);
       return obj;
     },
     { dryRun: opts.dryRun, deleting: true },

@@ -1,17 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ResourceInfo } from '../../api/resources.js';
+import type { ResourceStrategy } from '../../api/strategy.js';
 import type { KubeObject } from '../../api/types.js';
 import { rfc3339 } from '../../util/clock.js';
-
-/** Kinds whose metadata.generation tracks spec changes (their strategies set it, as in Kubernetes 1.32). */
-const tracksGeneration = new Set(['deployments.apps', 'replicasets.apps', 'ingresses.networking.k8s.io', 'ingressclasses.networking.k8s.io', 'ipaddresspools.metallb.io', 'l2advertisements.metallb.io']);
-// batch/v1 strategies set and bump generation too
-for (const r of ['jobs.batch', 'cronjobs.batch']) tracksGeneration.add(r);
-for (const r of ['statefulsets.apps', 'daemonsets.apps']) tracksGeneration.add(r);
-
-export function hasGeneration(info: ResourceInfo): boolean {
-  return tracksGeneration.has(`${info.resource}.${info.group}`);
-}
 
 // names.SimpleNameGenerator's alphabet: no vowels, no confusable characters
 const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -22,22 +13,8 @@ export function generateName(base: string): string {
   return `${base.length > 58 ? base.slice(0, 58) : base}${suffix}`;
 }
 
-function podQOSClass(pod: KubeObject): string {
-  const containers = ((pod.spec as { containers?: Array<{ resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }> })?.containers) ?? [];
-  let any = false;
-  let guaranteed = containers.length > 0;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length || Object.keys(lim).length) any = true;
-    for (const r of ['cpu', 'memory']) if (!lim[r] || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
 /** System fields and status reset on create (rest.BeforeCreate + the strategies' PrepareForCreate). */
-export function prepareForCreate(info: ResourceInfo, obj: KubeObject, now: number): void {
+export function prepareForCreate(info: ResourceInfo, strategy: ResourceStrategy, obj: KubeObject, now: number): void {
   const md = obj.metadata;
   md.uid = randomUUID();
   md.creationTimestamp = rfc3339(now);
@@ -46,11 +23,10 @@ export function prepareForCreate(info: ResourceInfo, obj: KubeObject, now: numbe
   delete md.selfLink;
   delete md.resourceVersion;
   if (!info.namespaced) delete md.namespace;
-  if (hasGeneration(info)) md.generation = 1;
+  if (strategy.tracksGeneration) md.generation = 1;
   else delete md.generation;
-  if (info.hasStatus && info.kind !== 'Node') delete obj.status;
-  if (info.kind === 'Pod') obj.status = { phase: 'Pending', qosClass: podQOSClass(obj) };
-  if (info.kind === 'Namespace') obj.status = { phase: 'Active' };
+  if (info.hasStatus && !strategy.keepStatusOnCreate) delete obj.status;
+  strategy.prepareForCreate?.(obj);
 }
 
 function specOf(obj: KubeObject): string {
@@ -62,7 +38,7 @@ function specOf(obj: KubeObject): string {
  * System fields on update: identity fields cannot change; status only moves through /status and the
  * rest only through the main resource; generation follows spec changes.
  */
-export function prepareForUpdate(info: ResourceInfo, obj: KubeObject, old: KubeObject, opts: { subresource?: string; deleting?: boolean }): KubeObject {
+export function prepareForUpdate(info: ResourceInfo, strategy: ResourceStrategy, obj: KubeObject, old: KubeObject, opts: { subresource?: string; deleting?: boolean }): KubeObject {
   let next: KubeObject;
   if (opts.deleting) {
     next = obj; // the deletion flow itself sets deletionTimestamp, finalizers and (namespaces) status
@@ -70,8 +46,7 @@ export function prepareForUpdate(info: ResourceInfo, obj: KubeObject, old: KubeO
     next = { ...structuredClone(old), status: obj.status };
     // metadata changes through /status are dropped, except what controllers legitimately bump
     next.metadata = { ...structuredClone(old.metadata), resourceVersion: obj.metadata.resourceVersion };
-    // deploymentStatusStrategy keeps all but spec and labels: the controller records the revision annotation this way, without a generation bump
-    if (info.kind === 'Deployment') next.metadata.annotations = obj.metadata.annotations;
+    strategy.prepareForStatusUpdate?.(next, obj);
   } else {
     next = obj;
     if (info.hasStatus) {
@@ -93,10 +68,9 @@ export function prepareForUpdate(info: ResourceInfo, obj: KubeObject, old: KubeO
     delete md.deletionTimestamp;
     delete md.deletionGracePeriodSeconds;
   }
-  if (hasGeneration(info)) {
+  if (strategy.tracksGeneration) {
     const oldGen = old.metadata.generation ?? 1;
-    const annotationsChanged = info.kind === 'Deployment' && opts.subresource !== 'status' && JSON.stringify(md.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {});
-    md.generation = specOf(next) !== specOf(old) || annotationsChanged ? oldGen + 1 : oldGen;
+    md.generation = specOf(next) !== specOf(old) ? oldGen + 1 : oldGen;
   } else delete md.generation;
   return next;
 }

@@ -1,11 +1,12 @@
-import type { ResourceInfo } from '../../api/resources.js';
+import { resourceKey, type ResourceInfo } from '../../api/resources.js';
 import { alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound, staleConflict, type GroupResource } from '../../api/status.js';
 import type { ResourceStrategy } from '../../api/strategy.js';
 import { apiVersionOf, type KubeList, type KubeObject } from '../../api/types.js';
-import { isStorageError, type Store } from '../../storage/store.js';
+import { isStorageError, type KeyValue, type Store } from '../../storage/store.js';
 import type { Clock } from '../../util/clock.js';
 import { decodeObject, encodeObject } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import type { ValueTransformer } from './encryption.js';
 import type { ResourceHooks } from './hooks.js';
 import { listPrefix, objectKey } from './keys.js';
 import { dropEmptyMetadata, generateName, prepareForCreate, prepareForUpdate, sameObject } from './prepare.js';
@@ -16,6 +17,8 @@ export interface RestStorageOptions {
   clock: Clock;
   strategy?: ResourceStrategy;
   hooks?: ResourceHooks;
+  /** Encryption at rest (`--secrets-encryption`): used when it names this resource. */
+  transformer?: ValueTransformer;
   /** Answers whether a namespace can take new objects; absent for cluster-scoped storages. */
   namespaceState?: (namespace: string) => Promise<'Active' | 'Terminating' | 'Missing'>;
 }
@@ -38,15 +41,11 @@ export interface ListOptions {
 
 export interface UpdateOptions extends WriteOptions {
   subresource?: 'status' | 'finalize';
-  /** PUT may create for kinds that allow it (endpoints, leases, events). */
-  allowCreate?: boolean;
   /** Set by the deletion flow only: lets deletionTimestamp and finalizers change. */
   deleting?: boolean;
   /** Server-internal writes that bypass update validation (pods/binding). */
   skipValidation?: boolean;
 }
-
-const createOnUpdate = new Set(['endpoints', 'leases', 'events', 'endpointslices']);
 
 /** The generic REST storage of one resource over the revisioned store (apiserver's registry/generic). */
 export class RestStorage {
@@ -56,6 +55,7 @@ export class RestStorage {
   private readonly clock: Clock;
   private readonly strategy: ResourceStrategy;
   private readonly hooks: ResourceHooks;
+  private readonly transformer?: ValueTransformer;
   private readonly namespaceState?: RestStorageOptions['namespaceState'];
 
   constructor(opts: RestStorageOptions) {
@@ -65,6 +65,7 @@ export class RestStorage {
     this.clock = opts.clock;
     this.strategy = opts.strategy ?? {};
     this.hooks = opts.hooks ?? {};
+    if (opts.transformer?.resources.has(resourceKey(opts.info))) this.transformer = opts.transformer;
     this.namespaceState = opts.namespaceState;
   }
 
@@ -72,14 +73,28 @@ export class RestStorage {
     return apiVersionOf(this.info);
   }
 
+  /** The per-kind behaviour (src/api/kinds) this storage applies. */
+  get kind(): ResourceStrategy {
+    return this.strategy;
+  }
+
   key(namespace: string | undefined, name: string): string {
     return objectKey(this.info, namespace, name);
+  }
+
+  /** A stored value as the object it holds (watch events decode through here). */
+  decode(kv: KeyValue): KubeObject {
+    return decodeObject(kv, this.transformer);
+  }
+
+  private encode(obj: KubeObject): Uint8Array {
+    return encodeObject(obj, this.transformer);
   }
 
   async get(namespace: string | undefined, name: string): Promise<KubeObject> {
     const kv = await this.store.get(this.key(namespace, name));
     if (!kv) throw notFound(this.gr, name);
-    return decodeObject(kv);
+    return this.decode(kv);
   }
 
   async list(namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList> {
@@ -97,7 +112,7 @@ export class RestStorage {
         revision = page.revision;
         for (const kv of page.items) {
           lastKey = kv.key;
-          const obj = decodeObject(kv);
+          const obj = this.decode(kv);
           if (!opts.filter || opts.filter(obj)) items.push(obj);
         }
         more = page.more;
@@ -144,7 +159,7 @@ export class RestStorage {
       obj.metadata.namespace = namespace ?? obj.metadata.namespace;
     }
     if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = generateName(obj.metadata.generateName);
-    prepareForCreate(this.info, obj, this.clock.now());
+    prepareForCreate(this.info, this.strategy, obj, this.clock.now());
     this.strategy.applyDefaults?.(obj);
     if (opts.finalize) obj = opts.finalize(obj, undefined);
     dropEmptyMetadata(obj);
@@ -152,19 +167,21 @@ export class RestStorage {
     const name = obj.metadata.name!;
     await this.checkNamespace(obj.metadata.namespace, name);
     await this.hooks.beforeCreate?.(obj, { dryRun: !!opts.dryRun });
+    let committed = false;
     try {
       if (opts.dryRun) {
         if (await this.store.get(this.key(obj.metadata.namespace, name))) throw alreadyExists(this.gr, name);
         return obj;
       }
-      const kv = await this.store.create(this.key(obj.metadata.namespace, name), encodeObject(obj));
-      return decodeObject(kv);
+      const kv = await this.store.create(this.key(obj.metadata.namespace, name), this.encode(obj));
+      committed = true;
+      return this.decode(kv);
     } catch (err) {
-      this.hooks.rollback?.(obj, undefined);
       if (isStorageError(err, 'KeyExists')) throw alreadyExists(this.gr, name);
       throw err;
     } finally {
-      if (opts.dryRun) this.hooks.rollback?.(obj, undefined);
+      if (committed) this.hooks.afterCommit?.(obj, undefined);
+      else this.hooks.rollback?.(obj, undefined);
     }
   }
 
@@ -175,12 +192,12 @@ export class RestStorage {
     const key = this.key(namespace, name);
     const kv = await this.store.get(key);
     if (!kv) {
-      if (!opts.subresource && (opts.allowCreate ?? createOnUpdate.has(this.info.resource))) {
+      if (!opts.subresource && this.strategy.allowCreateOnUpdate) {
         return { object: await this.create(namespace, { ...input, metadata: { ...input.metadata, name } }, opts), created: true };
       }
       throw notFound(this.gr, name);
     }
-    const current = decodeObject(kv);
+    const current = this.decode(kv);
     const rv = input.metadata?.resourceVersion;
     if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(this.gr, name);
     if (input.metadata?.uid && input.metadata.uid !== current.metadata.uid)
@@ -193,7 +210,7 @@ export class RestStorage {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(this.key(namespace, name));
       if (!kv) throw notFound(this.gr, name);
-      const current = decodeObject(kv);
+      const current = this.decode(kv);
       const next = await mutate(structuredClone(current));
       const rv = next.metadata?.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(this.gr, name);
@@ -210,37 +227,42 @@ export class RestStorage {
     input.apiVersion = this.apiVersion;
     input.kind = this.info.kind;
     input.metadata ??= {};
-    let next = prepareForUpdate(this.info, input, current, { subresource: opts.subresource, deleting: opts.deleting });
+    let next = prepareForUpdate(this.info, this.strategy, input, current, { subresource: opts.subresource, deleting: opts.deleting });
     if (opts.subresource !== 'status') this.strategy.applyDefaults?.(next);
     if (opts.finalize) next = opts.finalize(next, current);
     dropEmptyMetadata(next);
+    this.strategy.prepareForUpdate?.(next, current, { subresource: opts.subresource });
     if (!opts.skipValidation) this.validate(next, current);
     if (sameObject(next, current)) return current;
     await this.hooks.beforeUpdate?.(next, current, { dryRun: !!opts.dryRun });
+    let committed = false;
     try {
       if (opts.dryRun) return next;
       const key = this.key(current.metadata.namespace, current.metadata.name!);
       // the last finalizer removed from an object being deleted completes its deletion, unless a
       // grace period still runs (a pod the kubelet is stopping: Kubernetes' ShouldDeleteDuringUpdate)
-      if (next.metadata.deletionTimestamp && !next.metadata.deletionGracePeriodSeconds && !(next.metadata.finalizers ?? []).length && !this.hasSpecFinalizers(next)) {
+      if (next.metadata.deletionTimestamp && !next.metadata.deletionGracePeriodSeconds && !(next.metadata.finalizers ?? []).length && !this.hasPendingFinalizers(next)) {
         const gone = await this.store.delete(key, modRevision);
+        committed = true;
         this.hooks.afterDelete?.(next);
-        return { ...decodeObject(gone), metadata: { ...next.metadata, resourceVersion: String(gone.modRevision) } };
+        return { ...this.decode(gone), metadata: { ...next.metadata, resourceVersion: String(gone.modRevision) } };
       }
-      return decodeObject(await this.store.update(key, encodeObject(next), modRevision));
+      const stored = this.decode(await this.store.update(key, this.encode(next), modRevision));
+      committed = true;
+      return stored;
     } catch (err) {
-      this.hooks.rollback?.(next, current);
       if (isStorageError(err, 'Conflict')) throw err;
       if (isStorageError(err, 'NotFound')) throw notFound(this.gr, current.metadata.name!);
       throw err;
     } finally {
-      if (opts.dryRun) this.hooks.rollback?.(next, current);
+      if (committed) this.hooks.afterCommit?.(next, current);
+      else this.hooks.rollback?.(next, current);
     }
   }
 
-  /** Namespaces keep spec.finalizers (the `kubernetes` finalizer) besides metadata.finalizers. */
-  hasSpecFinalizers(obj: KubeObject): boolean {
-    return this.info.kind === 'Namespace' && (((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0);
+  /** Finalizers the kind keeps besides metadata.finalizers (a Namespace's spec.finalizers). */
+  hasPendingFinalizers(obj: KubeObject): boolean {
+    return this.strategy.pendingFinalizers?.(obj) ?? false;
   }
 
   /** Removes the object from storage now (the end of every deletion path). */
@@ -249,7 +271,7 @@ export class RestStorage {
     try {
       const kv = await this.store.delete(this.key(current.metadata.namespace, current.metadata.name!), Number(current.metadata.resourceVersion));
       this.hooks.afterDelete?.(current);
-      return decodeObject(kv);
+      return this.decode(kv);
     } catch (err) {
       if (isStorageError(err, 'NotFound')) throw notFound(this.gr, current.metadata.name!);
       throw err;
