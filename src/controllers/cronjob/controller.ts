@@ -2,16 +2,17 @@ import type { CronJobObject } from '../../api/kinds/cronjob.js';
 import type { JobObject } from '../../api/kinds/job.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
 import { deletedObject, type SharedInformer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
+import type { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
-import { indexNamespaces, listInNamespace } from '../common/informers.js';
+import { listInNamespace } from '../common/informers.js';
+import { OwnerWiring } from '../common/owner-wiring.js';
 import { controllerRefOf } from '../common/pods.js';
 import { sameJSON } from '../job/controller.js';
 import { finishedCondition, jobRef, planCronJobSync } from './sync.js';
@@ -29,8 +30,8 @@ export interface CronJobControllerOptions {
 
 /** kube-controller-manager's CronJob controller (controller_v2). */
 export class CronJobController {
+  private readonly wiring: OwnerWiring<CronJobObject, JobObject>;
   private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
   private readonly client: RestClient;
   private readonly clock: Clock;
   private readonly cjInformer: SharedInformer<CronJobObject>;
@@ -39,26 +40,17 @@ export class CronJobController {
   constructor(private readonly opts: CronJobControllerOptions) {
     this.client = opts.factory.client;
     this.clock = opts.clock ?? realClock;
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'cronjob', queue: this.queue, workers: opts.workers ?? 5, log: opts.log, reconcile: (k) => this.reconcile(k) });
-    this.cjInformer = opts.factory.informerFor<CronJobObject>(cronjobs);
-    this.jobInformer = opts.factory.informerFor<JobObject>(jobs);
-    indexNamespaces(this.cjInformer);
-    indexNamespaces(this.jobInformer);
-    this.cjInformer.addEventHandler({
-      onAdd: (cj) => this.queue.add(metaNamespaceKey(cj)),
-      onUpdate: (old, cj) => {
-        // a schedule or zone change moves the next run: look now, the sync requeues itself
-        this.queue.add(metaNamespaceKey(cj));
-        void old;
-      },
-      onDelete: (cj) => this.queue.add(metaNamespaceKey(deletedObject(cj))),
+    // a schedule or zone change moves the next run: an update is looked at now, the sync requeues itself
+    this.wiring = new OwnerWiring({
+      name: 'cronjob', kind: 'CronJob', owner: cronjobs, owned: jobs, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 5, log: opts.log,
+      reconcile: (k) => this.reconcile(k),
     });
+    this.queue = this.wiring.queue;
+    this.cjInformer = this.wiring.owners;
+    this.jobInformer = this.wiring.owned;
     const onJob = (job: JobObject) => {
-      const ref = controllerRefOf(job);
-      if (ref?.kind !== 'CronJob') return;
-      const cj = this.cjInformer.store.getByNamespaceName(job.metadata.namespace, ref.name);
-      if (cj?.metadata.uid === ref.uid) this.queue.add(metaNamespaceKey(cj));
+      const cj = this.wiring.ownerOf(job);
+      if (cj) this.queue.add(metaNamespaceKey(cj));
     };
     this.jobInformer.addEventHandler({
       onAdd: onJob,
@@ -70,9 +62,8 @@ export class CronJobController {
     });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
+  run(signal: AbortSignal): Promise<void> {
+    return this.wiring.run(signal);
   }
 
   private event(cj: CronJobObject, type: 'Normal' | 'Warning', reason: string, message: string): void {

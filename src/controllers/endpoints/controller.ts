@@ -2,7 +2,7 @@ import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
-import { Controller } from '../../client/controller.js';
+import { Controller, type ReconcileResult } from '../../client/controller.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { deletedObject, type DeletedFinalStateUnknown, type SharedInformer } from '../../client/informer.js';
 import { indexByNamespace, metaNamespaceKey, namespaceIndex, splitMetaNamespaceKey } from '../../client/store.js';
@@ -44,6 +44,7 @@ export class EndpointsController {
   private readonly controller: Controller;
   private readonly services: SharedInformer<Svc>;
   private readonly pods: SharedInformer<PodObj>;
+  private readonly endpoints: SharedInformer<Ep>;
   private readonly clock: Clock;
   /** When the first change not yet written for a Service was seen (last-change-trigger-time). */
   private readonly triggers = new Map<string, number>();
@@ -57,6 +58,7 @@ export class EndpointsController {
     ensureIndex(this.services, namespaceIndex, indexByNamespace);
     ensureIndex(this.pods, namespaceIndex, indexByNamespace);
     const endpoints = opts.factory.informerFor<Ep>(resources.endpoints);
+    this.endpoints = endpoints;
     const enqueueSvc = (s: Svc | DeletedFinalStateUnknown<Svc>) => this.enqueue(metaNamespaceKey(deletedObject(s)));
     this.services.addEventHandler({ onAdd: enqueueSvc, onUpdate: (_o, n) => enqueueSvc(n), onDelete: enqueueSvc });
     this.pods.addEventHandler({
@@ -93,27 +95,24 @@ export class EndpointsController {
     await this.controller.run(signal);
   }
 
-  async reconcile(key: string): Promise<void> {
+  /** Reads the Endpoints from the cache (as Kubernetes' lister): a stale copy ends in a conflict, and a retry. */
+  async reconcile(key: string): Promise<void | ReconcileResult> {
     const { namespace, name } = splitMetaNamespaceKey(key);
     const client = this.opts.factory.client;
     const service = this.services.store.getByNamespaceName(namespace, name);
     const trigger = this.triggers.get(key);
     this.triggers.delete(key);
+    const current = this.endpoints.store.getByNamespaceName(namespace, name);
     if (!service) {
+      if (!current) return;
       try {
-        await client.delete(resources.endpoints, { namespace, name });
+        await client.delete(resources.endpoints, { namespace, name, preconditions: { uid: current.metadata.uid } });
       } catch (err) {
-        if (!isStatusError(err, 'NotFound')) throw err;
+        if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
       }
       return;
     }
     if (!managesEndpointsFor(service)) return;
-    let current: Ep | undefined;
-    try {
-      current = await client.get<Ep>(resources.endpoints, { namespace, name });
-    } catch (err) {
-      if (!isStatusError(err, 'NotFound')) throw err;
-    }
     const { subsets, truncated } = desiredSubsets(service, this.pods.store.byIndex(namespaceIndex, namespace));
     const labels: Record<string, string> = { ...(service.metadata.labels ?? {}) };
     if (service.spec?.clusterIP === 'None') labels[headlessLabel] = '';
@@ -137,6 +136,8 @@ export class EndpointsController {
       else await client.create(resources.endpoints, next, { namespace });
     } catch (err) {
       if (trigger !== undefined && !this.triggers.has(key)) this.triggers.set(key, trigger);
+      // the cache lags our own write: its event is on the way, look again after it
+      if (isStatusError(err, 'Conflict') || isStatusError(err, 'AlreadyExists')) return { requeueAfterMs: 500 };
       throw err;
     }
   }

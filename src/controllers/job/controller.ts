@@ -1,19 +1,20 @@
-import { fromLabelSelector, matches } from '../../api/labels.js';
+import { fromLabelSelector } from '../../api/labels.js';
 import { jobTrackingFinalizer, type JobObject } from '../../api/kinds/job.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
 import { deletedObject, type SharedInformer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey, splitMetaNamespaceKey } from '../../client/store.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
+import type { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
 import { ControllerExpectations } from '../common/expectations.js';
-import { indexNamespaces, listInNamespace } from '../common/informers.js';
+import { listInNamespace } from '../common/informers.js';
+import { OwnerWiring } from '../common/owner-wiring.js';
 import { controllerRefOf, type PodObject } from '../common/pods.js';
 import { slowStartBatches } from '../replicaset/status.js';
 import { podFromJob } from './pod-template.js';
@@ -41,8 +42,8 @@ export interface JobControllerOptions {
 
 /** kube-controller-manager's Job controller. */
 export class JobController {
+  private readonly wiring: OwnerWiring<JobObject, PodObject>;
   private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
   private readonly client: RestClient;
   private readonly clock: Clock;
   private readonly jobInformer: SharedInformer<JobObject>;
@@ -53,21 +54,13 @@ export class JobController {
     this.client = opts.factory.client;
     this.clock = opts.clock ?? realClock;
     this.expectations = new ControllerExpectations(this.clock);
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'job', queue: this.queue, workers: opts.workers ?? 5, log: opts.log, reconcile: (k) => this.reconcile(k) });
-    this.jobInformer = opts.factory.informerFor<JobObject>(jobs);
-    this.podInformer = opts.factory.informerFor<PodObject>(pods);
-    indexNamespaces(this.jobInformer);
-    indexNamespaces(this.podInformer);
-    this.jobInformer.addEventHandler({
-      onAdd: (job) => this.queue.add(metaNamespaceKey(job)),
-      onUpdate: (_o, job) => this.queue.add(metaNamespaceKey(job)),
-      onDelete: (job) => {
-        const key = metaNamespaceKey(deletedObject(job));
-        this.expectations.delete(key);
-        this.queue.add(key);
-      },
+    this.wiring = new OwnerWiring({
+      name: 'job', kind: 'Job', owner: jobs, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 5, log: opts.log,
+      reconcile: (k) => this.reconcile(k), onOwnerDeleted: (k) => this.expectations.delete(k),
     });
+    this.queue = this.wiring.queue;
+    this.jobInformer = this.wiring.owners;
+    this.podInformer = this.wiring.owned;
     this.podInformer.addEventHandler({
       onAdd: (pod) => this.onPod(pod, true),
       onUpdate: (old, pod) => {
@@ -79,16 +72,12 @@ export class JobController {
     });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
+  run(signal: AbortSignal): Promise<void> {
+    return this.wiring.run(signal);
   }
 
   private jobOf(pod: PodObject): JobObject | undefined {
-    const ref = controllerRefOf(pod);
-    if (!ref || ref.kind !== 'Job') return undefined;
-    const job = this.jobInformer.store.getByNamespaceName(pod.metadata.namespace, ref.name);
-    return job?.metadata.uid === ref.uid ? job : undefined;
+    return this.wiring.ownerOf(pod);
   }
 
   private onPod(pod: PodObject, added: boolean): void {
@@ -115,9 +104,7 @@ export class JobController {
   }
 
   private enqueueMatching(pod: PodObject): void {
-    for (const job of listInNamespace(this.jobInformer, pod.metadata.namespace ?? '')) {
-      if (matches(fromLabelSelector(job.spec?.selector), pod.metadata.labels)) this.queue.add(metaNamespaceKey(job));
-    }
+    this.wiring.enqueueMatching(pod);
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {

@@ -1,20 +1,21 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
-import { fromLabelSelector, matches } from '../../api/labels.js';
+import { fromLabelSelector } from '../../api/labels.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
 import { deletedObject, type SharedInformer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey, splitMetaNamespaceKey } from '../../client/store.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
+import type { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
 import { ControllerExpectations } from '../common/expectations.js';
-import { indexNamespaces, listInNamespace } from '../common/informers.js';
+import { listInNamespace } from '../common/informers.js';
+import { OwnerWiring } from '../common/owner-wiring.js';
 import { controllerRefOf, isPodActive, isPodReady, newControllerRef, type PodObject } from '../common/pods.js';
 import { burstReplicas, calculateReplicaSetStatus, sameStatus, compactStatus, slowStartBatches } from './status.js';
 import { podsToDelete } from './victims.js';
@@ -48,8 +49,8 @@ export function podFromTemplate(rs: ReplicaSetObject): PodObject {
 
 /** kube-controller-manager's ReplicaSet controller. */
 export class ReplicaSetController {
+  private readonly wiring: OwnerWiring<ReplicaSetObject, PodObject>;
   private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
   private readonly client: RestClient;
   private readonly clock: Clock;
   private readonly rsInformer: SharedInformer<ReplicaSetObject>;
@@ -60,21 +61,13 @@ export class ReplicaSetController {
     this.client = opts.factory.client;
     this.clock = opts.clock ?? realClock;
     this.expectations = new ControllerExpectations(this.clock);
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'replicaset', queue: this.queue, workers: opts.workers ?? 5, log: opts.log, reconcile: (k) => this.reconcile(k) });
-    this.rsInformer = opts.factory.informerFor<ReplicaSetObject>(replicasets);
-    this.podInformer = opts.factory.informerFor<PodObject>(pods);
-    indexNamespaces(this.rsInformer);
-    indexNamespaces(this.podInformer);
-    this.rsInformer.addEventHandler({
-      onAdd: (rs) => this.queue.add(metaNamespaceKey(rs)),
-      onUpdate: (_o, rs) => this.queue.add(metaNamespaceKey(rs)),
-      onDelete: (rs) => {
-        const key = metaNamespaceKey(deletedObject(rs));
-        this.expectations.delete(key);
-        this.queue.add(key);
-      },
+    this.wiring = new OwnerWiring({
+      name: 'replicaset', kind: 'ReplicaSet', owner: replicasets, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 5, log: opts.log,
+      reconcile: (k) => this.reconcile(k), onOwnerDeleted: (k) => this.expectations.delete(k),
     });
+    this.queue = this.wiring.queue;
+    this.rsInformer = this.wiring.owners;
+    this.podInformer = this.wiring.owned;
     this.podInformer.addEventHandler({
       onAdd: (pod) => this.addPod(pod),
       onUpdate: (old, pod) => this.updatePod(old, pod),
@@ -82,23 +75,17 @@ export class ReplicaSetController {
     });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
+  run(signal: AbortSignal): Promise<void> {
+    return this.wiring.run(signal);
   }
 
   /** The ReplicaSet a controllerRef points at, if it is in the cache with that uid. */
   private resolveRef(pod: PodObject): ReplicaSetObject | undefined {
-    const ref = controllerRefOf(pod);
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.rsInformer.store.getByNamespaceName(pod.metadata.namespace, ref.name);
-    return rs?.metadata.uid === ref.uid ? rs : undefined;
+    return this.wiring.ownerOf(pod);
   }
 
   private enqueueMatching(pod: PodObject): void {
-    for (const rs of listInNamespace(this.rsInformer, pod.metadata.namespace ?? '')) {
-      if (matches(fromLabelSelector(rs.spec?.selector), pod.metadata.labels)) this.queue.add(metaNamespaceKey(rs));
-    }
+    this.wiring.enqueueMatching(pod);
   }
 
   private addPod(pod: PodObject): void {
