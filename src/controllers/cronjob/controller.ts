@@ -4,11 +4,10 @@ import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
-import { deletedObject, type SharedInformer } from '../../client/informer.js';
+import { deletedObject } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
-import type { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import { listInNamespace } from '../common/informers.js';
@@ -31,11 +30,8 @@ export interface CronJobControllerOptions {
 /** kube-controller-manager's CronJob controller (controller_v2). */
 export class CronJobController {
   private readonly wiring: OwnerWiring<CronJobObject, JobObject>;
-  private readonly queue: RateLimitingQueue<string>;
   private readonly client: RestClient;
   private readonly clock: Clock;
-  private readonly cjInformer: SharedInformer<CronJobObject>;
-  private readonly jobInformer: SharedInformer<JobObject>;
 
   constructor(private readonly opts: CronJobControllerOptions) {
     this.client = opts.factory.client;
@@ -45,14 +41,11 @@ export class CronJobController {
       name: 'cronjob', kind: 'CronJob', owner: cronjobs, owned: jobs, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 5, log: opts.log,
       reconcile: (k) => this.reconcile(k),
     });
-    this.queue = this.wiring.queue;
-    this.cjInformer = this.wiring.owners;
-    this.jobInformer = this.wiring.owned;
     const onJob = (job: JobObject) => {
       const cj = this.wiring.ownerOf(job);
-      if (cj) this.queue.add(metaNamespaceKey(cj));
+      if (cj) this.wiring.queue.add(metaNamespaceKey(cj));
     };
-    this.jobInformer.addEventHandler({
+    this.wiring.owned.addEventHandler({
       onAdd: onJob,
       onUpdate: (old, job) => {
         if (controllerRefOf(old)?.uid !== controllerRefOf(job)?.uid) onJob(old);
@@ -71,10 +64,10 @@ export class CronJobController {
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
-    let cj = this.cjInformer.store.get(key);
+    let cj = this.wiring.owners.store.get(key);
     if (!cj) return;
     const uid = cj.metadata.uid;
-    const owned = listInNamespace(this.jobInformer, cj.metadata.namespace ?? '').filter((j) => controllerRefOf(j)?.uid === uid);
+    const owned = listInNamespace(this.wiring.owned, cj.metadata.namespace ?? '').filter((j) => controllerRefOf(j)?.uid === uid);
     // an unfinished Job missing from the cached active list may be one whose status update the cache has
     // not seen yet: read the CronJob fresh before calling it unexpected (as syncCronJob does)
     if (owned.some((j) => !finishedCondition(j) && !(cj!.status?.active ?? []).some((r) => r.uid === j.metadata.uid))) {

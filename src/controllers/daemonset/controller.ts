@@ -8,7 +8,6 @@ import { deletedObject, type SharedInformer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
-import type { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
@@ -42,11 +41,8 @@ function nodeView(n: NodeObject): string {
 /** kube-controller-manager's DaemonSet controller: informers and I/O here, decisions in plan.ts. */
 export class DaemonSetController {
   private readonly wiring: OwnerWiring<DaemonSetObject, PodObject>;
-  private readonly queue: RateLimitingQueue<string>;
   private readonly client: RestClient;
   private readonly clock: Clock;
-  private readonly dsInformer: SharedInformer<DaemonSetObject>;
-  private readonly podInformer: SharedInformer<PodObject>;
   private readonly nodeInformer: SharedInformer<NodeObject>;
   private readonly revInformer: SharedInformer<RevisionObject>;
   readonly expectations: ControllerExpectations;
@@ -59,13 +55,10 @@ export class DaemonSetController {
       name: 'daemonset', kind: 'DaemonSet', owner: daemonsets, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 2, log: opts.log,
       reconcile: (k) => this.reconcile(k), onOwnerDeleted: (k) => this.expectations.delete(k),
     });
-    this.queue = this.wiring.queue;
-    this.dsInformer = this.wiring.owners;
-    this.podInformer = this.wiring.owned;
     this.nodeInformer = opts.factory.informerFor<NodeObject>(nodes);
     this.revInformer = opts.factory.informerFor<RevisionObject>(controllerRevisions);
     indexNamespaces(this.revInformer);
-    this.podInformer.addEventHandler({
+    this.wiring.owned.addEventHandler({
       onAdd: (pod) => {
         const ds = this.ownerOf(pod);
         if (ds && !pod.metadata.deletionTimestamp) this.expectations.creationObserved(metaNamespaceKey(ds));
@@ -83,7 +76,7 @@ export class DaemonSetController {
       },
     });
     const all = () => {
-      for (const ds of this.dsInformer.store.list()) this.queue.add(metaNamespaceKey(ds));
+      for (const ds of this.wiring.owners.store.list()) this.wiring.queue.add(metaNamespaceKey(ds));
     };
     this.nodeInformer.addEventHandler({ onAdd: all, onUpdate: (old, n) => nodeView(old) !== nodeView(n) && all(), onDelete: all });
   }
@@ -103,7 +96,7 @@ export class DaemonSetController {
   private async claimPods(ds: DaemonSetObject): Promise<PodObject[]> {
     const selector = fromLabelSelector(ds.spec?.selector);
     const out: PodObject[] = [];
-    for (const pod of listInNamespace(this.podInformer, ds.metadata.namespace ?? '')) {
+    for (const pod of listInNamespace(this.wiring.owned, ds.metadata.namespace ?? '')) {
       const decision = claimDecision(ds, pod, selector);
       if (decision === 'own') out.push(pod);
       else if (decision === 'adopt' || decision === 'release') {
@@ -119,7 +112,7 @@ export class DaemonSetController {
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
-    const cached = this.dsInformer.store.get(key);
+    const cached = this.wiring.owners.store.get(key);
     if (!cached) {
       this.expectations.delete(key);
       return;
@@ -207,7 +200,7 @@ export class DaemonSetController {
     try {
       await this.client.updateStatus<DaemonSetObject>(daemonsets, { ...ds, status: next });
     } catch (err) {
-      if (isStatusError(err, 'Conflict')) this.queue.add(metaNamespaceKey(ds));
+      if (isStatusError(err, 'Conflict')) this.wiring.queue.add(metaNamespaceKey(ds));
       else if (!isStatusError(err, 'NotFound')) throw err;
     }
   }

@@ -9,7 +9,8 @@ import { indexByNamespace, metaNamespaceKey, namespaceIndex, splitMetaNamespaceK
 import { ensureIndex } from '../common/informers.js';
 import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
-import { managesEndpointsFor, selectsPod } from '../endpointslice/pods.js';
+import { managesEndpointsFor } from '../endpointslice/pods.js';
+import { indexSelection, podsSelectedBy, servicesSelecting } from '../endpointslice/selection.js';
 import { headlessLabel } from '../endpointslice/reconciler.js';
 import { desiredSubsets, lastChangeTriggerTimeAnnotation, overCapacityAnnotation, subsetsKey } from './subsets.js';
 
@@ -57,6 +58,7 @@ export class EndpointsController {
     this.pods = opts.factory.informerFor<PodObj>(resources.pods);
     ensureIndex(this.services, namespaceIndex, indexByNamespace);
     ensureIndex(this.pods, namespaceIndex, indexByNamespace);
+    indexSelection(this.services, this.pods);
     const endpoints = opts.factory.informerFor<Ep>(resources.endpoints);
     this.endpoints = endpoints;
     const enqueueSvc = (s: Svc | DeletedFinalStateUnknown<Svc>) => this.enqueue(metaNamespaceKey(deletedObject(s)));
@@ -84,9 +86,7 @@ export class EndpointsController {
   }
 
   private enqueueForPod(pod: PodObj): void {
-    for (const svc of this.services.store.byIndex(namespaceIndex, pod.metadata.namespace ?? '')) {
-      if (selectsPod(svc, pod)) this.enqueue(metaNamespaceKey(svc));
-    }
+    for (const svc of servicesSelecting(this.services, pod)) this.enqueue(metaNamespaceKey(svc));
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -113,7 +113,7 @@ export class EndpointsController {
       return;
     }
     if (!managesEndpointsFor(service)) return;
-    const { subsets, truncated } = desiredSubsets(service, this.pods.store.byIndex(namespaceIndex, namespace));
+    const { subsets, truncated } = desiredSubsets(service, podsSelectedBy(this.pods, service));
     const labels: Record<string, string> = { ...(service.metadata.labels ?? {}) };
     if (service.spec?.clusterIP === 'None') labels[headlessLabel] = '';
     else delete labels[headlessLabel];

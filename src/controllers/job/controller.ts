@@ -4,11 +4,10 @@ import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
-import { deletedObject, type SharedInformer } from '../../client/informer.js';
+import { deletedObject } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey, splitMetaNamespaceKey } from '../../client/store.js';
-import type { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
@@ -43,11 +42,8 @@ export interface JobControllerOptions {
 /** kube-controller-manager's Job controller. */
 export class JobController {
   private readonly wiring: OwnerWiring<JobObject, PodObject>;
-  private readonly queue: RateLimitingQueue<string>;
   private readonly client: RestClient;
   private readonly clock: Clock;
-  private readonly jobInformer: SharedInformer<JobObject>;
-  private readonly podInformer: SharedInformer<PodObject>;
   readonly expectations: ControllerExpectations;
 
   constructor(private readonly opts: JobControllerOptions) {
@@ -58,10 +54,7 @@ export class JobController {
       name: 'job', kind: 'Job', owner: jobs, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 5, log: opts.log,
       reconcile: (k) => this.reconcile(k), onOwnerDeleted: (k) => this.expectations.delete(k),
     });
-    this.queue = this.wiring.queue;
-    this.jobInformer = this.wiring.owners;
-    this.podInformer = this.wiring.owned;
-    this.podInformer.addEventHandler({
+    this.wiring.owned.addEventHandler({
       onAdd: (pod) => this.onPod(pod, true),
       onUpdate: (old, pod) => {
         const oldRef = controllerRefOf(old);
@@ -84,7 +77,7 @@ export class JobController {
     const job = this.jobOf(pod);
     if (!job) {
       // a pod still holding our finalizer with no Job left to count it
-      if (hasTrackingFinalizer(pod)) this.queue.add(orphanPrefix + metaNamespaceKey(pod));
+      if (hasTrackingFinalizer(pod)) this.wiring.queue.add(orphanPrefix + metaNamespaceKey(pod));
       if (!controllerRefOf(pod)) this.enqueueMatching(pod);
       return;
     }
@@ -92,7 +85,7 @@ export class JobController {
     if (added) this.expectations.creationObserved(key);
     // a pod being deleted counts as deleted: the tracking finalizer keeps it until the sync that counts it
     if (pod.metadata.deletionTimestamp) this.expectations.deletionObserved(key, metaNamespaceKey(pod));
-    this.queue.add(key);
+    this.wiring.queue.add(key);
   }
 
   private onPodDeleted(pod: PodObject): void {
@@ -100,7 +93,7 @@ export class JobController {
     if (!job) return;
     const key = metaNamespaceKey(job);
     this.expectations.deletionObserved(key, metaNamespaceKey(pod));
-    this.queue.add(key);
+    this.wiring.queue.add(key);
   }
 
   private enqueueMatching(pod: PodObject): void {
@@ -109,7 +102,7 @@ export class JobController {
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
     if (key.startsWith(orphanPrefix)) return this.reconcileOrphan(key.slice(orphanPrefix.length));
-    const job = this.jobInformer.store.get(key);
+    const job = this.wiring.owners.store.get(key);
     if (!job) {
       this.expectations.delete(key);
       return;
@@ -137,14 +130,14 @@ export class JobController {
   }
 
   private ownedPods(job: JobObject): PodObject[] {
-    return listInNamespace(this.podInformer, job.metadata.namespace ?? '').filter((p) => controllerRefOf(p)?.uid === job.metadata.uid);
+    return listInNamespace(this.wiring.owned, job.metadata.namespace ?? '').filter((p) => controllerRefOf(p)?.uid === job.metadata.uid);
   }
 
   /** Owned pods after adoption and release (ControllerRefManager.ClaimPods), finished ones included. */
   private async claimPods(job: JobObject): Promise<PodObject[]> {
     const selector = fromLabelSelector(job.spec?.selector);
     const owned: PodObject[] = [];
-    for (const pod of listInNamespace(this.podInformer, job.metadata.namespace ?? '')) {
+    for (const pod of listInNamespace(this.wiring.owned, job.metadata.namespace ?? '')) {
       const decision = claimDecision(job, pod, selector);
       if (decision === 'own') owned.push(pod);
       else if (decision === 'adopt') {
@@ -192,7 +185,7 @@ export class JobController {
   }
 
   private async reconcileOrphan(podKey: string): Promise<void> {
-    const pod = this.podInformer.store.get(podKey);
+    const pod = this.wiring.owned.store.get(podKey);
     if (!pod || !hasTrackingFinalizer(pod) || this.jobOf(pod)) return;
     const ref = controllerRefOf(pod);
     // a pod of a Job we have not seen yet is left alone unless it is finished or going away

@@ -5,11 +5,10 @@ import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
 import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
-import { deletedObject, type SharedInformer } from '../../client/informer.js';
+import { deletedObject } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey, splitMetaNamespaceKey } from '../../client/store.js';
-import type { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
@@ -50,11 +49,8 @@ export function podFromTemplate(rs: ReplicaSetObject): PodObject {
 /** kube-controller-manager's ReplicaSet controller. */
 export class ReplicaSetController {
   private readonly wiring: OwnerWiring<ReplicaSetObject, PodObject>;
-  private readonly queue: RateLimitingQueue<string>;
   private readonly client: RestClient;
   private readonly clock: Clock;
-  private readonly rsInformer: SharedInformer<ReplicaSetObject>;
-  private readonly podInformer: SharedInformer<PodObject>;
   readonly expectations: ControllerExpectations;
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
@@ -65,10 +61,7 @@ export class ReplicaSetController {
       name: 'replicaset', kind: 'ReplicaSet', owner: replicasets, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 5, log: opts.log,
       reconcile: (k) => this.reconcile(k), onOwnerDeleted: (k) => this.expectations.delete(k),
     });
-    this.queue = this.wiring.queue;
-    this.rsInformer = this.wiring.owners;
-    this.podInformer = this.wiring.owned;
-    this.podInformer.addEventHandler({
+    this.wiring.owned.addEventHandler({
       onAdd: (pod) => this.addPod(pod),
       onUpdate: (old, pod) => this.updatePod(old, pod),
       onDelete: (pod) => this.deletePod(deletedObject(pod)),
@@ -95,7 +88,7 @@ export class ReplicaSetController {
       const rs = this.resolveRef(pod);
       if (!rs) return;
       this.expectations.creationObserved(metaNamespaceKey(rs));
-      this.queue.add(metaNamespaceKey(rs));
+      this.wiring.queue.add(metaNamespaceKey(rs));
       return;
     }
     this.enqueueMatching(pod);
@@ -112,15 +105,15 @@ export class ReplicaSetController {
     const ref = controllerRefOf(pod);
     if (oldRef && oldRef.uid !== ref?.uid) {
       const oldRS = this.resolveRef(old);
-      if (oldRS) this.queue.add(metaNamespaceKey(oldRS));
+      if (oldRS) this.wiring.queue.add(metaNamespaceKey(oldRS));
     }
     if (ref) {
       const rs = this.resolveRef(pod);
       if (!rs) return;
       const key = metaNamespaceKey(rs);
-      this.queue.add(key);
+      this.wiring.queue.add(key);
       const minReady = rs.spec?.minReadySeconds ?? 0;
-      if (minReady > 0 && !isPodReady(old) && isPodReady(pod)) this.queue.addAfter(key, minReady * 1000 + 1000);
+      if (minReady > 0 && !isPodReady(old) && isPodReady(pod)) this.wiring.queue.addAfter(key, minReady * 1000 + 1000);
       return;
     }
     if (labelsChanged || oldRef) this.enqueueMatching(pod);
@@ -131,11 +124,11 @@ export class ReplicaSetController {
     if (!rs) return;
     const key = metaNamespaceKey(rs);
     this.expectations.deletionObserved(key, metaNamespaceKey(pod));
-    this.queue.add(key);
+    this.wiring.queue.add(key);
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
-    const rs = this.rsInformer.store.get(key);
+    const rs = this.wiring.owners.store.get(key);
     if (!rs) {
       this.expectations.delete(key);
       return;
@@ -144,7 +137,7 @@ export class ReplicaSetController {
     const selector = fromLabelSelector(rs.spec?.selector);
     const needsSync = this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp;
     const owned: PodObject[] = [];
-    for (const pod of listInNamespace(this.podInformer, namespace)) {
+    for (const pod of listInNamespace(this.wiring.owned, namespace)) {
       if (!isPodActive(pod)) continue;
       const decision = claimDecision(rs, pod, selector);
       if (decision === 'own') owned.push(pod);
@@ -240,10 +233,10 @@ export class ReplicaSetController {
     const owner = controllerRefOf(rs);
     if (!owner) return owned;
     const siblings = new Set(
-      listInNamespace(this.rsInformer, rs.metadata.namespace ?? '')
+      listInNamespace(this.wiring.owners, rs.metadata.namespace ?? '')
         .filter((r) => controllerRefOf(r)?.uid === owner.uid)
         .map((r) => r.metadata.uid),
     );
-    return listInNamespace(this.podInformer, rs.metadata.namespace ?? '').filter((p) => isPodActive(p) && siblings.has(controllerRefOf(p)?.uid));
+    return listInNamespace(this.wiring.owned, rs.metadata.namespace ?? '').filter((p) => isPodActive(p) && siblings.has(controllerRefOf(p)?.uid));
   }
 }

@@ -9,7 +9,6 @@ import { deletedObject, type SharedInformer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { ResourceType, RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
-import type { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
@@ -37,12 +36,9 @@ export interface StatefulSetControllerOptions {
 
 /** kube-controller-manager's StatefulSet controller: informers and I/O here, the decisions in plan.ts. */
 export class StatefulSetController {
-  private readonly queue: RateLimitingQueue<string>;
   private readonly wiring: OwnerWiring<StatefulSetObject, PodObject>;
   private readonly client: RestClient;
   private readonly clock: Clock;
-  private readonly setInformer: SharedInformer<StatefulSetObject>;
-  private readonly podInformer: SharedInformer<PodObject>;
   private readonly revInformer: SharedInformer<RevisionObject>;
   private claimsUnsupported = false;
 
@@ -53,13 +49,10 @@ export class StatefulSetController {
       name: 'statefulset', kind: 'StatefulSet', owner: statefulsets, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 3, log: opts.log,
       reconcile: (k) => this.reconcile(k),
     });
-    this.queue = this.wiring.queue;
-    this.setInformer = this.wiring.owners;
-    this.podInformer = this.wiring.owned;
     this.revInformer = opts.factory.informerFor<RevisionObject>(controllerRevisions);
     indexNamespaces(this.revInformer);
     const onPod = (pod: PodObject) => this.enqueueForPod(pod);
-    this.podInformer.addEventHandler({
+    this.wiring.owned.addEventHandler({
       onAdd: onPod,
       onUpdate: (old, pod) => {
         if (controllerRefOf(old)?.uid !== controllerRefOf(pod)?.uid) this.enqueueForPod(old);
@@ -81,7 +74,7 @@ export class StatefulSetController {
   private async claimPods(set: StatefulSetObject): Promise<PodObject[]> {
     const selector = fromLabelSelector(set.spec?.selector);
     const out: PodObject[] = [];
-    for (const pod of listInNamespace(this.podInformer, set.metadata.namespace ?? '')) {
+    for (const pod of listInNamespace(this.wiring.owned, set.metadata.namespace ?? '')) {
       const decision = claimDecision(set, pod, selector);
       const member = isMemberOf(set, pod);
       if (decision === 'own') {
@@ -101,7 +94,7 @@ export class StatefulSetController {
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
-    const cached = this.setInformer.store.get(key);
+    const cached = this.wiring.owners.store.get(key);
     if (!cached) return;
     const set = structuredClone(cached);
     const owned = await this.claimPods(set);
@@ -216,7 +209,7 @@ export class StatefulSetController {
       await this.client.updateStatus<StatefulSetObject>(statefulsets, { ...set, status });
     } catch (err) {
       if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
-      if (isStatusError(err, 'Conflict')) this.queue.add(metaNamespaceKey(set));
+      if (isStatusError(err, 'Conflict')) this.wiring.queue.add(metaNamespaceKey(set));
     }
   }
 }
