@@ -125,7 +125,10 @@ export async function startClusterDNS(opts: StartClusterDNSOptions): Promise<Run
   const exposure = new HostServiceExposure({ factory: informers, spec: kubeDNSHostService(opts.clusterDNS, address!), log: (m) => log(`dns: ${m}`) });
   const abort = new AbortController();
   const running = exposure.run(abort.signal).catch((err) => log(`dns: kube-system/${dnsServiceName}: ${errorMessage(err)}`));
-  await exposure.synced(abort.signal);
+  // up before the server says ready, as a rule; an API that refuses (a taken ClusterIP) is retried and logged
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exposure.synced(abort.signal), new Promise<void>((r) => (timer = setTimeout(r, 10_000)))]);
+  clearTimeout(timer);
   return {
     dns,
     address: address!,
