@@ -28,6 +28,8 @@ export interface ControllerOptions {
   caPem: string;
   settings: ControllerSettings;
   log: Logger;
+  /** The process's shared informers; the controller manager makes its own without. */
+  informers?: InformerFactory;
   /** Names of controllers not to run. */
   disabled?: string[];
 }
@@ -63,11 +65,16 @@ export function controllerDescriptors(): ControllerDescriptor[] {
   ];
 }
 
+/** kube-controller-manager's API client (token + CA), the one the server's shared informers use too. */
+export function controllerManagerClient(o: { server: string; token: string; caPem: string }): RestClient {
+  return new RestClient({ server: o.server, token: o.token, caData: o.caPem, userAgent: 'skiff-controller-manager/v1.32.4' });
+}
+
 /** Starts the in-process controller manager against the API server, through the client only. */
 export async function startControllers(opts: ControllerOptions): Promise<{ stop(): Promise<void> }> {
-  const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caPem, userAgent: 'skiff-controller-manager/v1.32.4' });
   const log = (m: string) => opts.log.debug(m);
-  const informers = new InformerFactory({ client, clock: realClock, log });
+  const informers = opts.informers ?? new InformerFactory({ client: controllerManagerClient(opts), clock: realClock, log });
+  const client = informers.client;
   const abort = new AbortController();
   const descriptors = controllerDescriptors().filter((d) => !opts.disabled?.includes(d.name));
   const running = await runControllers({ client, informers, clock: realClock, log, settings: opts.settings }, descriptors, abort.signal);

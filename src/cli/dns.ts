@@ -4,7 +4,7 @@
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../api/types.js';
-import { isStatusError } from '../api/status.js';
+import { HostServiceExposure, type HostServiceSpec } from '../client/host-service.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { RestClient } from '../client/rest.js';
 import { ClusterDNS } from '../dns/cluster-dns.js';
@@ -13,8 +13,6 @@ import type { ListenAddress } from '../dns/server.js';
 import { errorMessage } from '../util/errors.js';
 import { isIPv6 } from '../util/net.js';
 
-const services = { group: '', version: 'v1', resource: 'services', namespaced: true };
-const endpointSlices = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 
 export const dnsServiceName = 'kube-dns';
 export const dnsSliceName = 'kube-dns-skiff';
@@ -34,8 +32,8 @@ export interface StartClusterDNSOptions {
   ttl?: number;
   upstreams?: Upstream[];
   forwardTimeoutMs?: number;
-  /** How often the Service and EndpointSlice are checked and repaired (default 10 s). */
-  resyncMs?: number;
+  /** The process's shared informers (one per process); the DNS server makes its own without. */
+  informers?: InformerFactory;
   log?: (message: string) => void;
 }
 
@@ -89,30 +87,18 @@ export function kubeDNSEndpointSlice(svc: Service, address: ListenAddress): Endp
   };
 }
 
-/** Creates the Service if missing and the EndpointSlice if missing or stale. */
-export async function ensureKubeDNSObjects(client: RestClient, clusterDNS: string, address: ListenAddress): Promise<void> {
-  let svc: Service;
-  try {
-    svc = (await client.get(services, { namespace: 'kube-system', name: dnsServiceName })) as Service;
-  } catch (err) {
-    if (!isStatusError(err, 'NotFound')) throw err;
-    svc = (await client.create(services, kubeDNSService(clusterDNS) as KubeObject, { fieldManager })) as Service;
-  }
-  const want = kubeDNSEndpointSlice(svc, address);
-  let have: EndpointSlice | undefined;
-  try {
-    have = (await client.get(endpointSlices, { namespace: 'kube-system', name: dnsSliceName })) as unknown as EndpointSlice;
-  } catch (err) {
-    if (!isStatusError(err, 'NotFound')) throw err;
-  }
-  if (!have) {
-    await client.create(endpointSlices, want as unknown as KubeObject, { fieldManager });
-    return;
-  }
-  const same = JSON.stringify([have.endpoints?.[0]?.addresses, have.ports?.map((p) => [p.name, p.port, p.protocol]), have.metadata?.ownerReferences?.[0]?.uid]) ===
-    JSON.stringify([want.endpoints![0]!.addresses, want.ports!.map((p) => [p.name, p.port, p.protocol]), want.metadata?.ownerReferences?.[0]?.uid]);
-  if (same) return;
-  await client.update(endpointSlices, { ...want, metadata: { ...want.metadata, resourceVersion: have.metadata?.resourceVersion } } as unknown as KubeObject, { fieldManager });
+/** The kube-dns host service: the Service as kubeadm makes it (a user's edits are kept), its slice at `address`. */
+export function kubeDNSHostService(clusterDNS: string, address: ListenAddress): HostServiceSpec {
+  return {
+    namespace: 'kube-system', serviceName: dnsServiceName, sliceName: dnsSliceName, fieldManager,
+    service: () => kubeDNSService(clusterDNS) as KubeObject,
+    slice: (svc) => kubeDNSEndpointSlice(svc as Service, address) as unknown as KubeObject,
+    sliceUpdate: (haveObj, wantObj) => {
+      const [have, want] = [haveObj as unknown as EndpointSlice, wantObj as unknown as EndpointSlice];
+      const shape = (s: EndpointSlice) => JSON.stringify([s.endpoints?.[0]?.addresses, s.ports?.map((p) => [p.name, p.port, p.protocol]), s.metadata?.ownerReferences?.[0]?.uid]);
+      return shape(have) === shape(want) ? undefined : ({ ...want, metadata: { ...want.metadata, resourceVersion: have.metadata?.resourceVersion } } as unknown as KubeObject);
+    },
+  };
 }
 
 /** The DNS server's own API client (token + CA), as any component outside the API server has. */
@@ -123,7 +109,7 @@ export function clusterDNSClient(opts: { server: string; token: string; caPem: s
 /** Starts the DNS server and keeps kube-system/kube-dns pointing at it. */
 export async function startClusterDNS(opts: StartClusterDNSOptions): Promise<RunningClusterDNS> {
   const log = opts.log ?? (() => {});
-  const informers = new InformerFactory({ client: opts.client, log });
+  const informers = opts.informers ?? new InformerFactory({ client: opts.client, log });
   const dns = new ClusterDNS({
     informers,
     clusterDomain: opts.clusterDomain,
@@ -136,23 +122,21 @@ export async function startClusterDNS(opts: StartClusterDNSOptions): Promise<Run
   const listen = [opts.listen];
   if (opts.listenDirect) listen.push({ ip: opts.clusterDNS, port: 53 });
   const [address] = await dns.start(listen);
-  const sync = async () => {
-    try {
-      await ensureKubeDNSObjects(opts.client, opts.clusterDNS, address!);
-    } catch (err) {
-      log(`dns: kube-system/${dnsServiceName}: ${errorMessage(err)}`);
-    }
-  };
-  await sync();
-  const timer = setInterval(() => void sync(), opts.resyncMs ?? 10_000);
-  timer.unref();
+  const exposure = new HostServiceExposure({ factory: informers, spec: kubeDNSHostService(opts.clusterDNS, address!), log: (m) => log(`dns: ${m}`) });
+  const abort = new AbortController();
+  const running = exposure.run(abort.signal).catch((err) => log(`dns: kube-system/${dnsServiceName}: ${errorMessage(err)}`));
+  // up before the server says ready, as a rule; an API that refuses (a taken ClusterIP) is retried and logged
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exposure.synced(abort.signal), new Promise<void>((r) => (timer = setTimeout(r, 10_000)))]);
+  clearTimeout(timer);
   return {
     dns,
     address: address!,
     async stop() {
-      clearInterval(timer);
+      abort.abort();
+      await running;
       await dns.stop();
-      await informers.stopped();
+      if (!opts.informers) await informers.stopped();
     },
   };
 }

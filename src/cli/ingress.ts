@@ -1,3 +1,4 @@
+import type { InformerFactory } from '../client/informer-factory.js';
 import type { RestClient } from '../client/rest.js';
 import { IngressController } from '../ingress/controller.js';
 import { fallbackCertificate, startListeners, type ListenOptions } from '../ingress/listeners.js';
@@ -13,6 +14,8 @@ export interface StartIngressOptions {
   nodeIP?: string;
   /** Where the fallback certificate is kept across restarts. */
   certDir?: string;
+  /** The process's shared informers (`skiff server`); the controller makes its own without. */
+  informers?: InformerFactory;
   log?: (message: string) => void;
 }
 
@@ -37,6 +40,7 @@ export async function startIngressController(opts: StartIngressOptions): Promise
     client: opts.client,
     listen: { host: listeners.host, httpPort: listeners.httpPort, httpsPort: listeners.httpsPort },
     nodeIP: opts.nodeIP ?? listeners.host,
+    factory: opts.informers,
     log,
   });
   const abort = new AbortController();

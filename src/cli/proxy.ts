@@ -36,6 +36,8 @@ export function parseProxyMode(value: string): ProxyMode {
 
 export interface StartProxyOptions {
   client: RestClient;
+  /** The process's shared informers (`skiff server`); the proxy makes its own without. */
+  informers?: InformerFactory;
   /** The nodes this host process serves, read at each sync (in-process agents may come and go). */
   nodes: ProxyNode[] | (() => ProxyNode[]);
   scheduler?: SchedulerName;
@@ -99,7 +101,7 @@ export function startProxy(opts: StartProxyOptions): RunningProxy {
     throw new Error(`--proxy-mode ${opts.mode} programs the network namespace it runs in, and this is the machine's own: run the agent inside a node namespace (--network netns)`);
   }
   const nodes = typeof opts.nodes === 'function' ? opts.nodes : () => opts.nodes as ProxyNode[];
-  const factory = new InformerFactory({ client: opts.client, clock, log: opts.log });
+  const factory = opts.informers ?? new InformerFactory({ client: opts.client, clock, log: opts.log });
   const first = nodes()[0];
   const recorder = new EventRecorder({ client: opts.client, component: 'kube-proxy', host: first?.name, clock, log: opts.log });
   const flagScheduler = opts.scheduler ?? defaultProxyScheduler;
@@ -122,7 +124,7 @@ export function startProxy(opts: StartProxyOptions): RunningProxy {
     async stop() {
       abort.abort();
       await running;
-      await factory.stopped();
+      if (!opts.informers) await factory.stopped();
       await recorder.flush();
     },
   };

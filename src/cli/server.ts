@@ -16,7 +16,8 @@ import { defaultProxyScheduler, startProxy } from './proxy.js';
 import type { SchedulerName } from '../proxy/schedulers/index.js';
 import { hostname } from 'node:os';
 import { mergeIntoDefaultKubeconfig, writeKubeconfig } from './kubeconfig.js';
-import { startControllers } from './controllers.js';
+import { controllerManagerClient, startControllers } from './controllers.js';
+import { InformerFactory } from '../client/informer-factory.js';
 import { parseGoDuration } from '../agent/duration.js';
 import { clusterDNSClient, startClusterDNS, type RunningClusterDNS } from './dns.js';
 import { startIngressController, type RunningIngress } from './ingress.js';
@@ -197,11 +198,16 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: netnsHost?.hostIP ?? advertise, securePort: port, extraNamespaces });
   await bootstrapAccessAndStorage(api, { rootCAPem: creds.ca.certPem, namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease', ...extraNamespaces], defaultStorageClass: !disabled.has('local-storage') });
   await ensureDefaultLBPool(api, opts.lbPool ?? defaultLBPool, (m) => log.info(m));
+  // One informer per resource for the whole process (controllers, proxy, DNS, ingress, web view), stopped
+  // with the server: each component's own stop leaves the shared caches to the others.
+  const processAbort = new AbortController();
+  const informers = new InformerFactory({ client: controllerManagerClient({ server, token: creds.token, caPem: creds.ca.certPem }), clock: realClock, log: (m) => log.debug(m), signal: processAbort.signal });
   const controllers = await startControllers({
     server,
     token: creds.token,
     caPem: creds.ca.certPem,
     log,
+    informers,
     settings: { clusterDns, serviceCIDR: opts.serviceCidr, clusterCIDR: opts.clusterCidr, nodeMonitorGracePeriodMs, podEvictionTimeoutMs: tolerationSeconds * 1000, rootCAPem: creds.ca.certPem, localPathDir: join(dataDir, 'storage') },
     // k3s' servicelb is the component that gives LoadBalancer Services their addresses
     disabled: [...(disabled.has('servicelb') ? ['loadbalancer'] : []), ...(disabled.has('local-storage') ? ['local-path-provisioner'] : [])],
@@ -214,7 +220,7 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   } else if (!disabled.has('traefik') && !disabled.has('ingress')) {
     const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-ingress-controller/v1.32.4' });
     // on the node address; the skiff-ingress EndpointSlice points there and the proxy carries LB-IP:80/443
-    ingress = await startIngressController({ client, listen: { host: opts.nodeIp ?? advertise }, certDir: join(dataDir, 'server', 'tls'), log: (m) => log.info(m) });
+    ingress = await startIngressController({ client, informers, listen: { host: opts.nodeIp ?? advertise }, certDir: join(dataDir, 'server', 'tls'), log: (m) => log.info(m) });
   }
   let dns: RunningClusterDNS | undefined;
   if (!disabled.has('coredns') && netnsHost) {
@@ -225,7 +231,7 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     // served on the node address; the kube-dns EndpointSlice points there and the proxy carries clusterDNS:53
     const client = clusterDNSClient({ server, token: creds.token, caPem: creds.ca.certPem });
     const listen = { ip: opts.nodeIp ?? advertise, port: 0 };
-    dns = await startClusterDNS({ client, clusterDomain: opts.clusterDomain, clusterDNS: clusterDns, listen, listenDirect: opts.dnsListenDirect, log: (m) => log.debug(m) });
+    dns = await startClusterDNS({ client, informers, clusterDomain: opts.clusterDomain, clusterDNS: clusterDns, listen, listenDirect: opts.dnsListenDirect, log: (m) => log.debug(m) });
     log.debug(`cluster DNS: ${dns.address.ip}:${dns.address.port} behind kube-system/kube-dns ${clusterDns}`);
   }
   const agentCount = opts.disableAgent || netnsHost ? 0 : (opts.nodes ?? 1);
@@ -248,11 +254,14 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   // netns mode: every node agent runs its own kube-proxy in its node netns
   const proxy = netnsHost ? undefined : startProxy({
     client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-proxy/v1.32.4' }),
+    informers,
     nodes: proxyNodes,
     scheduler: opts.proxyScheduler, ownsServiceIPs: true, clusterCIDR: opts.clusterCidr, log: (m) => log.debug(m),
+    // kube-proxy's minSyncPeriod (1 s): a change after a quiet spell applies at once, a burst in one sync a second
+    minSyncPeriodMs: 1000,
   });
   const ui = disabled.has('ui') ? undefined : await startUI({
-    dataDir, port: opts.uiPort ?? defaultUIPort, server, token: creds.token, caPem: creds.ca.certPem, clusterDomain: opts.clusterDomain,
+    dataDir, port: opts.uiPort ?? defaultUIPort, server, token: creds.token, caPem: creds.ca.certPem, clusterDomain: opts.clusterDomain, informers,
     datapath: proxy?.datapath, nodeNetns: netnsHost?.plan.nodes.map((n) => n.netns), dns, ingress, log,
   });
   const metricsPort = opts.proxyMetricsPort ?? defaultProxyMetricsPort;
@@ -265,6 +274,7 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     kubectlHint,
     uiURL: ui?.url,
     async stop() {
+      processAbort.abort();
       await ui?.stop();
       await metrics?.close();
       await proxy?.stop();
@@ -273,6 +283,7 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
       await dns?.stop();
       await ingress?.stop();
       await controllers.stop();
+      await informers.stopped();
       compactor.stop();
       await api.close();
       await store.close();

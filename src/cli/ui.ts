@@ -25,6 +25,8 @@ export interface StartUIOptions {
   token: string;
   caPem: string;
   clusterDomain: string;
+  /** The process's shared informers; the web view makes its own without. */
+  informers?: InformerFactory;
   /** The server's own proxy; none in netns mode, where each node agent runs kube-proxy (the map still shows). */
   datapath?: MeteredDatapath;
   /** netns mode: the node netns names (first node first); traffic then comes from their conntrack and rules. */
@@ -47,7 +49,7 @@ function uiStatePath(dataDir: string): string {
 export async function startUI(o: StartUIOptions): Promise<RunningUI | undefined> {
   const token = await loadOrCreateUIToken(o.dataDir);
   const client = new RestClient({ server: o.server, token: o.token, caData: o.caPem, userAgent: 'skiff-ui/v1.32.4' });
-  const informers = new InformerFactory({ client, log: (m) => o.log.debug(m) });
+  const informers = o.informers ?? new InformerFactory({ client, log: (m) => o.log.debug(m) });
   const ui = new UIServer({
     host: uiHost, port: o.port, token, client, informers, clusterDomain: o.clusterDomain,
     traffic: o.datapath ?? (o.nodeNetns?.length ? new NetnsTrafficSource({ netns: o.nodeNetns, informers, log: (m) => o.log.debug(m) }) : undefined),

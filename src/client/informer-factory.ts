@@ -10,6 +10,18 @@ export interface InformerScope {
   fieldSelector?: string;
 }
 
+export interface InformerFactoryOptions {
+  client: RestClient;
+  clock?: Clock;
+  log?: (message: string) => void;
+  /**
+   * The process's own stop signal, for one factory shared by several components (controllers, proxy,
+   * DNS, ingress, web view): its informers then run until this aborts, whichever component starts them,
+   * so one component stopping does not take the others' caches with it.
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * One informer per (resource, scope), shared by every controller that asks for it
  * (client-go's SharedInformerFactory). `start` runs informers created since the last call.
@@ -19,7 +31,9 @@ export class InformerFactory {
   private readonly started = new Set<string>();
   private readonly runs: Promise<void>[] = [];
 
-  constructor(private readonly opts: { client: RestClient; clock?: Clock; log?: (message: string) => void }) {}
+  constructor(private readonly opts: InformerFactoryOptions) {
+    if (opts.signal) setMaxListeners(0, opts.signal);
+  }
 
   get client(): RestClient {
     return this.opts.client;
@@ -35,8 +49,9 @@ export class InformerFactory {
     return inf as unknown as SharedInformer<T>;
   }
 
-  /** Starts every informer not yet running; they stop when `signal` aborts. */
+  /** Starts every informer not yet running; they stop when `parent` aborts (the factory's own signal, if it has one). */
   start(parent: AbortSignal): void {
+    if (this.opts.signal) parent = this.opts.signal;
     // One signal of our own for all informers: they are many, and each listens for the abort.
     const child = new AbortController();
     setMaxListeners(0, child.signal);
@@ -50,7 +65,7 @@ export class InformerFactory {
     }
   }
 
-  /** True once every started informer has synced; false if `signal` aborts first. */
+  /** True once every started informer has synced; false if `signal` aborts first (informers not started yet are not waited for). */
   async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
     const child = new AbortController();
     setMaxListeners(0, child.signal);
@@ -58,11 +73,17 @@ export class InformerFactory {
     if (signal?.aborted) stop();
     else signal?.addEventListener('abort', stop, { once: true });
     try {
-      const results = await Promise.all([...this.informers.values()].map((inf) => inf.waitForSync(child.signal)));
-      return results.every(Boolean);
+      const started = [...this.informers].filter(([key]) => this.started.has(key)).map(([, inf]) => inf);
+      const results = await Promise.all(started.map((inf) => inf.waitForSync(child.signal)));
+      return results.every(Boolean) && !child.signal.aborted;
     } finally {
       signal?.removeEventListener('abort', stop);
     }
+  }
+
+  /** How many informers run (one list+watch each). */
+  get size(): number {
+    return this.started.size;
   }
 
   /** Resolves when every started informer has stopped (after its signal aborted). */

@@ -191,6 +191,13 @@ export class RestClient {
     return this.transport.json<T | Status>({ method: 'DELETE', path: resourcePath(info, opts), body, signal: opts.signal });
   }
 
+  /** DELETE on a collection: every object the selectors match (all of them without); returns what was deleted. */
+  deleteCollection<T extends KubeObject = KubeObject>(info: ResourceType, opts: { namespace?: string; labelSelector?: string; propagationPolicy?: DeleteOptions['propagationPolicy']; signal?: AbortSignal }): Promise<KubeList<T>> {
+    const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
+    if (opts.propagationPolicy) body.propagationPolicy = opts.propagationPolicy;
+    return this.transport.json<KubeList<T>>({ method: 'DELETE', path: resourcePath(info, { namespace: opts.namespace }), query: { labelSelector: opts.labelSelector }, body, signal: opts.signal });
+  }
+
   /** Streams watch events; ends when the server closes or `signal` aborts; an ERROR event throws its StatusError. */
   watch<T extends KubeObject = KubeObject>(info: ResourceType, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
     return watchStream<T>(this.transport, {

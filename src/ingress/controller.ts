@@ -12,6 +12,7 @@ import { isStatusError } from '../api/status.js';
 import type { KubeObject } from '../api/types.js';
 import { Controller } from '../client/controller.js';
 import { EventRecorder } from '../client/events.js';
+import { HostServiceExposure } from '../client/host-service.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import type { SharedInformer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
@@ -43,12 +44,15 @@ export interface IngressControllerOptions {
   listen: exposure.ListenAddress;
   /** The address Ingresses report until the skiff-ingress Service has a LoadBalancer IP. */
   nodeIP: string;
+  /** The process's shared informers; the controller makes its own without (and stops them itself). */
+  factory?: InformerFactory;
   clock?: Clock;
   log?: (message: string) => void;
 }
 
 export class IngressController {
   private readonly factory: InformerFactory;
+  private readonly exposure: HostServiceExposure;
   private readonly queue: RateLimitingQueue<string>;
   private readonly controller: Controller;
   private readonly recorder: EventRecorder;
@@ -70,7 +74,8 @@ export class IngressController {
   constructor(private readonly opts: IngressControllerOptions) {
     const clock = opts.clock ?? realClock;
     this.log = opts.log ?? ((m) => console.error(m));
-    this.factory = new InformerFactory({ client: opts.client, clock, log: this.log });
+    this.factory = opts.factory ?? new InformerFactory({ client: opts.client, clock, log: this.log });
+    this.exposure = new HostServiceExposure({ factory: this.factory, spec: exposure.hostService(opts.listen), clock, log: this.log });
     this.queue = new RateLimitingQueue<string>({ clock });
     this.controller = new Controller({ name: 'ingress', queue: this.queue, log: this.log, reconcile: () => this.sync() });
     this.recorder = new EventRecorder({ client: opts.client, component: 'skiff-ingress-controller', clock, log: this.log });
@@ -116,8 +121,8 @@ export class IngressController {
     this.factory.start(signal);
     if (!(await this.factory.waitForCacheSync(signal))) return;
     this.queue.add(syncKey);
-    await this.controller.run(signal);
-    await this.factory.stopped();
+    await Promise.all([this.controller.run(signal), this.exposure.run(signal)]);
+    if (!this.opts.factory) await this.factory.stopped();
     await this.recorder.flush();
   }
 
@@ -172,25 +177,11 @@ export class IngressController {
     const problems = this.tlsTable.problems.join('; ');
     if (problems && problems !== this.lastProblems) this.log(`ingress: ${problems}`);
     this.lastProblems = problems;
-    await this.ensureExposure();
     await this.writeStatuses(served);
     this.syncs++;
     const waiters = this.syncWaiters;
     this.syncWaiters = [];
     for (const w of waiters) w();
-  }
-
-  private async ensureExposure(): Promise<void> {
-    const { client, listen } = this.opts;
-    const svc = this.inf.services.store.getByNamespaceName(exposure.exposureNamespace, exposure.exposureName);
-    if (!svc) await ignoreExists(client.create(res.services, exposure.desiredService(), { fieldManager }));
-    else if (!exposure.serviceUpToDate(svc)) await client.update(res.services, exposure.mergeService(svc), { fieldManager });
-    const slice = this.inf.slices.store.getByNamespaceName(exposure.exposureNamespace, exposure.exposureName);
-    const want = exposure.desiredEndpointSlice(listen);
-    if (!slice) await ignoreExists(client.create(res.endpointSlices, want, { fieldManager }));
-    else if (!exposure.endpointSliceUpToDate(slice, listen)) {
-      await client.update(res.endpointSlices, { ...slice, ...want, metadata: { ...slice.metadata, labels: { ...slice.metadata.labels, ...want.metadata.labels } } }, { fieldManager });
-    }
   }
 
   private async writeStatuses(served: Obj<Ingress>[]): Promise<void> {
@@ -213,13 +204,5 @@ export class IngressController {
       }
     }
     if (failures.length) throw new Error(`updating Ingress status: ${failures.join('; ')}`);
-  }
-}
-
-async function ignoreExists(p: Promise<unknown>): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    if (!isStatusError(err, 'AlreadyExists')) throw err;
   }
 }

@@ -6,6 +6,7 @@
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../api/types.js';
+import type { HostServiceSpec } from '../client/host-service.js';
 import { isIPv6 } from '../util/net.js';
 import { serviceNameLabel } from './backends.js';
 
@@ -83,4 +84,18 @@ export function endpointSliceUpToDate(slice: EndpointSlice, listen: ListenAddres
     ports.length === 2 &&
     want.ports!.every((w) => ports.some((p) => p.name === w.name && p.port === w.port && p.protocol === 'TCP'))
   );
+}
+
+/** The skiff-ingress host service kept by the controller (a user's other Service fields are kept). */
+export function hostService(listen: ListenAddress): HostServiceSpec {
+  return {
+    namespace: exposureNamespace, serviceName: exposureName, sliceName: exposureName, fieldManager: 'skiff-ingress-controller',
+    service: desiredService,
+    serviceUpdate: (svc) => (serviceUpToDate(svc as Service) ? undefined : mergeService(svc as Service & KubeObject)),
+    slice: () => desiredEndpointSlice(listen),
+    sliceUpdate: (have, want) => {
+      if (endpointSliceUpToDate(have as unknown as EndpointSlice, listen)) return undefined;
+      return { ...have, ...want, metadata: { ...have.metadata, labels: { ...have.metadata.labels, ...want.metadata.labels } } };
+    },
+  };
 }

@@ -45,19 +45,28 @@ export async function handleDelete(scope: RequestScope): Promise<void> {
   sendJSON(res, 200, result.deleted ? deletedBody(storage, result.object) : result.object);
 }
 
+/** Deletes of one DELETE collection request in flight at once. */
+const deleteCollectionWorkers = 16;
+
 export async function handleDeleteCollection(scope: RequestScope): Promise<void> {
   const { server: ctx, req, res, info, storage, url } = scope;
   const q = url.searchParams;
   const opts = await deleteOptionsOf(req, q);
   const filter = selectorFilter(storage.info, q.get('labelSelector'), q.get('fieldSelector'));
   const list = await storage.list(info.namespace, { filter });
-  const items: KubeObject[] = [];
-  for (const item of list.items) {
-    try {
-      items.push((await deleteObject(storage, item.metadata.namespace, item.metadata.name!, opts, ctx.clock.now())).object);
-    } catch (err) {
-      if ((err as { status?: { reason?: string } }).status?.reason !== 'NotFound') throw err;
+  // several deletes in flight (kube-apiserver's --delete-collection-workers): writes of one turn share a commit
+  const deleted: Array<KubeObject | undefined> = new Array(list.items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < list.items.length; i = next++) {
+      const item = list.items[i]!;
+      try {
+        deleted[i] = (await deleteObject(storage, item.metadata.namespace, item.metadata.name!, opts, ctx.clock.now())).object;
+      } catch (err) {
+        if ((err as { status?: { reason?: string } }).status?.reason !== 'NotFound') throw err;
+      }
     }
-  }
-  sendJSON(res, 200, { ...list, items });
+  };
+  await Promise.all(Array.from({ length: Math.min(deleteCollectionWorkers, list.items.length) }, worker));
+  sendJSON(res, 200, { ...list, items: deleted.filter((o) => o !== undefined) });
 }

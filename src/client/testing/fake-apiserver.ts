@@ -47,6 +47,11 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+interface DeleteBody {
+  propagationPolicy?: string;
+  preconditions?: { uid?: string };
+}
+
 export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
   private readonly objects = new Map<string, KubeObject>();
@@ -233,30 +238,42 @@ export class FakeApiServer {
         return send(200, next);
       }
       case 'DELETE': {
+        const opts = (body ?? {}) as DeleteBody;
+        if (!name) {
+          // DELETE collection: every object of the namespace (no selectors here)
+          const items = this.listObjects(info, info.namespaced && namespace ? namespace : undefined).map((o) => this.deleteObject(info, this.key(info, o.metadata.namespace ?? '', o.metadata.name!), o, { propagationPolicy: opts.propagationPolicy })[1]);
+          return send(200, { kind: `${info.kind}List`, apiVersion: info.group ? `${info.group}/${info.version}` : info.version, metadata: {}, items });
+        }
         if (!current) return notFound();
-        const opts = (body ?? {}) as { propagationPolicy?: string; preconditions?: { uid?: string } };
-        if (opts.preconditions?.uid && opts.preconditions.uid !== current.metadata.uid)
-          return send(409, status(409, 'Conflict', `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${current.metadata.uid}`));
-        const finalizers = [...(current.metadata.finalizers ?? [])];
-        if (!current.metadata.deletionTimestamp) {
-          if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
-          if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
-        }
-        const nsFinalizers = info.resource === 'namespaces' ? ((current.spec as { finalizers?: string[] })?.finalizers ?? []) : [];
-        if (finalizers.length === 0 && nsFinalizers.length === 0) {
-          this.erase(info, key, current);
-          return send(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: info.resource, uid: current.metadata.uid } });
-        }
-        const next = clone(current);
-        next.metadata.finalizers = finalizers;
-        next.metadata.deletionTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-        if (info.resource === 'namespaces') next.status = { ...(next.status as object), phase: 'Terminating' };
-        this.write(info, key, next, 'MODIFIED');
-        return send(200, next);
+        const [code, out] = this.deleteObject(info, key, current, opts);
+        return send(code, out);
       }
       default:
         return send(405, status(405, 'MethodNotAllowed', 'method not allowed'));
     }
+  }
+
+  /** One object's DELETE: erased, or marked for deletion while finalizers remain. */
+  private deleteObject(info: ResourceInfo, key: string, current: KubeObject, opts: DeleteBody): [number, unknown] {
+    const name = current.metadata.name!;
+    if (opts.preconditions?.uid && opts.preconditions.uid !== current.metadata.uid)
+      return [409, status(409, 'Conflict', `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${current.metadata.uid}`)];
+    const finalizers = [...(current.metadata.finalizers ?? [])];
+    if (!current.metadata.deletionTimestamp) {
+      if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+      if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+    }
+    const nsFinalizers = info.resource === 'namespaces' ? ((current.spec as { finalizers?: string[] })?.finalizers ?? []) : [];
+    if (finalizers.length === 0 && nsFinalizers.length === 0) {
+      this.erase(info, key, current);
+      return [200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: info.resource, uid: current.metadata.uid } }];
+    }
+    const next = clone(current);
+    next.metadata.finalizers = finalizers;
+    next.metadata.deletionTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    if (info.resource === 'namespaces') next.status = { ...(next.status as object), phase: 'Terminating' };
+    this.write(info, key, next, 'MODIFIED');
+    return [200, next];
   }
 
   private list(route: Route, url: URL, send: (code: number, obj: unknown) => void): void {

@@ -2,16 +2,16 @@ import type { CronJobObject } from '../../api/kinds/cronjob.js';
 import type { JobObject } from '../../api/kinds/job.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
-import { deletedObject, type SharedInformer } from '../../client/informer.js';
+import { deletedObject } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
-import { indexNamespaces, listInNamespace } from '../common/informers.js';
+import { listInNamespace } from '../common/informers.js';
+import { OwnerWiring } from '../common/owner-wiring.js';
 import { controllerRefOf } from '../common/pods.js';
 import { sameJSON } from '../job/controller.js';
 import { finishedCondition, jobRef, planCronJobSync } from './sync.js';
@@ -29,38 +29,23 @@ export interface CronJobControllerOptions {
 
 /** kube-controller-manager's CronJob controller (controller_v2). */
 export class CronJobController {
-  private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
+  private readonly wiring: OwnerWiring<CronJobObject, JobObject>;
   private readonly client: RestClient;
   private readonly clock: Clock;
-  private readonly cjInformer: SharedInformer<CronJobObject>;
-  private readonly jobInformer: SharedInformer<JobObject>;
 
   constructor(private readonly opts: CronJobControllerOptions) {
     this.client = opts.factory.client;
     this.clock = opts.clock ?? realClock;
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'cronjob', queue: this.queue, workers: opts.workers ?? 5, log: opts.log, reconcile: (k) => this.reconcile(k) });
-    this.cjInformer = opts.factory.informerFor<CronJobObject>(cronjobs);
-    this.jobInformer = opts.factory.informerFor<JobObject>(jobs);
-    indexNamespaces(this.cjInformer);
-    indexNamespaces(this.jobInformer);
-    this.cjInformer.addEventHandler({
-      onAdd: (cj) => this.queue.add(metaNamespaceKey(cj)),
-      onUpdate: (old, cj) => {
-        // a schedule or zone change moves the next run: look now, the sync requeues itself
-        this.queue.add(metaNamespaceKey(cj));
-        void old;
-      },
-      onDelete: (cj) => this.queue.add(metaNamespaceKey(deletedObject(cj))),
+    // a schedule or zone change moves the next run: an update is looked at now, the sync requeues itself
+    this.wiring = new OwnerWiring({
+      name: 'cronjob', kind: 'CronJob', owner: cronjobs, owned: jobs, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 5, log: opts.log,
+      reconcile: (k) => this.reconcile(k),
     });
     const onJob = (job: JobObject) => {
-      const ref = controllerRefOf(job);
-      if (ref?.kind !== 'CronJob') return;
-      const cj = this.cjInformer.store.getByNamespaceName(job.metadata.namespace, ref.name);
-      if (cj?.metadata.uid === ref.uid) this.queue.add(metaNamespaceKey(cj));
+      const cj = this.wiring.ownerOf(job);
+      if (cj) this.wiring.queue.add(metaNamespaceKey(cj));
     };
-    this.jobInformer.addEventHandler({
+    this.wiring.owned.addEventHandler({
       onAdd: onJob,
       onUpdate: (old, job) => {
         if (controllerRefOf(old)?.uid !== controllerRefOf(job)?.uid) onJob(old);
@@ -70,9 +55,8 @@ export class CronJobController {
     });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
+  run(signal: AbortSignal): Promise<void> {
+    return this.wiring.run(signal);
   }
 
   private event(cj: CronJobObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
@@ -80,10 +64,10 @@ export class CronJobController {
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
-    let cj = this.cjInformer.store.get(key);
+    let cj = this.wiring.owners.store.get(key);
     if (!cj) return;
     const uid = cj.metadata.uid;
-    const owned = listInNamespace(this.jobInformer, cj.metadata.namespace ?? '').filter((j) => controllerRefOf(j)?.uid === uid);
+    const owned = listInNamespace(this.wiring.owned, cj.metadata.namespace ?? '').filter((j) => controllerRefOf(j)?.uid === uid);
     // an unfinished Job missing from the cached active list may be one whose status update the cache has
     // not seen yet: read the CronJob fresh before calling it unexpected (as syncCronJob does)
     if (owned.some((j) => !finishedCondition(j) && !(cj!.status?.active ?? []).some((r) => r.uid === j.metadata.uid))) {

@@ -1,20 +1,19 @@
 import type { DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
-import { fromLabelSelector, matches } from '../../api/labels.js';
+import { fromLabelSelector } from '../../api/labels.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
-import type { KubeObject } from '../../api/types.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
 import { deletedObject, type SharedInformer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
 import { ControllerExpectations } from '../common/expectations.js';
 import { indexNamespaces, listInNamespace } from '../common/informers.js';
+import { OwnerWiring } from '../common/owner-wiring.js';
 import { controllerRefOf, msUntilAvailable, type PodObject } from '../common/pods.js';
 import { controllerRevisions } from '../history/client.js';
 import { controllerRevisionHashLabel, templateOf, type RevisionObject } from '../history/revision.js';
@@ -41,12 +40,9 @@ function nodeView(n: NodeObject): string {
 
 /** kube-controller-manager's DaemonSet controller: informers and I/O here, decisions in plan.ts. */
 export class DaemonSetController {
-  private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
+  private readonly wiring: OwnerWiring<DaemonSetObject, PodObject>;
   private readonly client: RestClient;
   private readonly clock: Clock;
-  private readonly dsInformer: SharedInformer<DaemonSetObject>;
-  private readonly podInformer: SharedInformer<PodObject>;
   private readonly nodeInformer: SharedInformer<NodeObject>;
   private readonly revInformer: SharedInformer<RevisionObject>;
   readonly expectations: ControllerExpectations;
@@ -55,23 +51,14 @@ export class DaemonSetController {
     this.client = opts.factory.client;
     this.clock = opts.clock ?? realClock;
     this.expectations = new ControllerExpectations(this.clock);
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'daemonset', queue: this.queue, workers: opts.workers ?? 2, log: opts.log, reconcile: (k) => this.reconcile(k) });
-    this.dsInformer = opts.factory.informerFor<DaemonSetObject>(daemonsets);
-    this.podInformer = opts.factory.informerFor<PodObject>(pods);
+    this.wiring = new OwnerWiring({
+      name: 'daemonset', kind: 'DaemonSet', owner: daemonsets, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 2, log: opts.log,
+      reconcile: (k) => this.reconcile(k), onOwnerDeleted: (k) => this.expectations.delete(k),
+    });
     this.nodeInformer = opts.factory.informerFor<NodeObject>(nodes);
     this.revInformer = opts.factory.informerFor<RevisionObject>(controllerRevisions);
-    for (const inf of [this.dsInformer, this.podInformer, this.revInformer] as SharedInformer<KubeObject>[]) indexNamespaces(inf);
-    this.dsInformer.addEventHandler({
-      onAdd: (ds) => this.queue.add(metaNamespaceKey(ds)),
-      onUpdate: (_o, ds) => this.queue.add(metaNamespaceKey(ds)),
-      onDelete: (ds) => {
-        const key = metaNamespaceKey(deletedObject(ds));
-        this.expectations.delete(key);
-        this.queue.add(key);
-      },
-    });
-    this.podInformer.addEventHandler({
+    indexNamespaces(this.revInformer);
+    this.wiring.owned.addEventHandler({
       onAdd: (pod) => {
         const ds = this.ownerOf(pod);
         if (ds && !pod.metadata.deletionTimestamp) this.expectations.creationObserved(metaNamespaceKey(ds));
@@ -89,38 +76,27 @@ export class DaemonSetController {
       },
     });
     const all = () => {
-      for (const ds of this.dsInformer.store.list()) this.queue.add(metaNamespaceKey(ds));
+      for (const ds of this.wiring.owners.store.list()) this.wiring.queue.add(metaNamespaceKey(ds));
     };
     this.nodeInformer.addEventHandler({ onAdd: all, onUpdate: (old, n) => nodeView(old) !== nodeView(n) && all(), onDelete: all });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
+  run(signal: AbortSignal): Promise<void> {
+    return this.wiring.run(signal);
   }
 
   private ownerOf(pod: PodObject): DaemonSetObject | undefined {
-    const ref = controllerRefOf(pod);
-    if (!ref || ref.kind !== 'DaemonSet') return undefined;
-    const ds = this.dsInformer.store.getByNamespaceName(pod.metadata.namespace, ref.name);
-    return ds?.metadata.uid === ref.uid ? ds : undefined;
+    return this.wiring.ownerOf(pod);
   }
 
   private enqueueForPod(pod: PodObject): void {
-    if (controllerRefOf(pod)) {
-      const ds = this.ownerOf(pod);
-      if (ds) this.queue.add(metaNamespaceKey(ds));
-      return;
-    }
-    for (const ds of listInNamespace(this.dsInformer, pod.metadata.namespace ?? '')) {
-      if (matches(fromLabelSelector(ds.spec?.selector), pod.metadata.labels)) this.queue.add(metaNamespaceKey(ds));
-    }
+    this.wiring.enqueueFor(pod);
   }
 
   private async claimPods(ds: DaemonSetObject): Promise<PodObject[]> {
     const selector = fromLabelSelector(ds.spec?.selector);
     const out: PodObject[] = [];
-    for (const pod of listInNamespace(this.podInformer, ds.metadata.namespace ?? '')) {
+    for (const pod of listInNamespace(this.wiring.owned, ds.metadata.namespace ?? '')) {
       const decision = claimDecision(ds, pod, selector);
       if (decision === 'own') out.push(pod);
       else if (decision === 'adopt' || decision === 'release') {
@@ -136,7 +112,7 @@ export class DaemonSetController {
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
-    const cached = this.dsInformer.store.get(key);
+    const cached = this.wiring.owners.store.get(key);
     if (!cached) {
       this.expectations.delete(key);
       return;
@@ -224,7 +200,7 @@ export class DaemonSetController {
     try {
       await this.client.updateStatus<DaemonSetObject>(daemonsets, { ...ds, status: next });
     } catch (err) {
-      if (isStatusError(err, 'Conflict')) this.queue.add(metaNamespaceKey(ds));
+      if (isStatusError(err, 'Conflict')) this.wiring.queue.add(metaNamespaceKey(ds));
       else if (!isStatusError(err, 'NotFound')) throw err;
     }
   }

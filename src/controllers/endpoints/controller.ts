@@ -2,14 +2,15 @@ import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
-import { Controller } from '../../client/controller.js';
+import { Controller, type ReconcileResult } from '../../client/controller.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { deletedObject, type DeletedFinalStateUnknown, type SharedInformer } from '../../client/informer.js';
 import { indexByNamespace, metaNamespaceKey, namespaceIndex, splitMetaNamespaceKey } from '../../client/store.js';
 import { ensureIndex } from '../common/informers.js';
 import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
-import { managesEndpointsFor, selectsPod } from '../endpointslice/pods.js';
+import { managesEndpointsFor } from '../endpointslice/pods.js';
+import { indexSelection, podsSelectedBy, servicesSelecting } from '../endpointslice/selection.js';
 import { headlessLabel } from '../endpointslice/reconciler.js';
 import { desiredSubsets, lastChangeTriggerTimeAnnotation, overCapacityAnnotation, subsetsKey } from './subsets.js';
 
@@ -44,6 +45,7 @@ export class EndpointsController {
   private readonly controller: Controller;
   private readonly services: SharedInformer<Svc>;
   private readonly pods: SharedInformer<PodObj>;
+  private readonly endpoints: SharedInformer<Ep>;
   private readonly clock: Clock;
   /** When the first change not yet written for a Service was seen (last-change-trigger-time). */
   private readonly triggers = new Map<string, number>();
@@ -56,7 +58,9 @@ export class EndpointsController {
     this.pods = opts.factory.informerFor<PodObj>(resources.pods);
     ensureIndex(this.services, namespaceIndex, indexByNamespace);
     ensureIndex(this.pods, namespaceIndex, indexByNamespace);
+    indexSelection(this.services, this.pods);
     const endpoints = opts.factory.informerFor<Ep>(resources.endpoints);
+    this.endpoints = endpoints;
     const enqueueSvc = (s: Svc | DeletedFinalStateUnknown<Svc>) => this.enqueue(metaNamespaceKey(deletedObject(s)));
     this.services.addEventHandler({ onAdd: enqueueSvc, onUpdate: (_o, n) => enqueueSvc(n), onDelete: enqueueSvc });
     this.pods.addEventHandler({
@@ -82,9 +86,7 @@ export class EndpointsController {
   }
 
   private enqueueForPod(pod: PodObj): void {
-    for (const svc of this.services.store.byIndex(namespaceIndex, pod.metadata.namespace ?? '')) {
-      if (selectsPod(svc, pod)) this.enqueue(metaNamespaceKey(svc));
-    }
+    for (const svc of servicesSelecting(this.services, pod)) this.enqueue(metaNamespaceKey(svc));
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -93,28 +95,25 @@ export class EndpointsController {
     await this.controller.run(signal);
   }
 
-  async reconcile(key: string): Promise<void> {
+  /** Reads the Endpoints from the cache (as Kubernetes' lister): a stale copy ends in a conflict, and a retry. */
+  async reconcile(key: string): Promise<void | ReconcileResult> {
     const { namespace, name } = splitMetaNamespaceKey(key);
     const client = this.opts.factory.client;
     const service = this.services.store.getByNamespaceName(namespace, name);
     const trigger = this.triggers.get(key);
     this.triggers.delete(key);
+    const current = this.endpoints.store.getByNamespaceName(namespace, name);
     if (!service) {
+      if (!current) return;
       try {
-        await client.delete(resources.endpoints, { namespace, name });
+        await client.delete(resources.endpoints, { namespace, name, preconditions: { uid: current.metadata.uid } });
       } catch (err) {
-        if (!isStatusError(err, 'NotFound')) throw err;
+        if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
       }
       return;
     }
     if (!managesEndpointsFor(service)) return;
-    let current: Ep | undefined;
-    try {
-      current = await client.get<Ep>(resources.endpoints, { namespace, name });
-    } catch (err) {
-      if (!isStatusError(err, 'NotFound')) throw err;
-    }
-    const { subsets, truncated } = desiredSubsets(service, this.pods.store.byIndex(namespaceIndex, namespace));
+    const { subsets, truncated } = desiredSubsets(service, podsSelectedBy(this.pods, service));
     const labels: Record<string, string> = { ...(service.metadata.labels ?? {}) };
     if (service.spec?.clusterIP === 'None') labels[headlessLabel] = '';
     else delete labels[headlessLabel];
@@ -137,6 +136,8 @@ export class EndpointsController {
       else await client.create(resources.endpoints, next, { namespace });
     } catch (err) {
       if (trigger !== undefined && !this.triggers.has(key)) this.triggers.set(key, trigger);
+      // the cache lags our own write: its event is on the way, look again after it
+      if (isStatusError(err, 'Conflict') || isStatusError(err, 'AlreadyExists')) return { requeueAfterMs: 500 };
       throw err;
     }
   }

@@ -9,7 +9,8 @@ import { indexByNamespace, metaNamespaceKey, namespaceIndex, splitMetaNamespaceK
 import { ensureIndex } from '../common/informers.js';
 import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
-import { managesEndpointsFor, selectsPod } from './pods.js';
+import { managesEndpointsFor } from './pods.js';
+import { indexSelection, podsSelectedBy, servicesSelecting } from './selection.js';
 import { controllerName, managedByLabel, reconcileSlices, serviceNameLabel, type Slice } from './reconciler.js';
 import { SliceTracker } from './tracker.js';
 
@@ -67,6 +68,7 @@ export class EndpointSliceController {
     });
     ensureIndex(this.services, namespaceIndex, indexByNamespace);
     ensureIndex(this.pods, namespaceIndex, indexByNamespace);
+    indexSelection(this.services, this.pods);
 
     const enqueueSvc = (s: Svc | DeletedFinalStateUnknown<Svc>) => this.queue.add(metaNamespaceKey(deletedObject(s)));
     this.services.addEventHandler({ onAdd: enqueueSvc, onUpdate: (_o, n) => enqueueSvc(n), onDelete: enqueueSvc });
@@ -105,9 +107,7 @@ export class EndpointSliceController {
   }
 
   private enqueueForPod(pod: PodObj): void {
-    for (const svc of this.services.store.byIndex(namespaceIndex, pod.metadata.namespace ?? '')) {
-      if (selectsPod(svc, pod)) this.queue.add(metaNamespaceKey(svc));
-    }
+    for (const svc of servicesSelecting(this.services, pod)) this.queue.add(metaNamespaceKey(svc));
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -132,7 +132,7 @@ export class EndpointSliceController {
     }
     const actions = reconcileSlices({
       service,
-      pods: this.pods.store.byIndex(namespaceIndex, namespace),
+      pods: podsSelectedBy(this.pods, service),
       existing: cached.map((s) => structuredClone(s)),
       nodeZone: (nodeName) => {
         const node = this.nodes.store.getByNamespaceName(undefined, nodeName);

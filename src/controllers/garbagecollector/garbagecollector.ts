@@ -27,6 +27,13 @@ export function collectableResources(): ResourceInfo[] {
   return resources.filter((r) => ['list', 'watch', 'delete', 'patch'].every((v) => r.verbs.includes(v)) && r.resource !== 'events');
 }
 
+/** True when an update changes the object's owners, finalizers or deletion state. */
+export function graphChanged(old: KubeObject, o: KubeObject): boolean {
+  const a = old.metadata;
+  const b = o.metadata;
+  return a.deletionTimestamp !== b.deletionTimestamp || JSON.stringify(a.ownerReferences ?? []) !== JSON.stringify(b.ownerReferences ?? []) || JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []);
+}
+
 export interface GarbageCollectorOptions {
   factory: InformerFactory;
   resources?: ResourceInfo[];
@@ -63,6 +70,9 @@ export class GarbageCollector {
       informer.addEventHandler({
         onAdd: (o) => this.observe(o),
         onUpdate: (old, o) => {
+          // only what the dependency graph holds matters (the graph builder's referencesDiffs): a status
+          // write to an owned object is no work for the collector
+          if (!graphChanged(old, o)) return;
           this.observe(o);
           this.enqueueOwners(old);
         },

@@ -88,3 +88,13 @@ test('orphan owner: every dependent loses its reference, then the finalizer goes
   assert.deepEqual(ownerReferencesUnblocked(p1, ['o']).map((r) => r.blockOwnerDeletion), [false, false]);
   assert.deepEqual(planOwnerDeletion(obj('live', { uid: 'o', finalizers: ['orphan'] }), [p1]).removeFinalizers, [], 'not deleting: nothing to do');
 });
+
+test('graphChanged: only owners, finalizers and deletion state wake the collector', async () => {
+  const { graphChanged } = await import('./garbagecollector.js');
+  const base = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', uid: 'u', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'o' }] }, status: { phase: 'Pending' } };
+  assert.equal(graphChanged(base, { ...base, status: { phase: 'Running' } }), false, 'a status write');
+  assert.equal(graphChanged(base, { ...base, metadata: { ...base.metadata, labels: { a: 'b' } } }), false, 'a label');
+  assert.equal(graphChanged(base, { ...base, metadata: { ...base.metadata, ownerReferences: [] } }), true, 'an owner gone');
+  assert.equal(graphChanged(base, { ...base, metadata: { ...base.metadata, finalizers: ['x'] } }), true, 'a finalizer');
+  assert.equal(graphChanged(base, { ...base, metadata: { ...base.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } }), true, 'deletion started');
+});

@@ -1,19 +1,19 @@
-import { fromLabelSelector, matches } from '../../api/labels.js';
+import { fromLabelSelector } from '../../api/labels.js';
 import { jobTrackingFinalizer, type JobObject } from '../../api/kinds/job.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
-import { deletedObject, type SharedInformer } from '../../client/informer.js';
+import { deletedObject } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey, splitMetaNamespaceKey } from '../../client/store.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
 import { ControllerExpectations } from '../common/expectations.js';
-import { indexNamespaces, listInNamespace } from '../common/informers.js';
+import { listInNamespace } from '../common/informers.js';
+import { OwnerWiring } from '../common/owner-wiring.js';
 import { controllerRefOf, type PodObject } from '../common/pods.js';
 import { slowStartBatches } from '../replicaset/status.js';
 import { podFromJob } from './pod-template.js';
@@ -41,34 +41,20 @@ export interface JobControllerOptions {
 
 /** kube-controller-manager's Job controller. */
 export class JobController {
-  private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
+  private readonly wiring: OwnerWiring<JobObject, PodObject>;
   private readonly client: RestClient;
   private readonly clock: Clock;
-  private readonly jobInformer: SharedInformer<JobObject>;
-  private readonly podInformer: SharedInformer<PodObject>;
   readonly expectations: ControllerExpectations;
 
   constructor(private readonly opts: JobControllerOptions) {
     this.client = opts.factory.client;
     this.clock = opts.clock ?? realClock;
     this.expectations = new ControllerExpectations(this.clock);
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'job', queue: this.queue, workers: opts.workers ?? 5, log: opts.log, reconcile: (k) => this.reconcile(k) });
-    this.jobInformer = opts.factory.informerFor<JobObject>(jobs);
-    this.podInformer = opts.factory.informerFor<PodObject>(pods);
-    indexNamespaces(this.jobInformer);
-    indexNamespaces(this.podInformer);
-    this.jobInformer.addEventHandler({
-      onAdd: (job) => this.queue.add(metaNamespaceKey(job)),
-      onUpdate: (_o, job) => this.queue.add(metaNamespaceKey(job)),
-      onDelete: (job) => {
-        const key = metaNamespaceKey(deletedObject(job));
-        this.expectations.delete(key);
-        this.queue.add(key);
-      },
+    this.wiring = new OwnerWiring({
+      name: 'job', kind: 'Job', owner: jobs, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 5, log: opts.log,
+      reconcile: (k) => this.reconcile(k), onOwnerDeleted: (k) => this.expectations.delete(k),
     });
-    this.podInformer.addEventHandler({
+    this.wiring.owned.addEventHandler({
       onAdd: (pod) => this.onPod(pod, true),
       onUpdate: (old, pod) => {
         const oldRef = controllerRefOf(old);
@@ -79,23 +65,19 @@ export class JobController {
     });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
+  run(signal: AbortSignal): Promise<void> {
+    return this.wiring.run(signal);
   }
 
   private jobOf(pod: PodObject): JobObject | undefined {
-    const ref = controllerRefOf(pod);
-    if (!ref || ref.kind !== 'Job') return undefined;
-    const job = this.jobInformer.store.getByNamespaceName(pod.metadata.namespace, ref.name);
-    return job?.metadata.uid === ref.uid ? job : undefined;
+    return this.wiring.ownerOf(pod);
   }
 
   private onPod(pod: PodObject, added: boolean): void {
     const job = this.jobOf(pod);
     if (!job) {
       // a pod still holding our finalizer with no Job left to count it
-      if (hasTrackingFinalizer(pod)) this.queue.add(orphanPrefix + metaNamespaceKey(pod));
+      if (hasTrackingFinalizer(pod)) this.wiring.queue.add(orphanPrefix + metaNamespaceKey(pod));
       if (!controllerRefOf(pod)) this.enqueueMatching(pod);
       return;
     }
@@ -103,7 +85,7 @@ export class JobController {
     if (added) this.expectations.creationObserved(key);
     // a pod being deleted counts as deleted: the tracking finalizer keeps it until the sync that counts it
     if (pod.metadata.deletionTimestamp) this.expectations.deletionObserved(key, metaNamespaceKey(pod));
-    this.queue.add(key);
+    this.wiring.queue.add(key);
   }
 
   private onPodDeleted(pod: PodObject): void {
@@ -111,18 +93,16 @@ export class JobController {
     if (!job) return;
     const key = metaNamespaceKey(job);
     this.expectations.deletionObserved(key, metaNamespaceKey(pod));
-    this.queue.add(key);
+    this.wiring.queue.add(key);
   }
 
   private enqueueMatching(pod: PodObject): void {
-    for (const job of listInNamespace(this.jobInformer, pod.metadata.namespace ?? '')) {
-      if (matches(fromLabelSelector(job.spec?.selector), pod.metadata.labels)) this.queue.add(metaNamespaceKey(job));
-    }
+    this.wiring.enqueueMatching(pod);
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
     if (key.startsWith(orphanPrefix)) return this.reconcileOrphan(key.slice(orphanPrefix.length));
-    const job = this.jobInformer.store.get(key);
+    const job = this.wiring.owners.store.get(key);
     if (!job) {
       this.expectations.delete(key);
       return;
@@ -150,14 +130,14 @@ export class JobController {
   }
 
   private ownedPods(job: JobObject): PodObject[] {
-    return listInNamespace(this.podInformer, job.metadata.namespace ?? '').filter((p) => controllerRefOf(p)?.uid === job.metadata.uid);
+    return listInNamespace(this.wiring.owned, job.metadata.namespace ?? '').filter((p) => controllerRefOf(p)?.uid === job.metadata.uid);
   }
 
   /** Owned pods after adoption and release (ControllerRefManager.ClaimPods), finished ones included. */
   private async claimPods(job: JobObject): Promise<PodObject[]> {
     const selector = fromLabelSelector(job.spec?.selector);
     const owned: PodObject[] = [];
-    for (const pod of listInNamespace(this.podInformer, job.metadata.namespace ?? '')) {
+    for (const pod of listInNamespace(this.wiring.owned, job.metadata.namespace ?? '')) {
       const decision = claimDecision(job, pod, selector);
       if (decision === 'own') owned.push(pod);
       else if (decision === 'adopt') {
@@ -205,7 +185,7 @@ export class JobController {
   }
 
   private async reconcileOrphan(podKey: string): Promise<void> {
-    const pod = this.podInformer.store.get(podKey);
+    const pod = this.wiring.owned.store.get(podKey);
     if (!pod || !hasTrackingFinalizer(pod) || this.jobOf(pod)) return;
     const ref = controllerRefOf(pod);
     // a pod of a Job we have not seen yet is left alone unless it is finished or going away

@@ -9,7 +9,7 @@ export function namespacedResources(): ResourceInfo[] {
   return resources.filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
 }
 
-/** Deletes in flight at once per resource (kube's deleter uses deletecollection; one request each here). */
+/** Deletes in flight at once, for a resource without deletecollection and for expired pods. */
 const deleteConcurrency = 16;
 
 /** Gone already, or replaced by a namesake the next pass will delete. */
@@ -40,17 +40,17 @@ export async function deleteAllContent(opts: { client: RestClient; namespace: st
   for (const info of opts.resources ?? namespacedResources()) {
     try {
       const before = await client.list(info, { namespace, signal });
-      await forEachLimit(before.items, deleteConcurrency, async (item) => {
-        if (item.metadata.deletionTimestamp) {
-          // a pod whose grace period ran out long ago has no kubelet finishing it (gone, or unable to run
-          // its spec): the namespace must not stay Terminating for it, so it is deleted at once (grace 0)
-          if (info.kind === 'Pod' && !(item.metadata.finalizers ?? []).length && Date.parse(item.metadata.deletionTimestamp) + forceAfter <= now) {
-            await client.delete(info, { namespace, name: item.metadata.name!, gracePeriodSeconds: 0, preconditions: { uid: item.metadata.uid }, signal }).catch(ignoreGone);
-          }
-          return;
-        }
-        await client.delete(info, { namespace, name: item.metadata.name!, propagationPolicy: 'Background', preconditions: { uid: item.metadata.uid }, signal }).catch(ignoreGone);
-      });
+      const live = before.items.filter((item) => !item.metadata.deletionTimestamp);
+      if (live.length > 0 && info.verbs.includes('deletecollection')) {
+        // one DELETE collection per resource, as Kubernetes' namespaced resources deleter
+        await client.deleteCollection(info, { namespace, propagationPolicy: 'Background', signal });
+      } else {
+        await forEachLimit(live, deleteConcurrency, (item) => client.delete(info, { namespace, name: item.metadata.name!, propagationPolicy: 'Background', preconditions: { uid: item.metadata.uid }, signal }).then(() => undefined, ignoreGone));
+      }
+      // a pod whose grace period ran out long ago has no kubelet finishing it (gone, or unable to run its
+      // spec): the namespace must not stay Terminating for it, so it is deleted at once (grace 0)
+      const expired = before.items.filter((item) => info.kind === 'Pod' && item.metadata.deletionTimestamp && !(item.metadata.finalizers ?? []).length && Date.parse(item.metadata.deletionTimestamp) + forceAfter <= now);
+      await forEachLimit(expired, deleteConcurrency, (item) => client.delete(info, { namespace, name: item.metadata.name!, gracePeriodSeconds: 0, preconditions: { uid: item.metadata.uid }, signal }).then(() => undefined, ignoreGone));
       const after = before.items.length > 0 ? await client.list(info, { namespace, signal }) : before;
       if (after.items.length === 0) continue;
       totals.remaining.set(gvrLabel(info), after.items.length);

@@ -1,20 +1,20 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
-import { fromLabelSelector, matches } from '../../api/labels.js';
+import { fromLabelSelector } from '../../api/labels.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
-import { deletedObject, type SharedInformer } from '../../client/informer.js';
+import { deletedObject } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey, splitMetaNamespaceKey } from '../../client/store.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
 import { ControllerExpectations } from '../common/expectations.js';
-import { indexNamespaces, listInNamespace } from '../common/informers.js';
+import { listInNamespace } from '../common/informers.js';
+import { OwnerWiring } from '../common/owner-wiring.js';
 import { controllerRefOf, isPodActive, isPodReady, newControllerRef, type PodObject } from '../common/pods.js';
 import { burstReplicas, calculateReplicaSetStatus, sameStatus, compactStatus, slowStartBatches } from './status.js';
 import { podsToDelete } from './victims.js';
@@ -48,57 +48,37 @@ export function podFromTemplate(rs: ReplicaSetObject): PodObject {
 
 /** kube-controller-manager's ReplicaSet controller. */
 export class ReplicaSetController {
-  private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
+  private readonly wiring: OwnerWiring<ReplicaSetObject, PodObject>;
   private readonly client: RestClient;
   private readonly clock: Clock;
-  private readonly rsInformer: SharedInformer<ReplicaSetObject>;
-  private readonly podInformer: SharedInformer<PodObject>;
   readonly expectations: ControllerExpectations;
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
     this.client = opts.factory.client;
     this.clock = opts.clock ?? realClock;
     this.expectations = new ControllerExpectations(this.clock);
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'replicaset', queue: this.queue, workers: opts.workers ?? 5, log: opts.log, reconcile: (k) => this.reconcile(k) });
-    this.rsInformer = opts.factory.informerFor<ReplicaSetObject>(replicasets);
-    this.podInformer = opts.factory.informerFor<PodObject>(pods);
-    indexNamespaces(this.rsInformer);
-    indexNamespaces(this.podInformer);
-    this.rsInformer.addEventHandler({
-      onAdd: (rs) => this.queue.add(metaNamespaceKey(rs)),
-      onUpdate: (_o, rs) => this.queue.add(metaNamespaceKey(rs)),
-      onDelete: (rs) => {
-        const key = metaNamespaceKey(deletedObject(rs));
-        this.expectations.delete(key);
-        this.queue.add(key);
-      },
+    this.wiring = new OwnerWiring({
+      name: 'replicaset', kind: 'ReplicaSet', owner: replicasets, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 5, log: opts.log,
+      reconcile: (k) => this.reconcile(k), onOwnerDeleted: (k) => this.expectations.delete(k),
     });
-    this.podInformer.addEventHandler({
+    this.wiring.owned.addEventHandler({
       onAdd: (pod) => this.addPod(pod),
       onUpdate: (old, pod) => this.updatePod(old, pod),
       onDelete: (pod) => this.deletePod(deletedObject(pod)),
     });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
+  run(signal: AbortSignal): Promise<void> {
+    return this.wiring.run(signal);
   }
 
   /** The ReplicaSet a controllerRef points at, if it is in the cache with that uid. */
   private resolveRef(pod: PodObject): ReplicaSetObject | undefined {
-    const ref = controllerRefOf(pod);
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.rsInformer.store.getByNamespaceName(pod.metadata.namespace, ref.name);
-    return rs?.metadata.uid === ref.uid ? rs : undefined;
+    return this.wiring.ownerOf(pod);
   }
 
   private enqueueMatching(pod: PodObject): void {
-    for (const rs of listInNamespace(this.rsInformer, pod.metadata.namespace ?? '')) {
-      if (matches(fromLabelSelector(rs.spec?.selector), pod.metadata.labels)) this.queue.add(metaNamespaceKey(rs));
-    }
+    this.wiring.enqueueMatching(pod);
   }
 
   private addPod(pod: PodObject): void {
@@ -108,7 +88,7 @@ export class ReplicaSetController {
       const rs = this.resolveRef(pod);
       if (!rs) return;
       this.expectations.creationObserved(metaNamespaceKey(rs));
-      this.queue.add(metaNamespaceKey(rs));
+      this.wiring.queue.add(metaNamespaceKey(rs));
       return;
     }
     this.enqueueMatching(pod);
@@ -125,15 +105,15 @@ export class ReplicaSetController {
     const ref = controllerRefOf(pod);
     if (oldRef && oldRef.uid !== ref?.uid) {
       const oldRS = this.resolveRef(old);
-      if (oldRS) this.queue.add(metaNamespaceKey(oldRS));
+      if (oldRS) this.wiring.queue.add(metaNamespaceKey(oldRS));
     }
     if (ref) {
       const rs = this.resolveRef(pod);
       if (!rs) return;
       const key = metaNamespaceKey(rs);
-      this.queue.add(key);
+      this.wiring.queue.add(key);
       const minReady = rs.spec?.minReadySeconds ?? 0;
-      if (minReady > 0 && !isPodReady(old) && isPodReady(pod)) this.queue.addAfter(key, minReady * 1000 + 1000);
+      if (minReady > 0 && !isPodReady(old) && isPodReady(pod)) this.wiring.queue.addAfter(key, minReady * 1000 + 1000);
       return;
     }
     if (labelsChanged || oldRef) this.enqueueMatching(pod);
@@ -144,11 +124,11 @@ export class ReplicaSetController {
     if (!rs) return;
     const key = metaNamespaceKey(rs);
     this.expectations.deletionObserved(key, metaNamespaceKey(pod));
-    this.queue.add(key);
+    this.wiring.queue.add(key);
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
-    const rs = this.rsInformer.store.get(key);
+    const rs = this.wiring.owners.store.get(key);
     if (!rs) {
       this.expectations.delete(key);
       return;
@@ -157,7 +137,7 @@ export class ReplicaSetController {
     const selector = fromLabelSelector(rs.spec?.selector);
     const needsSync = this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp;
     const owned: PodObject[] = [];
-    for (const pod of listInNamespace(this.podInformer, namespace)) {
+    for (const pod of listInNamespace(this.wiring.owned, namespace)) {
       if (!isPodActive(pod)) continue;
       const decision = claimDecision(rs, pod, selector);
       if (decision === 'own') owned.push(pod);
@@ -253,10 +233,10 @@ export class ReplicaSetController {
     const owner = controllerRefOf(rs);
     if (!owner) return owned;
     const siblings = new Set(
-      listInNamespace(this.rsInformer, rs.metadata.namespace ?? '')
+      listInNamespace(this.wiring.owners, rs.metadata.namespace ?? '')
         .filter((r) => controllerRefOf(r)?.uid === owner.uid)
         .map((r) => r.metadata.uid),
     );
-    return listInNamespace(this.podInformer, rs.metadata.namespace ?? '').filter((p) => isPodActive(p) && siblings.has(controllerRefOf(p)?.uid));
+    return listInNamespace(this.wiring.owned, rs.metadata.namespace ?? '').filter((p) => isPodActive(p) && siblings.has(controllerRefOf(p)?.uid));
   }
 }

@@ -1,19 +1,19 @@
 import type { StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
-import { fromLabelSelector, matches } from '../../api/labels.js';
+import { fromLabelSelector } from '../../api/labels.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
 import { deletedObject, type SharedInformer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import type { ResourceType, RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
 import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
 import { indexNamespaces, listInNamespace } from '../common/informers.js';
+import { OwnerWiring } from '../common/owner-wiring.js';
 import { controllerRefOf, msUntilAvailable, type PodObject } from '../common/pods.js';
 import { controllerRevisions } from '../history/client.js';
 import { templateOf, type RevisionObject } from '../history/revision.js';
@@ -36,28 +36,23 @@ export interface StatefulSetControllerOptions {
 
 /** kube-controller-manager's StatefulSet controller: informers and I/O here, the decisions in plan.ts. */
 export class StatefulSetController {
-  private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
+  private readonly wiring: OwnerWiring<StatefulSetObject, PodObject>;
   private readonly client: RestClient;
   private readonly clock: Clock;
-  private readonly setInformer: SharedInformer<StatefulSetObject>;
-  private readonly podInformer: SharedInformer<PodObject>;
   private readonly revInformer: SharedInformer<RevisionObject>;
   private claimsUnsupported = false;
 
   constructor(private readonly opts: StatefulSetControllerOptions) {
     this.client = opts.factory.client;
     this.clock = opts.clock ?? realClock;
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'statefulset', queue: this.queue, workers: opts.workers ?? 3, log: opts.log, reconcile: (k) => this.reconcile(k) });
-    this.setInformer = opts.factory.informerFor<StatefulSetObject>(statefulsets);
-    this.podInformer = opts.factory.informerFor<PodObject>(pods);
+    this.wiring = new OwnerWiring({
+      name: 'statefulset', kind: 'StatefulSet', owner: statefulsets, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 3, log: opts.log,
+      reconcile: (k) => this.reconcile(k),
+    });
     this.revInformer = opts.factory.informerFor<RevisionObject>(controllerRevisions);
-    for (const inf of [this.setInformer, this.podInformer, this.revInformer] as SharedInformer<KubeObject>[]) indexNamespaces(inf);
-    const enqueue = (s: KubeObject) => this.queue.add(metaNamespaceKey(s));
-    this.setInformer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, s) => enqueue(s), onDelete: (s) => enqueue(deletedObject(s)) });
+    indexNamespaces(this.revInformer);
     const onPod = (pod: PodObject) => this.enqueueForPod(pod);
-    this.podInformer.addEventHandler({
+    this.wiring.owned.addEventHandler({
       onAdd: onPod,
       onUpdate: (old, pod) => {
         if (controllerRefOf(old)?.uid !== controllerRefOf(pod)?.uid) this.enqueueForPod(old);
@@ -67,29 +62,19 @@ export class StatefulSetController {
     });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
+  run(signal: AbortSignal): Promise<void> {
+    return this.wiring.run(signal);
   }
 
   private enqueueForPod(pod: PodObject): void {
-    const ref = controllerRefOf(pod);
-    if (ref) {
-      if (ref.kind !== 'StatefulSet') return;
-      const set = this.setInformer.store.getByNamespaceName(pod.metadata.namespace, ref.name);
-      if (set?.metadata.uid === ref.uid) this.queue.add(metaNamespaceKey(set));
-      return;
-    }
-    for (const set of listInNamespace(this.setInformer, pod.metadata.namespace ?? '')) {
-      if (matches(fromLabelSelector(set.spec?.selector), pod.metadata.labels)) this.queue.add(metaNamespaceKey(set));
-    }
+    this.wiring.enqueueFor(pod);
   }
 
   /** getPodsForStatefulSet: owned pods, adopting orphans that match and are members, releasing the rest. */
   private async claimPods(set: StatefulSetObject): Promise<PodObject[]> {
     const selector = fromLabelSelector(set.spec?.selector);
     const out: PodObject[] = [];
-    for (const pod of listInNamespace(this.podInformer, set.metadata.namespace ?? '')) {
+    for (const pod of listInNamespace(this.wiring.owned, set.metadata.namespace ?? '')) {
       const decision = claimDecision(set, pod, selector);
       const member = isMemberOf(set, pod);
       if (decision === 'own') {
@@ -109,7 +94,7 @@ export class StatefulSetController {
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
-    const cached = this.setInformer.store.get(key);
+    const cached = this.wiring.owners.store.get(key);
     if (!cached) return;
     const set = structuredClone(cached);
     const owned = await this.claimPods(set);
@@ -224,7 +209,7 @@ export class StatefulSetController {
       await this.client.updateStatus<StatefulSetObject>(statefulsets, { ...set, status });
     } catch (err) {
       if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
-      if (isStatusError(err, 'Conflict')) this.queue.add(metaNamespaceKey(set));
+      if (isStatusError(err, 'Conflict')) this.wiring.queue.add(metaNamespaceKey(set));
     }
   }
 }
