@@ -1,6 +1,7 @@
 import { isStatusError } from '../api/status.js';
 import type { KubeObject } from '../api/types.js';
 import type { ApiServer } from './api-server.js';
+import { serviceNameLabel } from '../api/kinds/endpoints.js';
 
 export interface BootstrapOptions {
   /** The first address of the service CIDR: the `kubernetes` Service's ClusterIP. */
@@ -50,7 +51,7 @@ async function reconcileKubernetesEndpoints(server: ApiServer, opts: BootstrapOp
   const slice: KubeObject = {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { [serviceNameLabel]: 'kubernetes' } },
     addressType: 'IPv4',
     endpoints: [{ addresses: [opts.advertiseAddress], conditions: { ready: true } }],
     ports: [{ name: 'https', port: opts.securePort, protocol: 'TCP' }],

@@ -1,6 +1,7 @@
 /** Service backends of an Ingress resolved to the addresses to dial (pod IP:port, as ingress-nginx does). */
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
+import { serviceNameLabel } from '../api/kinds/endpoints.js';
 
 export interface ServiceBackendRef {
   namespace: string;
@@ -22,8 +23,6 @@ export interface ResolvedBackend {
   /** Why there are no upstreams (for logs). */
   reason?: string;
 }
-
-export const serviceNameLabel = 'kubernetes.io/service-name';
 
 export function backendKey(ref: ServiceBackendRef): string {
   return `${ref.namespace}/${ref.service}:${ref.port.number ?? ref.port.name ?? ''}`;

@@ -11,6 +11,13 @@ export interface IP {
   value: bigint;
 }
 
+/** An address a server listens on (DNS: UDP and TCP on one port). */
+export interface ListenAddress {
+  ip: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
 export interface CIDR {
   family: IPFamily;
   /** The network address (host bits cleared). */
@@ -229,4 +236,9 @@ export function summarizeRange(start: IP, end: IP): CIDR[] {
     cur += 1n << BigInt(size);
   }
   return out;
+}
+
+/** net.JoinHostPort: `host:port`, with an IPv6 host in brackets. */
+export function joinHostPort(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

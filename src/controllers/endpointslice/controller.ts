@@ -10,8 +10,9 @@ import { ensureIndex } from '../common/informers.js';
 import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { managesEndpointsFor, selectsPod } from './pods.js';
-import { controllerName, managedByLabel, reconcileSlices, serviceNameLabel, type Slice } from './reconciler.js';
+import { controllerName, reconcileSlices, type Slice } from './reconciler.js';
 import { SliceTracker } from './tracker.js';
+import { managedByLabel, serviceNameLabel } from '../../api/kinds/endpoints.js';
 
 export const resources = {
   services: findResource('', 'v1', 'services')!,
