@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { resources, type ResourceInfo } from '../../api/resources.js';
 import { apiVersionOf, clone, type KubeObject, type WatchEvent } from '../../api/types.js';
+import { RestClient } from '../rest.js';
 import { readBody } from '../transport.js';
 
 /**
@@ -290,4 +291,16 @@ export class FakeApiServer {
     this.watchers.add(w);
     res.on('close', () => this.watchers.delete(w));
   }
+}
+
+/** A started fake API server and a client of it (token `t`), both closed when the test ends. */
+export async function startFakeApiServer(t: { after(fn: () => Promise<void>): void }): Promise<{ server: FakeApiServer; client: RestClient }> {
+  const server = new FakeApiServer();
+  await server.start();
+  const client = new RestClient({ server: server.url, token: 't' });
+  t.after(async () => {
+    client.close();
+    await server.stop();
+  });
+  return { server, client };
 }
