@@ -304,3 +304,23 @@ export async function startFakeApiServer(t: { after(fn: () => Promise<void>): vo
   });
   return { server, client };
 }
+
+/**
+ * Runs a controller until the test ends; then aborts it and waits for it, flushes its Events, and
+ * closes the client and the server, in that order. Returns the signal it runs under.
+ */
+export function runUntilTestEnds(
+  t: { after(fn: () => Promise<void>): void },
+  o: { server: FakeApiServer; client?: RestClient; recorder?: { flush(): Promise<void> }; run(signal: AbortSignal): Promise<unknown> },
+): AbortSignal {
+  const ac = new AbortController();
+  const running = o.run(ac.signal);
+  t.after(async () => {
+    ac.abort();
+    await running;
+    await o.recorder?.flush();
+    o.client?.close();
+    await o.server.stop();
+  });
+  return ac.signal;
+}

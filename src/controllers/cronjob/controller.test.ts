@@ -6,7 +6,7 @@ import { findResource } from '../../api/resources.js';
 import { EventRecorder } from '../../client/events.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import { RestClient } from '../../client/rest.js';
-import { FakeApiServer } from '../../client/testing/fake-apiserver.js';
+import { FakeApiServer, runUntilTestEnds } from '../../client/testing/fake-apiserver.js';
 import { FakeClock, rfc3339 } from '../../util/clock.js';
 import { waitFor } from '../../util/testing.js';
 import { CronJobController } from './controller.js';
@@ -25,21 +25,13 @@ test('the controller with an injected clock: one Job per minute, finished ones p
     metadata: { name: 'tick', namespace: 'default', creationTimestamp: rfc3339(clock.now()) },
     spec: { schedule: '*/1 * * * *', concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1, jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } } },
   } as unknown as CronJobObject);
-  const ac = new AbortController();
   const recorder = new EventRecorder({ client, component: 'cronjob-controller', log: () => {} });
   const factory = new InformerFactory({ client, log: () => {} });
   const ctrl = new CronJobController({ factory, recorder, clock, log: () => {} });
-  factory.start(ac.signal);
-  const running = ctrl.run(ac.signal);
-  t.after(async () => {
-    ac.abort();
-    await running;
-    await recorder.flush();
-    await server.stop();
-  });
+  const signal = runUntilTestEnds(t, { server, recorder, run: (signal) => (factory.start(signal), ctrl.run(signal)) });
   const jobNames = () => server.listObjects(jobs, 'default').map((j) => j.metadata.name!).sort();
   const cj = () => server.getObject(cronjobs, 'default', 'tick') as CronJobObject;
-  await waitFor('the caches', async () => ((await factory.waitForCacheSync(ac.signal)) ? true : undefined));
+  await waitFor('the caches', async () => ((await factory.waitForCacheSync(signal)) ? true : undefined));
   for (let i = 1; i <= 5; i++) {
     clock.step(60_000);
     const minute = Math.floor(Date.parse('2026-01-01T10:00:00Z') / 60_000) + i;

@@ -5,7 +5,7 @@ import { findResource } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import { RestClient } from '../../client/rest.js';
-import { FakeApiServer } from '../../client/testing/fake-apiserver.js';
+import { FakeApiServer, runUntilTestEnds } from '../../client/testing/fake-apiserver.js';
 import { waitFor } from '../../util/testing.js';
 import { GarbageCollector } from './garbagecollector.js';
 
@@ -23,15 +23,8 @@ async function setup(t: import('node:test').TestContext) {
   const server = new FakeApiServer();
   await server.start();
   const client = new RestClient({ server: server.url, token: 't' });
-  const ac = new AbortController();
   const gc = new GarbageCollector({ factory: new InformerFactory({ client }), log: () => {} });
-  const running = gc.run(ac.signal);
-  t.after(async () => {
-    ac.abort();
-    await running;
-    client.close();
-    await server.stop();
-  });
+  runUntilTestEnds(t, { server, client, run: (signal) => gc.run(signal) });
   return { server, client };
 }
 

@@ -6,7 +6,7 @@ import type { KubeObject } from '../../api/types.js';
 import { EventRecorder } from '../../client/events.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import { RestClient } from '../../client/rest.js';
-import { FakeApiServer } from '../../client/testing/fake-apiserver.js';
+import { FakeApiServer, runUntilTestEnds } from '../../client/testing/fake-apiserver.js';
 import { waitFor } from '../../util/testing.js';
 import { LoadBalancerController } from './controller.js';
 
@@ -28,16 +28,9 @@ test('allocates, writes status and annotation, records events, keeps pool status
   server.put(services, lbService('a', { 'metallb.universe.tf/allow-shared-ip': 'k' }));
   server.put(services, lbService('b', { 'metallb.io/loadBalancerIPs': '127.60.0.3' }));
   server.put(services, lbService('c', { 'metallb.io/loadBalancerIPs': '127.99.0.1' }));
-  const ac = new AbortController();
   const recorder = new EventRecorder({ client, component: 'metallb-controller', log: () => {} });
   const ctrl = new LoadBalancerController({ factory: new InformerFactory({ client, log: () => {} }), recorder, log: () => {} });
-  const running = ctrl.run(ac.signal);
-  t.after(async () => {
-    ac.abort();
-    await running;
-    await recorder.flush();
-    await server.stop();
-  });
+  runUntilTestEnds(t, { server, recorder, run: (signal) => ctrl.run(signal) });
   const get = (name: string) => client.get<KubeObject & Service>(services, { namespace: 'default', name });
   const ingressOf = async (name: string) => (await get(name)).status?.loadBalancer?.ingress?.[0]?.ip;
   const [a, b] = await waitFor('both addresses', async () => {

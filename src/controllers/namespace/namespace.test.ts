@@ -4,7 +4,7 @@ import type { NamespaceCondition } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import { RestClient } from '../../client/rest.js';
-import { FakeApiServer } from '../../client/testing/fake-apiserver.js';
+import { FakeApiServer, runUntilTestEnds } from '../../client/testing/fake-apiserver.js';
 import { waitFor } from '../../util/testing.js';
 import { emptyTotals, gvrLabel, namespaceConditions } from './conditions.js';
 import { NamespaceController } from './controller.js';
@@ -53,15 +53,8 @@ test('a terminating namespace is emptied, reports remaining content, then is fin
   const server = new FakeApiServer();
   await server.start();
   const client = new RestClient({ server: server.url, token: 't' });
-  const ac = new AbortController();
   const ctrl = new NamespaceController({ factory: new InformerFactory({ client }), recheckMs: 5, log: () => {} });
-  const running = ctrl.run(ac.signal);
-  t.after(async () => {
-    ac.abort();
-    await running;
-    client.close();
-    await server.stop();
-  });
+  runUntilTestEnds(t, { server, client, run: (signal) => ctrl.run(signal) });
   for (const name of ['shop', 'other']) server.put(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
   server.put(configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'shop', name: 'a' } });
   server.put(deployments, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'shop', name: 'web' } });
