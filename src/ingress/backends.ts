@@ -1,7 +1,6 @@
 /** Service backends of an Ingress resolved to the addresses to dial (pod IP:port, as ingress-nginx does). */
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
-import { serviceNameLabel } from '../api/kinds/endpoints.js';
 
 export interface ServiceBackendRef {
   namespace: string;
