@@ -285,14 +285,18 @@ export function selectorToString(selector: LabelSelectorRequirements): string {
   return selector.requirements.map(requirementToString).join(',');
 }
 
-/** metav1.FormatLabelSelector: `<none>` for an empty selector, as `kubectl get -o wide` shows. */
-export function formatLabelSelector(ls: LabelSelector | null | undefined): string {
-  if (ls == null) return '<none>';
-  let s: string;
+/** metav1.LabelSelectorAsSelector(ls).String(), or undefined where Go returns an error. */
+export function labelSelectorString(ls: LabelSelector | null | undefined): string | undefined {
   try {
-    s = selectorToString(fromLabelSelector(ls));
+    return selectorToString(fromLabelSelector(ls));
   } catch {
-    return '<error>';
+    return undefined;
   }
+}
+
+/** metav1.FormatLabelSelector: `<error>` on error, `<none>` for an empty selector, as `kubectl get -o wide` shows. */
+export function formatLabelSelector(ls: LabelSelector | null | undefined): string {
+  const s = labelSelectorString(ls);
+  if (s === undefined) return '<error>';
   return s === '' ? '<none>' : s;
 }

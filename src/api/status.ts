@@ -174,10 +174,6 @@ export function methodNotSupported(gr: GroupResource, verb: string): StatusError
   });
 }
 
-export function notAcceptable(message: string): StatusError {
-  return new StatusError({ reason: 'NotAcceptable', code: 406, message });
-}
-
 export function unsupportedMediaType(contentType: string): StatusError {
   return new StatusError({ reason: 'UnsupportedMediaType', code: 415, message: `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${contentType})` });
 }
@@ -189,10 +185,6 @@ export function expired(message: string): StatusError {
 
 export function internalError(message: string): StatusError {
   return new StatusError({ reason: 'InternalError', code: 500, message: `Internal error occurred: ${message}`, details: { causes: [{ message }] } });
-}
-
-export function timeoutError(message: string): StatusError {
-  return new StatusError({ reason: 'Timeout', code: 504, message });
 }
 
 /** What an unknown thrown value becomes on the wire: never a bare 500 without a Status. */

@@ -25,12 +25,6 @@ export interface GroupVersionKind {
   kind: string;
 }
 
-export interface GroupVersionResource {
-  group: string;
-  version: string;
-  resource: string;
-}
-
 /** `apps/v1` or `v1` for the core group. */
 export function apiVersionOf(gv: { group: string; version: string }): string {
   return gv.group ? `${gv.group}/${gv.version}` : gv.version;

@@ -2,6 +2,7 @@ import { isStatusError } from '../api/status.js';
 import { kubernetesEndpoints, kubernetesService, systemNamespace, type KubernetesServiceOptions } from '../api/kinds/bootstrap-objects.js';
 import type { KubeObject } from '../api/types.js';
 import type { ApiServer } from './api-server.js';
+import { serviceNameLabel } from '../api/kinds/endpoints.js';
 
 export interface BootstrapOptions {
   /** The first address of the service CIDR: the `kubernetes` Service's ClusterIP. */

@@ -21,12 +21,6 @@ function wantsAggregated(accept: string | undefined): 'v2' | 'v2beta1' | undefin
   return undefined;
 }
 
-export interface VersionInfo {
-  major: string;
-  minor: string;
-  gitVersion: string;
-}
-
 export function versionInfo(): Record<string, string> {
   return {
     major: '1',

@@ -9,9 +9,10 @@ import { InformerFactory } from '../client/informer-factory.js';
 import { RestClient } from '../client/rest.js';
 import { ClusterDNS } from '../dns/cluster-dns.js';
 import type { Upstream } from '../dns/forward.js';
-import type { ListenAddress } from '../dns/server.js';
+import type { ListenAddress } from '../util/net.js';
 import { errorMessage } from '../util/errors.js';
 import { isIPv6 } from '../util/net.js';
+import { managedByLabel, serviceNameLabel } from '../api/kinds/endpoints.js';
 
 
 export const dnsServiceName = 'kube-dns';
@@ -75,7 +76,7 @@ export function kubeDNSEndpointSlice(svc: Service, address: ListenAddress): Endp
     metadata: {
       name: dnsSliceName,
       namespace: 'kube-system',
-      labels: { 'kubernetes.io/service-name': dnsServiceName, 'endpointslice.kubernetes.io/managed-by': dnsManagedBy, 'k8s-app': 'kube-dns' },
+      labels: { [serviceNameLabel]: dnsServiceName, [managedByLabel]: dnsManagedBy, 'k8s-app': 'kube-dns' },
       ownerReferences: svc.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Service', name: dnsServiceName, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }] : undefined,
     },
     addressType: isIPv6(address.ip) ? 'IPv6' : 'IPv4',

@@ -4,8 +4,7 @@ import { findResource } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { FakeClock } from '../util/clock.js';
 import { EventRecorder } from './events.js';
-import { RestClient } from './rest.js';
-import { FakeApiServer } from './testing/fake-apiserver.js';
+import { startFakeApiServer } from './testing/fake-apiserver.js';
 
 const events = findResource('', 'v1', 'events')!;
 
@@ -16,13 +15,7 @@ const rs: KubeObject = {
 };
 
 test('repeats bump count and lastTimestamp on one Event; a different message makes a new one', async (t) => {
-  const server = new FakeApiServer();
-  await server.start();
-  const client = new RestClient({ server: server.url, token: 't' });
-  t.after(async () => {
-    client.close();
-    await server.stop();
-  });
+  const { server, client } = await startFakeApiServer(t);
   const clock = new FakeClock(Date.parse('2026-03-01T10:00:00Z'));
   const logs: string[] = [];
   const rec = new EventRecorder({ client, component: 'replicaset-controller', clock, log: (m) => logs.push(m) });
@@ -70,13 +63,7 @@ test('repeats bump count and lastTimestamp on one Event; a different message mak
 });
 
 test('a failing API server is logged, never thrown', async (t) => {
-  const server = new FakeApiServer();
-  await server.start();
-  const client = new RestClient({ server: server.url, token: 't' });
-  t.after(async () => {
-    client.close();
-    await server.stop();
-  });
+  const { server, client } = await startFakeApiServer(t);
   server.failRequest = () => [500, 'InternalError', 'disk full'];
   const logs: string[] = [];
   const rec = new EventRecorder({ client, component: 'c', log: (m) => logs.push(m) });

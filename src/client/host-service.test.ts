@@ -6,7 +6,7 @@ import { HostServiceExposure, type HostServiceSpec } from './host-service.js';
 import { InformerFactory } from './informer-factory.js';
 import { RestClient } from './rest.js';
 import { FakeApiServer } from './testing/fake-apiserver.js';
-import { waitFor } from './testing/wait.js';
+import { waitFor } from '../util/testing.js';
 
 const services = findResource('', 'v1', 'services')!;
 const slices = findResource('discovery.k8s.io', 'v1', 'endpointslices')!;
@@ -49,12 +49,12 @@ test('a host service is made, repaired after edits and remade after deletion, fr
   assert.equal(slice!.metadata.ownerReferences?.[0]?.uid, svc.metadata.uid, 'the slice names the Service it serves');
 
   server.put(slices, { ...slice!, ports: [{ port: 1 }] } as KubeObject);
-  await waitFor(() => port(server.getObject(slices, 'kube-system', 'host-slice')) === 5353, 'slice repaired');
+  await waitFor('slice repaired', () => port(server.getObject(slices, 'kube-system', 'host-slice')) === 5353);
 
   server.remove(slices, 'kube-system', 'host-slice');
-  await waitFor(() => server.getObject(slices, 'kube-system', 'host-slice') !== undefined, 'slice remade');
+  await waitFor('slice remade', () => server.getObject(slices, 'kube-system', 'host-slice') !== undefined);
   server.remove(services, 'kube-system', 'host');
-  await waitFor(() => server.getObject(services, 'kube-system', 'host') !== undefined, 'Service remade');
+  await waitFor('Service remade', () => server.getObject(services, 'kube-system', 'host') !== undefined);
   const polls = server.requests.filter((r) => r.method === 'GET' && !r.url.includes('watch=true')).length;
   assert.equal(polls, 2, 'one LIST per informer, no GETs: reads come from the caches');
 });

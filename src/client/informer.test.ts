@@ -7,7 +7,7 @@ import { FakeClock } from '../util/clock.js';
 import { isDeletedFinalStateUnknown, SharedInformer, type DeletedFinalStateUnknown } from './informer.js';
 import { RestClient } from './rest.js';
 import { FakeApiServer } from './testing/fake-apiserver.js';
-import { waitFor } from './testing/wait.js';
+import { waitFor } from '../util/testing.js';
 import { isResourceExpired } from './watch.js';
 import { InformerFactory } from './informer-factory.js';
 
@@ -101,7 +101,7 @@ test('informer lists in pages, then watches adds, updates and deletes', async (t
   assert.equal(lists.length, 2);
   assert.match(lists[1].url, /continue=2/);
 
-  await waitFor(() => server.watcherCount() === 1, 'watch');
+  await waitFor('watch', () => server.watcherCount() === 1);
   const watchReq = server.requests.find((x) => x.url.includes('watch=true'))!;
   assert.match(watchReq.url, /allowWatchBookmarks=true/);
   assert.match(watchReq.url, new RegExp(`resourceVersion=${inf.lastSyncResourceVersion()}`));
@@ -109,7 +109,7 @@ test('informer lists in pages, then watches adds, updates and deletes', async (t
   await client.create(cms, cm('d'));
   await client.patch(cms, { namespace: 'default', name: 'a', type: 'merge', patch: { data: { x: '1' } } });
   await client.delete(cms, { namespace: 'default', name: 'b' });
-  await waitFor(() => r.seen.length === 6, 'events');
+  await waitFor('events', () => r.seen.length === 6);
   assert.deepEqual(r.seen.slice(3), ['add d', 'update a', 'delete b']);
   assert.deepEqual(inf.store.get('default/a')?.data, { x: '1' });
   assert.equal(inf.store.get('default/b'), undefined);
@@ -127,14 +127,14 @@ test('bookmarks advance the resourceVersion; a clean watch close re-watches from
   const inf = new SharedInformer({ client, resource: cms });
   const running = inf.run(ac.signal);
   await inf.waitForSync(ac.signal);
-  await waitFor(() => server.watcherCount() === 1, 'watch');
+  await waitFor('watch', () => server.watcherCount() === 1);
   server.put(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'default', name: 'p' } }); // bumps the global rv only
   const rvBefore = inf.lastSyncResourceVersion();
   server.sendBookmark();
-  await waitFor(() => inf.lastSyncResourceVersion() !== rvBefore, 'bookmark');
+  await waitFor('bookmark', () => inf.lastSyncResourceVersion() !== rvBefore);
   assert.equal(inf.lastSyncResourceVersion(), server.resourceVersion);
   server.closeWatches();
-  await waitFor(() => server.requests.filter((x) => x.url.includes('watch=true')).length === 2, 're-watch');
+  await waitFor('re-watch', () => server.requests.filter((x) => x.url.includes('watch=true')).length === 2);
   const rewatch = server.requests.filter((x) => x.url.includes('watch=true'))[1];
   assert.match(rewatch.url, new RegExp(`resourceVersion=${server.resourceVersion}(&|$)`));
   assert.equal(server.requests.filter((x) => !x.url.includes('watch=true')).length, 1, 'no re-list');
@@ -152,13 +152,13 @@ test('410 re-lists; objects gone meanwhile are delivered as DeletedFinalStateUnk
   inf.addEventHandler(r.handler);
   const running = inf.run(ac.signal);
   await inf.waitForSync(ac.signal);
-  await waitFor(() => server.watcherCount() === 1, 'watch');
+  await waitFor('watch', () => server.watcherCount() === 1);
 
   // The re-list after 410 fails once, so changes land while nobody watches.
   let failed = 0;
   server.failRequest = (method, url) => (method === 'GET' && !url.includes('watch') && failed++ === 0 ? [503, 'ServiceUnavailable', 'try later'] : undefined);
   server.expireWatches();
-  await waitFor(() => failed === 1, 'failed re-list');
+  await waitFor('failed re-list', () => failed === 1);
   server.remove(cms, 'default', 'a');
   server.put(cms, cm('c'));
   server.put(cms, cm('b', { v: '2' }));
@@ -186,12 +186,12 @@ test('a dropped watch connection re-lists after backoff; factory shares informer
   const mine = new SharedInformer({ client, resource: cms, backoff: { initialMs: 1, maxMs: 10 }, log: () => {} });
   const running = mine.run(ac.signal);
   await mine.waitForSync(ac.signal);
-  await waitFor(() => server.watcherCount() === 1, 'watch');
+  await waitFor('watch', () => server.watcherCount() === 1);
   server.dropWatches();
-  await waitFor(() => server.requests.filter((x) => !x.url.includes('watch=true')).length === 2, 're-list');
-  await waitFor(() => server.watcherCount() === 1, 'watch again');
+  await waitFor('re-list', () => server.requests.filter((x) => !x.url.includes('watch=true')).length === 2);
+  await waitFor('watch again', () => server.watcherCount() === 1);
   server.put(cms, cm('z'));
-  await waitFor(() => mine.store.get('default/z') !== undefined, 'event after reconnect');
+  await waitFor('event after reconnect', () => mine.store.get('default/z') !== undefined);
   ac.abort();
   await running;
   const stopped = new AbortController();
@@ -206,7 +206,7 @@ test('selectors and namespace scope reach both LIST and WATCH', async (t) => {
   factory.start(ac.signal);
   assert.equal(await factory.waitForCacheSync(ac.signal), true);
   assert.ok(inf.hasSynced());
-  await waitFor(() => server.watcherCount() === 1, 'watch');
+  await waitFor('watch', () => server.watcherCount() === 1);
   const [list, watch] = server.requests;
   for (const r of [list, watch]) {
     assert.match(r.url, /^\/api\/v1\/namespaces\/shop\/pods\?/);

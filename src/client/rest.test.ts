@@ -6,7 +6,7 @@ import { findResource } from '../api/resources.js';
 import { isStatusError } from '../api/status.js';
 import { createCA, createServingCert } from '../util/pki.js';
 import { RestClient, resourcePath } from './rest.js';
-import { FakeApiServer } from './testing/fake-apiserver.js';
+import { FakeApiServer, startFakeApiServer } from './testing/fake-apiserver.js';
 
 const pods = findResource('', 'v1', 'pods')!;
 const namespaces = findResource('', 'v1', 'namespaces')!;
@@ -39,13 +39,7 @@ test('HTTPS with the CA in PEM: verified against the CA, rejected without it', a
 });
 
 test('listAll follows continue tokens; patch content types; apply needs a fieldManager', async (t) => {
-  const server = new FakeApiServer();
-  await server.start();
-  const client = new RestClient({ server: server.url, token: 't' });
-  t.after(async () => {
-    client.close();
-    await server.stop();
-  });
+  const { server, client } = await startFakeApiServer(t);
   for (let i = 0; i < 7; i++) server.put(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'default', name: `p${i}` } });
   const all = await client.listAll(pods, { namespace: 'default', limit: 3 });
   assert.equal(all.items.length, 7);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Answer } from 'dns-packet';
 import { resolve, type ResolveContext, type UpstreamLookup, type ZoneOptions } from './answer.js';
 import { reverseName } from './names.js';
-import { fixtureStore } from './testdata.js';
+import { fixtureStore } from './testing.js';
 
 const zone: ZoneOptions = { zone: 'cluster.local', ttl: 5, pods: 'insecure', nsIPs: ['10.0.0.10'] };
 const SOA = 'cluster.local 5 SOA ns.dns.cluster.local hostmaster.cluster.local 1499347823 7200 1800 86400 5';
@@ -162,7 +162,7 @@ describe('cluster zone answers (CoreDNS kubernetes plugin)', () => {
 
   it('endpoint_pod_names names endpoints after their pods', async () => {
     const store = fixtureStore();
-    const { slice } = await import('./testdata.js');
+    const { slice } = await import('./testing.js');
     store.setService({ metadata: { namespace: 'testns', name: 'web' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 80 }] } });
     store.setEndpointSlice(slice('testns', 'web', 'web-1', [{ ip: '172.0.1.1', pod: 'web-0' }], [{ name: 'http', port: 8080, protocol: 'TCP' }]));
     const res = await resolve({ name: '_http._tcp.web.testns.svc.cluster.local', type: 'SRV' }, { store, opts: { ...zone, endpointPodNames: true }, synced: true });

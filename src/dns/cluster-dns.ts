@@ -10,7 +10,8 @@ import type { ZoneOptions } from './answer.js';
 import { Forwarder, hostUpstreams, type Upstream } from './forward.js';
 import { normalizeName } from './names.js';
 import { RecordStore } from './records.js';
-import { DnsServer, type ListenAddress } from './server.js';
+import { DnsServer } from './server.js';
+import type { ListenAddress } from '../util/net.js';
 
 const services = { group: '', version: 'v1', resource: 'services', namespaced: true };
 const endpointSlices = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };

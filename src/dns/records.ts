@@ -3,6 +3,7 @@
 import type { Namespace, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { canonicalIP } from '../util/net.js';
+import { serviceNameLabel } from '../api/kinds/endpoints.js';
 
 export interface PortRecord {
   /** '' for an unnamed port. */
@@ -36,8 +37,6 @@ export interface EndpointsRecord {
   addresses: EndpointAddress[];
   ports: PortRecord[];
 }
-
-const serviceNameLabel = 'kubernetes.io/service-name';
 
 export function serviceRecordOf(svc: Service): ServiceRecord {
   const spec = svc.spec ?? {};

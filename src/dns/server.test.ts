@@ -6,7 +6,7 @@ import dnsPacket, { type DecodedPacket, type RecordType } from 'dns-packet';
 import type { ZoneOptions } from './answer.js';
 import { Forwarder, nameserversFromResolvConf } from './forward.js';
 import { DnsServer } from './server.js';
-import { fixtureStore, slice, svc } from './testdata.js';
+import { fixtureStore, slice, svc } from './testing.js';
 
 const zone: ZoneOptions = { zone: 'cluster.local', ttl: 5, pods: 'insecure', nsIPs: ['10.0.0.10'] };
 

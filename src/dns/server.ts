@@ -3,7 +3,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { errorMessage } from '../util/errors.js';
-import { isIPv6 } from '../util/net.js';
+import { isIPv6, type ListenAddress } from '../util/net.js';
 import { rcodes, resolve, type ZoneOptions } from './answer.js';
 import type { Forwarder } from './forward.js';
 import { queryLogEntry, type DnsQueryLog } from './query-log.js';
@@ -17,12 +17,6 @@ export interface DnsServerOptions {
   synced: () => boolean;
   forwarder: Forwarder;
   log?: (message: string) => void;
-}
-
-export interface ListenAddress {
-  ip: string;
-  /** 0 picks a port free for both UDP and TCP. */
-  port: number;
 }
 
 const tcpIdleMs = 10_000;

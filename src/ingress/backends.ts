@@ -23,8 +23,6 @@ export interface ResolvedBackend {
   reason?: string;
 }
 
-export const serviceNameLabel = 'kubernetes.io/service-name';
-
 export function backendKey(ref: ServiceBackendRef): string {
   return `${ref.namespace}/${ref.service}:${ref.port.number ?? ref.port.name ?? ''}`;
 }

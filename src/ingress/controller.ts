@@ -18,7 +18,7 @@ import type { SharedInformer } from '../client/informer.js';
 import type { RestClient } from '../client/rest.js';
 import { RateLimitingQueue } from '../client/workqueue.js';
 import { realClock, type Clock } from '../util/clock.js';
-import { serviceNameLabel } from './backends.js';
+import { serviceNameLabel } from '../api/kinds/endpoints.js';
 import * as exposure from './exposure.js';
 import { classView, isServed, skiffIngressClass } from './ingress-class.js';
 import { buildRoutingTable, ingressKey, sortIngresses, type RoutingTable } from './routing-table.js';
@@ -41,7 +41,7 @@ type Obj<T> = T & KubeObject;
 export interface IngressControllerOptions {
   client: RestClient;
   /** Where the listeners are, for the skiff-ingress EndpointSlice. */
-  listen: exposure.ListenAddress;
+  listen: exposure.IngressListeners;
   /** The address Ingresses report until the skiff-ingress Service has a LoadBalancer IP. */
   nodeIP: string;
   /** The process's shared informers; the controller makes its own without (and stops them itself). */

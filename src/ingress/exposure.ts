@@ -8,14 +8,14 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../api/types.js';
 import type { HostServiceSpec } from '../client/host-service.js';
 import { isIPv6 } from '../util/net.js';
-import { serviceNameLabel } from './backends.js';
+import { managedByLabel, serviceNameLabel } from '../api/kinds/endpoints.js';
 
 export const exposureNamespace = 'kube-system';
 export const exposureName = 'skiff-ingress';
-export const managedByLabel = 'endpointslice.kubernetes.io/managed-by';
 export const managedBy = 'ingress-controller.skiff.dev';
 
-export interface ListenAddress {
+/** The node address and the two ports the ingress proxy listens on, published in its EndpointSlice. */
+export interface IngressListeners {
   host: string;
   httpPort: number;
   httpsPort: number;
@@ -56,7 +56,7 @@ export function mergeService(svc: Service & KubeObject): Service & KubeObject {
   return { ...svc, spec: { ...svc.spec, type: 'LoadBalancer', selector: undefined, ports: [...ports, ...others] } };
 }
 
-export function desiredEndpointSlice(listen: ListenAddress): EndpointSlice & KubeObject {
+export function desiredEndpointSlice(listen: IngressListeners): EndpointSlice & KubeObject {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -70,7 +70,7 @@ export function desiredEndpointSlice(listen: ListenAddress): EndpointSlice & Kub
   };
 }
 
-export function endpointSliceUpToDate(slice: EndpointSlice, listen: ListenAddress): boolean {
+export function endpointSliceUpToDate(slice: EndpointSlice, listen: IngressListeners): boolean {
   const want = desiredEndpointSlice(listen);
   const ep = slice.endpoints ?? [];
   const ports = slice.ports ?? [];
@@ -87,7 +87,7 @@ export function endpointSliceUpToDate(slice: EndpointSlice, listen: ListenAddres
 }
 
 /** The skiff-ingress host service kept by the controller (a user's other Service fields are kept). */
-export function hostService(listen: ListenAddress): HostServiceSpec {
+export function hostService(listen: IngressListeners): HostServiceSpec {
   return {
     namespace: exposureNamespace, serviceName: exposureName, sliceName: exposureName, fieldManager: 'skiff-ingress-controller',
     service: desiredService,

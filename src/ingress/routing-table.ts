@@ -6,6 +6,7 @@
 import type { Ingress, IngressBackend } from 'kubernetes-types/networking/v1.js';
 import { backendKey, resolveBackend, type BackendLookup, type ResolvedBackend, type ServiceBackendRef } from './backends.js';
 import { normalizeHost, normalizePrefix, pathMatches, wildcardOf, type PathType } from './match.js';
+import { metaNamespaceKey } from '../client/store.js';
 
 export interface Location {
   path: string;
@@ -33,7 +34,7 @@ export interface Route {
 }
 
 export function ingressKey(ing: Ingress): string {
-  return `${ing.metadata?.namespace ?? ''}/${ing.metadata?.name ?? ''}`;
+  return metaNamespaceKey(ing);
 }
 
 function serviceRef(ing: Ingress, b: IngressBackend | undefined): ServiceBackendRef | undefined {

@@ -20,28 +20,6 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-/** Distinct ports free on `ip` right now: all are held at once so the kernel cannot hand one out twice. */
-export async function freePorts(ip: string, n: number, protocol: 'TCP' | 'UDP' = 'TCP'): Promise<number[]> {
-  const held: Array<{ port: number; close(): Promise<void> }> = [];
-  for (let i = 0; i < n; i++) {
-    if (protocol === 'UDP') {
-      const s = dgram.createSocket('udp4');
-      await new Promise<void>((r) => s.bind(0, ip, r));
-      held.push({ port: s.address().port, close: () => new Promise((r) => s.close(() => r())) });
-    } else {
-      const srv = net.createServer();
-      await new Promise<void>((r) => srv.listen(0, ip, r));
-      held.push({ port: (srv.address() as net.AddressInfo).port, close: () => new Promise((r) => srv.close(() => r())) });
-    }
-  }
-  await Promise.all(held.map((h) => h.close()));
-  return held.map((h) => h.port);
-}
-
-export async function freePort(ip: string, protocol: 'TCP' | 'UDP' = 'TCP'): Promise<number> {
-  return (await freePorts(ip, 1, protocol))[0];
-}
-
 export interface Backend {
   id: string;
   ip: string;

@@ -4,8 +4,9 @@ import net from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { FakeClock, type Clock } from '../util/clock.js';
 import {
-  addressBlock, canBind, converse, expectRejected, freePort, freePorts, startBackend, udpExchange, whoami, type Backend,
+  addressBlock, canBind, converse, expectRejected, startBackend, udpExchange, whoami, type Backend,
 } from './conformance-backends.js';
+import { freePort, freePorts } from '../util/testing.js';
 import type { SchedulerName } from './schedulers/index.js';
 import type { Datapath, Endpoint, Protocol, ServicePortInfo, ServicePortName } from './types.js';
 

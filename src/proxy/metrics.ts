@@ -8,6 +8,7 @@ import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
 import { isObservableDatapath, type ConnectionObserver, type DatapathRules, type ObservableDatapath } from './observe.js';
 import type { Datapath, EndpointStats, ProxyState, SyncResult } from './types.js';
+import { joinHostPort } from '../util/net.js';
 
 /** pkg/proxy/metrics: metrics.ExponentialBuckets(0.001, 2, 15). */
 const durationBuckets = Array.from({ length: 15 }, (_, i) => 0.001 * 2 ** i);
@@ -102,7 +103,7 @@ export function renderMetrics(m: SyncMetrics, stats: EndpointStats[]): string {
 }
 
 export function endpointKey(s: Pick<EndpointStats, 'ip' | 'port'>): string {
-  return s.ip.includes(':') ? `[${s.ip}]:${s.port}` : `${s.ip}:${s.port}`;
+  return joinHostPort(s.ip, s.port);
 }
 
 export interface ProxyMetricsServer {

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from '../util/clock.js';
-import { addressBlock, freePort, startBackend, udpExchange, whoami } from './conformance-backends.js';
+import { addressBlock, startBackend, udpExchange, whoami } from './conformance-backends.js';
+import { freePort } from '../util/testing.js';
 import { endpointOf, serviceInfo } from './conformance.js';
 import { MeteredDatapath, renderMetrics } from './metrics.js';
 import type { ConnectionClosed, ConnectionOpened } from './observe.js';

@@ -4,6 +4,7 @@
  * Shapes follow pkg/proxy (ServicePortName, BaseServicePortInfo, Endpoint).
  */
 import type { SchedulerName } from './schedulers/types.js';
+import { joinHostPort } from '../util/net.js';
 
 /** `ns/name:port` as pkg/proxy ServicePortName.String(): `ns/name` alone when the port is unnamed. */
 export type ServicePortName = string;
@@ -59,7 +60,7 @@ export interface Endpoint {
 }
 
 export function endpointString(ep: Pick<Endpoint, 'ip' | 'port'>): string {
-  return ep.ip.includes(':') ? `[${ep.ip}]:${ep.port}` : `${ep.ip}:${ep.port}`;
+  return joinHostPort(ep.ip, ep.port);
 }
 
 export interface ProxyState {

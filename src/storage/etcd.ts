@@ -1,15 +1,6 @@
 import { Etcd3, type IKeyValue } from 'etcd3';
-import {
-  StorageError,
-  type KeyValue,
-  type ListOptions,
-  type ListResult,
-  type Store,
-  type StoreEvent,
-  type Watcher,
-  type WatchOptions,
-} from './store.js';
-import { EventQueue } from './event-queue.js';
+import { StorageError, type KeyValue, type ListOptions, type ListResult, type Store, type StoreEvent, type Watcher, type WatchOptions } from './store.js';
+import { replayThenSubscribe, type EventQueue } from './event-queue.js';
 
 export interface EtcdStoreOptions {
   endpoints: string[];
@@ -114,17 +105,16 @@ export class EtcdStore implements Store {
 
   watch(prefix: string, options: WatchOptions): Watcher {
     this.assertOpen();
-    if (options.afterRevision < this.knownCompact) {
-      throw new StorageError('Compacted', `watch from revision ${options.afterRevision} is older than compact revision ${this.knownCompact}`);
-    }
-    let stop = (): Promise<void> => Promise.resolve();
-    const queue = new EventQueue({ signal: options.signal, onEnd: () => void stop() });
-    if (queue.closed) return { events: queue };
+    // etcd replays from the start revision itself: the watcher is the subscription.
+    return replayThenSubscribe({ options, compacted: this.knownCompact, subscribe: (queue) => this.etcdWatch(prefix, options.afterRevision, queue) });
+  }
+
+  private etcdWatch(prefix: string, afterRevision: number, queue: EventQueue): () => void {
     const start = this.key(prefix);
     const watcher = this.client
       .watch()
       .inRange({ start, end: rangeEnd(start) })
-      .startRevision(String(options.afterRevision + 1))
+      .startRevision(String(afterRevision + 1))
       .withPreviousKV()
       .watcher();
     let live = true;
@@ -139,14 +129,13 @@ export class EtcdStore implements Store {
       },
     };
     this.watches.add(entry);
-    stop = entry.stop;
     watcher.on('put', (kv, prev) => queue.push(this.putEvent(kv, prev)));
     watcher.on('delete', (kv, prev) => queue.push(this.deleteEvent(kv, prev)));
     watcher.on('error', (err: Error) => {
       live = false;
-      queue.fail(watchError(err, options.afterRevision));
+      queue.fail(watchError(err, afterRevision));
     });
-    return { events: queue };
+    return () => void entry.stop();
   }
 
   async currentRevision(): Promise<number> {

@@ -1,4 +1,4 @@
-import type { StoreEvent } from './store.js';
+import { StorageError, type StoreEvent, type Watcher, type WatchOptions } from './store.js';
 
 /**
  * An unbounded push-to-pull queue behind every driver's watch: the driver pushes committed
@@ -144,4 +144,25 @@ export class Fanout {
     for (const w of [...this.watchers]) w.queue.end();
     this.watchers.clear();
   }
+}
+
+/**
+ * Every driver's watch: refused behind the compact revision, then `replay` pushes the stored events
+ * after the start revision and `subscribe` attaches the live feed in the same synchronous step, so no
+ * event falls in between. `subscribe` returns what detaches it; it runs when the queue ends.
+ */
+export function replayThenSubscribe(o: {
+  options: WatchOptions;
+  compacted: number;
+  replay?: (queue: EventQueue) => void;
+  subscribe: (queue: EventQueue) => () => void;
+}): Watcher {
+  const { afterRevision, signal } = o.options;
+  if (afterRevision < o.compacted) throw new StorageError('Compacted', `watch from revision ${afterRevision} is older than compact revision ${o.compacted}`);
+  let detach = (): void => {};
+  const queue = new EventQueue({ signal, onEnd: () => detach() });
+  if (queue.closed) return { events: queue };
+  o.replay?.(queue);
+  detach = o.subscribe(queue);
+  return { events: queue };
 }

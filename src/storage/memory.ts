@@ -1,14 +1,5 @@
-import {
-  StorageError,
-  type KeyValue,
-  type ListOptions,
-  type ListResult,
-  type Store,
-  type StoreEvent,
-  type Watcher,
-  type WatchOptions,
-} from './store.js';
-import { EventQueue, Fanout } from './event-queue.js';
+import { StorageError, type KeyValue, type ListOptions, type ListResult, type Store, type StoreEvent, type Watcher, type WatchOptions } from './store.js';
+import { Fanout, replayThenSubscribe } from './event-queue.js';
 
 /** One write to a key; a tombstone keeps the last value with modRevision = the delete's revision. */
 interface Version {
@@ -97,19 +88,17 @@ export class MemoryStore implements Store {
 
   watch(prefix: string, options: WatchOptions): Watcher {
     this.assertOpen();
-    if (options.afterRevision < this.compacted) {
-      throw new StorageError('Compacted', `watch from revision ${options.afterRevision} is older than compact revision ${this.compacted}`);
-    }
-    let remove = (): void => {};
-    const queue = new EventQueue({ signal: options.signal, onEnd: () => remove() });
-    if (queue.closed) return { events: queue };
-    // Replay and subscribe in one synchronous step, so no event falls in between.
-    for (let i = firstAfter(this.log, options.afterRevision); i < this.log.length; i++) {
-      const event = this.log[i]!;
-      if (event.kv.key.startsWith(prefix)) queue.push(event);
-    }
-    remove = this.fanout.add(prefix, queue);
-    return { events: queue };
+    return replayThenSubscribe({
+      options,
+      compacted: this.compacted,
+      replay: (queue) => {
+        for (let i = firstAfter(this.log, options.afterRevision); i < this.log.length; i++) {
+          const event = this.log[i]!;
+          if (event.kv.key.startsWith(prefix)) queue.push(event);
+        }
+      },
+      subscribe: (queue) => this.fanout.add(prefix, queue),
+    });
   }
 
   async currentRevision(): Promise<number> {

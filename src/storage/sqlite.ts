@@ -2,17 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { secureFile } from './file-modes.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  StorageError,
-  type KeyValue,
-  type ListOptions,
-  type ListResult,
-  type Store,
-  type StoreEvent,
-  type Watcher,
-  type WatchOptions,
-} from './store.js';
-import { EventQueue, Fanout, prefixEnd } from './event-queue.js';
+import { StorageError, type KeyValue, type ListOptions, type ListResult, type Store, type StoreEvent, type Watcher, type WatchOptions } from './store.js';
+import { Fanout, prefixEnd, replayThenSubscribe } from './event-queue.js';
 
 export interface SqliteStoreOptions {
   /** Database file; parent directories are created. ':memory:' works for tests. */
@@ -169,21 +160,20 @@ export class SqliteStore implements Store {
 
   watch(prefix: string, options: WatchOptions): Watcher {
     this.assertOpen();
-    if (options.afterRevision < this.compacted) {
-      throw new StorageError('Compacted', `watch from revision ${options.afterRevision} is older than compact revision ${this.compacted}`);
-    }
-    let remove = (): void => {};
-    const queue = new EventQueue({ signal: options.signal, onEnd: () => remove() });
-    if (queue.closed) return { events: queue };
-    // better-sqlite3 is synchronous: replay and subscription happen in one tick, so nothing is missed.
     const end = prefixEnd(prefix) ?? MAX_KEY;
-    for (const row of this.stmt.replay.iterate({ after: options.afterRevision, start: prefix, end }) as Iterable<ReplayRow>) {
-      // rows of the open group transaction are published when it commits
-      if (row.id > this.committed) break;
-      queue.push(toEvent(row));
-    }
-    remove = this.fanout.add(prefix, queue);
-    return { events: queue };
+    // better-sqlite3 is synchronous, so the replay and the subscription happen in one tick.
+    return replayThenSubscribe({
+      options,
+      compacted: this.compacted,
+      replay: (queue) => {
+        for (const row of this.stmt.replay.iterate({ after: options.afterRevision, start: prefix, end }) as Iterable<ReplayRow>) {
+          // rows of the open group transaction are published when it commits
+          if (row.id > this.committed) break;
+          queue.push(toEvent(row));
+        }
+      },
+      subscribe: (queue) => this.fanout.add(prefix, queue),
+    });
   }
 
   async currentRevision(): Promise<number> {

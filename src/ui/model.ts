@@ -6,6 +6,8 @@ import type { KubeObject } from '../api/types.js';
 import type { InformerFactory } from '../client/informer-factory.js';
 import { deletedObject, type SharedInformer } from '../client/informer.js';
 import type { ResourceType } from '../client/rest.js';
+import { serviceNameLabel } from '../api/kinds/endpoints.js';
+import { metaNamespaceKey } from '../client/store.js';
 
 export type ViewKind = 'nodes' | 'pods' | 'services' | 'endpointslices' | 'ingresses' | 'deployments' | 'replicasets' | 'events';
 
@@ -61,7 +63,7 @@ export function trim(kind: ViewKind, o: Any): Record<string, unknown> {
       };
     case 'endpointslices':
       return {
-        ...meta(o), service: o.metadata?.labels?.['kubernetes.io/service-name'] ?? '', addressType: o.addressType,
+        ...meta(o), service: o.metadata?.labels?.[serviceNameLabel] ?? '', addressType: o.addressType,
         ports: (o.ports ?? []).map((p: Any) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP' })),
         endpoints: (o.endpoints ?? []).map((e: Any) => ({
           addresses: e.addresses ?? [], ready: e.conditions?.ready !== false, serving: e.conditions?.serving !== false, terminating: e.conditions?.terminating === true,
@@ -92,11 +94,6 @@ export function trim(kind: ViewKind, o: Any): Record<string, unknown> {
   }
 }
 
-function keyOf(o: Any): string {
-  const m = o.metadata ?? {};
-  return m.namespace ? `${m.namespace}/${m.name}` : String(m.name);
-}
-
 /** The cluster as the view sees it; `onChange` fires once per object change. */
 export class ClusterModel {
   private readonly informers = new Map<ViewKind, SharedInformer<KubeObject>>();
@@ -107,7 +104,7 @@ export class ClusterModel {
       const inf = factory.informerFor<KubeObject>(viewResources[kind]);
       this.informers.set(kind, inf);
       const emit = (o: KubeObject, gone: boolean) => {
-        const change: ObjectChange = { kind, key: keyOf(o), obj: gone ? null : trim(kind, o) };
+        const change: ObjectChange = { kind, key: metaNamespaceKey(o), obj: gone ? null : trim(kind, o) };
         for (const l of this.listeners) l(change);
       };
       inf.addEventHandler({

@@ -15,6 +15,8 @@ import { runTool } from '../proxy/kernel/exec.js';
 import type { AddressRole, EndpointStats, Protocol } from '../proxy/types.js';
 import { iptablesForService, isClosing, nftForService, parseConntrack, type CtEntry } from './kernel-text.js';
 import { viewResources } from './model.js';
+import { joinHostPort } from '../util/net.js';
+import { serviceNameLabel } from '../api/kinds/endpoints.js';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -44,8 +46,6 @@ interface Tracked {
   bytesOut: number;
   seen: number;
 }
-
-const hp = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 export class NetnsTrafficSource {
   private observer?: ConnectionObserver;
@@ -159,19 +159,19 @@ export class NetnsTrafficSource {
       for (const p of (svc.spec?.ports ?? []) as Any[]) {
         const spn = p.name ? `${ns}/${svc.metadata.name}:${p.name}` : `${ns}/${svc.metadata.name}`;
         const proto = p.protocol ?? 'TCP';
-        for (const [ip, role] of ips) byAddress.set(`${proto}|${hp(ip, p.port)}`, { spn, role, svc });
+        for (const [ip, role] of ips) byAddress.set(`${proto}|${joinHostPort(ip, p.port)}`, { spn, role, svc });
         if (p.nodePort) byNodePort.set(`${proto}|${p.nodePort}`, { spn, role: 'NodePort', svc });
       }
     }
     const endpoints = new Map<string, string[]>();
     for (const slice of this.opts.informers.informerFor(viewResources.endpointslices).store.list() as Any[]) {
-      const svcName = slice.metadata?.labels?.['kubernetes.io/service-name'];
+      const svcName = slice.metadata?.labels?.[serviceNameLabel];
       if (!svcName) continue;
       for (const p of (slice.ports ?? []) as Any[]) {
         const spn = p.name ? `${slice.metadata.namespace}/${svcName}:${p.name}` : `${slice.metadata.namespace}/${svcName}`;
         for (const e of (slice.endpoints ?? []) as Any[]) {
           for (const ip of (e.addresses ?? []) as string[]) {
-            const key = `${p.protocol ?? 'TCP'}|${hp(ip, p.port)}`;
+            const key = `${p.protocol ?? 'TCP'}|${joinHostPort(ip, p.port)}`;
             endpoints.set(key, [...(endpoints.get(key) ?? []), spn]);
           }
         }
@@ -189,8 +189,8 @@ export class NetnsTrafficSource {
       this.account(known, e);
       return;
     }
-    const endpoint = hp(e.reply.src, e.reply.sport);
-    const dialled = hp(e.orig.dst, e.orig.dport);
+    const endpoint = joinHostPort(e.reply.src, e.reply.sport);
+    const dialled = joinHostPort(e.orig.dst, e.orig.dport);
     const target = index.byAddress.get(`${e.protocol}|${dialled}`) ?? index.byNodePort.get(`${e.protocol}|${e.orig.dport}`);
     const spns = index.endpoints.get(`${e.protocol}|${endpoint}`) ?? [];
     const spn = target && (spns.length === 0 || spns.includes(target.spn)) ? target.spn : spns[0];

@@ -20,6 +20,7 @@ import { serviceDnsRecords } from './dns-records.js';
 import { loginPage } from './login.js';
 import { ClusterModel, type ObjectChange } from './model.js';
 import { Ring, TrafficRecorder } from './traffic.js';
+import { serviceNameLabel } from '../api/kinds/endpoints.js';
 
 /** What the view needs from the datapath: counters, and (when it can) observation and rules. */
 export type TrafficSource = Partial<ObservableDatapath> & {
@@ -218,7 +219,7 @@ export class UIServer {
   private async serviceDetails(namespace: string, name: string) {
     const svc = this.model.get('services', `${namespace}/${name}`);
     if (!svc) throw new ActionError(404, `services "${name}" not found`);
-    const slices = this.model.list('endpointslices').filter((s) => s.metadata?.namespace === namespace && s.metadata?.labels?.['kubernetes.io/service-name'] === name);
+    const slices = this.model.list('endpointslices').filter((s) => s.metadata?.namespace === namespace && s.metadata?.labels?.[serviceNameLabel] === name);
     const rules = (await this.opts.traffic?.rulesFor?.(namespace, name)) ?? this.rules();
     const prefix = `${namespace}/${name}`;
     return {

@@ -5,6 +5,7 @@
  */
 import type { ConnectionClosed, ConnectionObserver, ConnectionOpened } from '../proxy/observe.js';
 import type { EndpointStats } from '../proxy/types.js';
+import { joinHostPort } from '../util/net.js';
 
 /** A connection row of the "last connections" table. */
 export interface ConnectionRow {
@@ -48,10 +49,6 @@ export class Ring<T> {
   list(): T[] {
     return this.items.slice(-this.max);
   }
-}
-
-function hostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 export function reasonText(ev: Pick<ConnectionOpened, 'reason' | 'localPolicy'>): string {
@@ -125,7 +122,7 @@ function row(s: Slot): ConnectionRow {
   const ev = s.opened!;
   const closed = s.closed;
   const r: ConnectionRow = {
-    id: ev.id, time: ev.time, protocol: ev.protocol, client: hostPort(ev.clientIP, ev.clientPort), dialled: hostPort(ev.dialledIP, ev.dialledPort),
+    id: ev.id, time: ev.time, protocol: ev.protocol, client: joinHostPort(ev.clientIP, ev.clientPort), dialled: joinHostPort(ev.dialledIP, ev.dialledPort),
     role: ev.role, servicePortName: ev.servicePortName, endpoint: ev.endpoint, reason: reasonText(ev), open: !closed,
     bytesIn: closed?.bytesIn ?? 0, bytesOut: closed?.bytesOut ?? 0,
   };
@@ -146,7 +143,7 @@ export class TrafficRecorder implements ConnectionObserver {
 
   opened(ev: ConnectionOpened): void {
     if (ev.protocol === 'UDP' && ev.servicePortName.startsWith('kube-system/kube-dns')) {
-      this.dnsFlows.push({ client: hostPort(ev.clientIP, ev.clientPort), time: ev.time });
+      this.dnsFlows.push({ client: joinHostPort(ev.clientIP, ev.clientPort), time: ev.time });
       if (this.dnsFlows.length > 50) this.dnsFlows.shift();
     }
     this.connections.opened(ev);
@@ -180,7 +177,7 @@ export class TrafficRecorder implements ConnectionObserver {
 
   /** Takes a stats sample; rates are over the window of samples kept (about one second). */
   sample(stats: EndpointStats[], now: number, windowMs = 1000): EndpointTraffic[] {
-    const map = new Map(stats.map((s) => [`${s.servicePortName}|${s.protocol}|${hostPort(s.ip, s.port)}`, s]));
+    const map = new Map(stats.map((s) => [`${s.servicePortName}|${s.protocol}|${joinHostPort(s.ip, s.port)}`, s]));
     this.samples.push({ at: now, stats: map });
     while (this.samples.length > 2 && now - this.samples[1]!.at >= windowMs) this.samples.shift();
     const first = this.samples[0]!;
@@ -189,7 +186,7 @@ export class TrafficRecorder implements ConnectionObserver {
       const old = first.stats.get(key);
       const rate = (a: number, b: number | undefined) => (dt > 0 && b !== undefined ? Math.max(0, (a - b) / dt) : 0);
       return {
-        servicePortName: s.servicePortName, protocol: s.protocol, endpoint: hostPort(s.ip, s.port), active: s.activeConnections, total: s.totalConnections,
+        servicePortName: s.servicePortName, protocol: s.protocol, endpoint: joinHostPort(s.ip, s.port), active: s.activeConnections, total: s.totalConnections,
         bytesIn: s.bytesIn, bytesOut: s.bytesOut, connRate: rate(s.totalConnections, old?.totalConnections),
         byteRate: rate(s.bytesIn + s.bytesOut, old === undefined ? undefined : old.bytesIn + old.bytesOut),
       };

@@ -11,6 +11,13 @@ export interface IP {
   value: bigint;
 }
 
+/** An address a server listens on (DNS: UDP and TCP on one port). */
+export interface ListenAddress {
+  ip: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
 export interface CIDR {
   family: IPFamily;
   /** The network address (host bits cleared). */
@@ -154,10 +161,6 @@ export function parseCIDR(s: string): CIDR | undefined {
   return { family: ip.family, network: ip.value & mask(ip.family, prefix), prefix, text: s };
 }
 
-export function isCIDR(s: string): boolean {
-  return parseCIDR(s) !== undefined;
-}
-
 /** Number of addresses in the CIDR (2^(bits-prefix)). */
 export function cidrSize(c: CIDR): bigint {
   return 1n << BigInt(bitsOf(c.family) - c.prefix);
@@ -208,10 +211,6 @@ export function isLinkLocalUnicast(ip: IP): boolean {
 export function isLinkLocalMulticast(ip: IP): boolean {
   return ip.family === 'IPv4' ? inV4(ip.value, 0xe0000000n, 24) : inV6(ip.value, 0xff02n << 112n, 16) || (ip.value >> 112n & 0xff0fn) === 0xff02n;
 }
-export function isMulticast(ip: IP): boolean {
-  return ip.family === 'IPv4' ? inV4(ip.value, 0xe0000000n, 4) : inV6(ip.value, 0xffn << 120n, 8);
-}
-
 /** The smallest list of CIDRs covering [start, end] exactly (ipaddr.Summarize). */
 export function summarizeRange(start: IP, end: IP): CIDR[] {
   if (start.family !== end.family || start.value > end.value) return [];
@@ -229,4 +228,9 @@ export function summarizeRange(start: IP, end: IP): CIDR[] {
     cur += 1n << BigInt(size);
   }
   return out;
+}
+
+/** net.JoinHostPort: `host:port`, with an IPv6 host in brackets. */
+export function joinHostPort(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -12,6 +12,7 @@ import type { KubeObject } from '../../src/api/types.js';
 import { loadKubeconfig } from '../../src/client/config.js';
 import { RestClient } from '../../src/client/rest.js';
 import { TestCluster } from '../support/cluster.js';
+import { waitFor } from '../support/ports.js';
 
 const nodes = findResource('', 'v1', 'nodes')!;
 const pods = findResource('', 'v1', 'pods')!;
@@ -21,21 +22,6 @@ type PodObject = Pod & KubeObject;
 
 const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Plays kubelet for a set of nodes: renews leases, runs scheduled pods (Ready at once), finishes deletions. */
 class FakeKubelets {
@@ -116,7 +102,7 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
   const rsList = async () => (await client.list<ReplicaSet & KubeObject>(replicasets, { namespace: 'default', labelSelector: 'app=web' })).items;
 
   it('gives every node its own /24 podCIDR', async () => {
-    const cidrs = await until('podCIDRs', async () => {
+    const cidrs = await waitFor('podCIDRs', async () => {
       const list = (await client.list<Node & KubeObject>(nodes)).items;
       return list.every((n) => n.spec?.podCIDR) && list.map((n) => n.spec!.podCIDR!);
     });
@@ -126,7 +112,7 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
 
   it('runs a Deployment: ReplicaSet, pods spread over the three nodes, rollout status completes', async () => {
     await cluster.k('create', 'deployment', 'web', '--image=nginx:1.25', '--replicas=3');
-    const scheduled = await until('3 scheduled pods', async () => {
+    const scheduled = await waitFor('3 scheduled pods', async () => {
       const ps = await deployPods();
       return ps.length === 3 && ps.every((p) => p.spec?.nodeName) && ps;
     });
@@ -171,7 +157,7 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
 
     assert.match(await cluster.k('rollout', 'undo', 'deployment/web'), /deployment.apps\/web rolled back/);
     await cluster.k('rollout', 'status', 'deployment/web', '--timeout=60s');
-    const afterUndo = await until('rev 1 reused as 3', async () => {
+    const afterUndo = await waitFor('rev 1 reused as 3', async () => {
       const l = await rsList();
       const r = l.find((x) => x.metadata!.name === rev1.metadata!.name);
       return r?.metadata!.annotations!['deployment.kubernetes.io/revision'] === '3' && l;
@@ -185,12 +171,12 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
 
   it('scales up and down; a deleted pod is replaced', async () => {
     await cluster.k('scale', 'deployment/web', '--replicas=5');
-    await until('5 ready', async () => (await cluster.k('get', 'deploy', 'web', '-o', 'jsonpath={.status.readyReplicas}')) === '5');
+    await waitFor('5 ready', async () => (await cluster.k('get', 'deploy', 'web', '-o', 'jsonpath={.status.readyReplicas}')) === '5');
     await cluster.k('scale', 'deployment/web', '--replicas=2');
-    await until('2 pods', async () => (await deployPods()).length === 2);
+    await waitFor('2 pods', async () => (await deployPods()).length === 2);
     const victim = (await deployPods())[0].metadata.name!;
     await cluster.k('delete', 'pod', victim, '--wait=false');
-    await until('replacement', async () => {
+    await waitFor('replacement', async () => {
       const ps = await deployPods();
       return ps.length === 2 && !ps.some((p) => p.metadata.name === victim) && ps.every((p) => p.status?.phase === 'Running');
     });
@@ -229,7 +215,7 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
 
     await cluster.k('rollout', 'pause', 'deployment/batch');
     await cluster.k('set', 'image', 'deployment/batch', 'c=busybox:3');
-    const paused = await until('paused condition', async () => {
+    const paused = await waitFor('paused condition', async () => {
       const c = await cluster.k('get', 'deploy', 'batch', '-o', 'jsonpath={.status.conditions[?(@.type=="Progressing")].reason}');
       return c === 'DeploymentPaused' && c;
     });
@@ -237,7 +223,7 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
     assert.ok((await batchPods()).every((p) => p.spec!.containers[0].image === 'busybox:2'), 'paused: no rollout');
     await cluster.k('rollout', 'resume', 'deployment/batch');
     await cluster.k('rollout', 'status', 'deployment/batch', '--timeout=60s');
-    const rss = await until('history trimmed to 1 old ReplicaSet', async () => {
+    const rss = await waitFor('history trimmed to 1 old ReplicaSet', async () => {
       const l = (await client.list<ReplicaSet & KubeObject>(replicasets, { namespace: 'default', labelSelector: 'app=batch' })).items;
       return l.length === 2 && l;
     });
@@ -248,15 +234,15 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
   it('leaves an unfittable pod Pending with Unschedulable and FailedScheduling', async () => {
     await cluster.k('run', 'picky', '--image=nginx', '--overrides={"spec":{"nodeSelector":{"disk":"ssd"}}}');
     const msg = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
-    const cond = await until('PodScheduled=False', async () => {
+    const cond = await waitFor('PodScheduled=False', async () => {
       const p = await client.get<PodObject>(pods, { namespace: 'default', name: 'picky' });
       return p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
     });
     assert.equal(cond.reason, 'Unschedulable');
     assert.equal(cond.message, msg);
-    await until('FailedScheduling event', async () => (await cluster.k('get', 'events', '--field-selector', 'reason=FailedScheduling', '-o', 'jsonpath={.items[*].message}')).includes(msg));
+    await waitFor('FailedScheduling event', async () => (await cluster.k('get', 'events', '--field-selector', 'reason=FailedScheduling', '-o', 'jsonpath={.items[*].message}')).includes(msg));
     await cluster.k('label', 'node', 'node-b', 'disk=ssd');
-    const p = await until('picky bound', async () => {
+    const p = await waitFor('picky bound', async () => {
       const x = await client.get<PodObject>(pods, { namespace: 'default', name: 'picky' });
       return x.spec?.nodeName ? x : undefined;
     });
@@ -268,12 +254,12 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
     // a short grace period so the pod GC's force-deletion of pods stuck on the dead node comes soon
     await cluster.k('patch', 'deployment/web', '-p', '{"spec":{"replicas":3,"template":{"spec":{"terminationGracePeriodSeconds":1}}}}');
     await cluster.k('rollout', 'status', 'deployment/web', '--timeout=60s');
-    await until('3 running', async () => (await deployPods()).filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp).length === 3);
+    await waitFor('3 running', async () => (await deployPods()).filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp).length === 3);
     const onC = (await deployPods()).filter((p) => p.spec?.nodeName === 'node-c').map((p) => p.metadata.name!);
     assert.ok(onC.length > 0, 'a pod on node-c');
     kubelets.alive.delete('node-c');
     // conditions and taints are two writes, as in kube: wait for both
-    const node = await until('node-c Unknown and tainted', async () => {
+    const node = await waitFor('node-c Unknown and tainted', async () => {
       const n = await client.get<Node & KubeObject>(nodes, { name: 'node-c' });
       const unknown = n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown';
       return unknown && (n.spec?.taints?.length ?? 0) > 0 ? n : undefined;
@@ -282,7 +268,7 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
     assert.deepEqual([ready.reason, ready.message], ['NodeStatusUnknown', 'Kubelet stopped posting node status.']);
     assert.ok(node.spec!.taints!.some((t) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute'));
     assert.match(await cluster.k('get', 'nodes', 'node-c'), /node-c\s+NotReady/);
-    await until('pods of node-c gone and replaced', async () => {
+    await waitFor('pods of node-c gone and replaced', async () => {
       const ps = await deployPods();
       return !ps.some((p) => onC.includes(p.metadata.name!)) && ps.filter((p) => p.status?.phase === 'Running').length === 3 && ps.every((p) => p.spec?.nodeName !== 'node-c');
     }).catch(async (err: Error) => {

@@ -2,7 +2,7 @@
 // removes the data. Used by the storage etcd tests and the e2e suite.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePorts } from '../../src/util/testing.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,7 +27,7 @@ export async function startEtcd(options: { binary?: string } = {}): Promise<Runn
   const reason = etcdUnavailableReason(binary);
   if (reason) throw new Error(reason);
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-etcd-'));
-  const [clientPort, peerPort] = await freePorts(2);
+  const [clientPort, peerPort] = await freePorts('127.0.0.1', 2);
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [
@@ -97,16 +97,3 @@ async function killAndWait(child: ChildProcess, exited: Promise<void>): Promise<
   }
 }
 
-/** Ports the kernel handed out for port 0, released just before etcd binds them. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ImageCatalog, type ImageResolution, type ImageSpec } from './catalog.js';
 import { parseImageReference } from './reference.js';
-import { tempDir } from '../testutil.js';
+import { tempDir } from '../../util/testing.js';
 
 function ok(r: ImageResolution): ImageSpec {
   if ('error' in r) assert.fail(r.error);

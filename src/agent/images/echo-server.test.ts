@@ -7,7 +7,7 @@ import { echoPorts, startEchoServer } from './echo-server.js';
 import { ImageCatalog } from './catalog.js';
 import { ContainerProcess } from '../runtime/process-runtime.js';
 import { containerArgv } from './command.js';
-import { freePort, tempDir, waitFor } from '../testutil.js';
+import { freePort, tempDir, waitFor } from '../../util/testing.js';
 
 test('ports come from PORTS, PORT, SERVER_PORT and SKIFF_CONTAINER_PORTS, default 8080', () => {
   assert.deepEqual(echoPorts({}), [8080]);
@@ -105,7 +105,7 @@ test('runs standalone from the catalog as a container and exits 0 on SIGTERM', a
   const c = new ContainerProcess({ name: 'echo', argv: containerArgv({ image: spec, env }), env, logPath: path.join(dir, 'echo.log') });
   await c.start();
   try {
-    const addr = await waitFor(() => /listening on http:\/\/(\S+)/.exec(readIf(path.join(dir, 'echo.log')))?.[1], { what: 'echo server to listen' });
+    const addr = await waitFor('echo server to listen', () => /listening on http:\/\/(\S+)/.exec(readIf(path.join(dir, 'echo.log')))?.[1]);
     const body = (await (await fetch(`http://${addr}/`)).json()) as { hostname: string };
     assert.equal(body.hostname, 'echo-pod');
     const exit = await c.stop({ gracePeriodMs: 10_000 });

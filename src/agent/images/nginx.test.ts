@@ -7,7 +7,7 @@ import { ImageCatalog } from './catalog.js';
 import { containerArgv } from './command.js';
 import { ContainerProcess } from '../runtime/process-runtime.js';
 import { isProcessLive } from '../runtime/proc.js';
-import { freePort, tempDir, waitFor } from '../testutil.js';
+import { freePort, tempDir, waitFor } from '../../util/testing.js';
 
 test('config listens on the pod IP and every container port, state under the container dir', () => {
   const conf = renderNginxConfig({ podIP: '127.1.0.5', ports: [80, 8080], stateDir: '/s', htmlDir: '/s/html' });
@@ -40,11 +40,11 @@ test('the nginx image runs the host nginx on the pod IP', { skip: findNginx() ? 
   await c.start();
   try {
     const res = await waitFor(
+      'nginx to answer',
       async () => {
         if (c.state === 'exited') throw new Error(`nginx exited: ${fs.readFileSync(log, 'utf8')}`);
         return fetch(`http://${podIP}:${port}/`).catch(() => undefined);
       },
-      { what: 'nginx to answer' },
     );
     assert.equal(res.status, 200);
     assert.match(res.headers.get('server') ?? '', /^nginx/);

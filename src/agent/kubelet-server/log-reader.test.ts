@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { tempDir, waitFor } from '../testutil.js';
+import { tempDir, waitFor } from '../../util/testing.js';
 import { parseRecords, selectRecords, streamLog, type LogOptions } from './log-reader.js';
 
 const dir = tempDir();
@@ -49,7 +49,7 @@ describe('container log reading', () => {
     let out = '';
     const done = streamLog({ file, live: () => running, options: { follow: true, timestamps: false }, sink: { write: (s) => void (out += s), closed: () => false }, pollMs: 5 });
     fs.appendFileSync(file, '2026-01-01T00:00:02.000000000Z stdout F b\n');
-    await waitFor(() => out.includes('b'), { what: 'the appended line' });
+    await waitFor('the appended line', () => out.includes('b'));
     running = false;
     await done;
     assert.equal(out, 'a\nb\n');

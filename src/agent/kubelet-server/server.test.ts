@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { tempDir } from '../testutil.js';
+import { tempDir } from '../../util/testing.js';
 import { KubeletServer } from './server.js';
 import type { StreamCall } from './types.js';
 

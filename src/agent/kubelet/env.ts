@@ -5,6 +5,7 @@
  */
 import type { ConfigMap, Container, EnvVar, Pod, Secret, Service } from 'kubernetes-types/core/v1.js';
 import { expand, mappingFor } from '../images/command.js';
+import { joinHostPort } from '../../util/net.js';
 
 export interface EnvSources {
   /** ConfigMap/Secret in the pod's namespace, or undefined when absent. */
@@ -30,13 +31,12 @@ export function serviceEnv(services: Service[]): Record<string, string> {
     if (ports.length > 0) out[`${name}_SERVICE_PORT`] = String(ports[0]!.port);
     for (const p of ports) if (p.name) out[`${name}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`] = String(p.port);
     if (ports.length === 0) continue;
-    const hostPort = (port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
     const first = ports[0]!;
-    out[`${name}_PORT`] = `${(first.protocol ?? 'TCP').toLowerCase()}://${hostPort(first.port)}`;
+    out[`${name}_PORT`] = `${(first.protocol ?? 'TCP').toLowerCase()}://${joinHostPort(ip, first.port)}`;
     for (const p of ports) {
       const proto = p.protocol ?? 'TCP';
       const prefix = `${name}_PORT_${p.port}_${proto.toUpperCase()}`;
-      out[prefix] = `${proto.toLowerCase()}://${hostPort(p.port)}`;
+      out[prefix] = `${proto.toLowerCase()}://${joinHostPort(ip, p.port)}`;
       out[`${prefix}_PROTO`] = proto.toLowerCase();
       out[`${prefix}_PORT`] = String(p.port);
       out[`${prefix}_ADDR`] = ip;

@@ -8,7 +8,7 @@ import { ContainerSlot } from './container-slot.js';
 import { restorePreviousRun } from './previous-run.js';
 import { findLeftoverContainers, recordContainerProcess } from '../runtime/leftovers.js';
 import { isProcessLive } from '../runtime/proc.js';
-import { tempDir, waitFor } from '../testutil.js';
+import { tempDir, waitFor } from '../../util/testing.js';
 
 /** A pod dir with one recorded running container (a `sleep` of its own session). */
 function leftover(containerID: string): { podsDir: string; pid: number } {
@@ -50,6 +50,6 @@ for (const c of [
     assert.equal(slot.adopt, undefined);
     assert.equal(slot.record.state.terminated?.reason, 'Unknown');
     assert.equal(slot.record.restartCount, 2);
-    await waitFor(() => !isProcessLive(pid), { what: 'the leftover killed' });
+    await waitFor('the leftover killed', () => !isProcessLive(pid));
   });
 }

@@ -7,7 +7,7 @@ import { realClock } from '../../util/clock.js';
 import { Kubelet } from './kubelet.js';
 import { ProcessContainerRuntime } from '../sandbox/containers.js';
 import { LoopbackSandboxRuntime } from '../sandbox/loopback.js';
-import { tempDir, waitFor } from '../testutil.js';
+import { tempDir, waitFor } from '../../util/testing.js';
 
 function kubeletWithFakeClient(): { kubelet: Kubelet; deletes: Array<Record<string, unknown>> } {
   const deletes: Array<Record<string, unknown>> = [];
@@ -44,7 +44,7 @@ test('a pod being deleted whose spec cannot be run (image not a string) gets its
   updated(badPod(false)); // not deleting yet: nothing runs, nothing is deleted, no crash
   assert.deepEqual(deletes, []);
   updated(badPod(true));
-  await waitFor(() => deletes.length > 0, { what: 'the final delete' });
+  await waitFor('the final delete', () => deletes.length > 0);
   assert.deepEqual(deletes[0], { namespace: 'default', name: 'bad', gracePeriodSeconds: 0, preconditions: { uid: 'u-bad' } });
   await kubelet.stop();
 });

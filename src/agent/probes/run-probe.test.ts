@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { runProbe, type ProbeContext } from './run-probe.js';
 import { ContainerProcess } from '../runtime/process-runtime.js';
-import { freePort, tempDir } from '../testutil.js';
+import { freePort, tempDir } from '../../util/testing.js';
 
 async function withServer(handler: http.RequestListener, fn: (port: number) => Promise<void>): Promise<void> {
   const server = http.createServer(handler);

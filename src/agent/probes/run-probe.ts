@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Probe } from 'kubernetes-types/core/v1.js';
+import { joinHostPort } from '../../util/net.js';
 
 /** Kubernetes' probe results; Warning counts as success (an unfollowed redirect). */
 export type ProbeResult = 'Success' | 'Warning' | 'Failure' | 'Unknown';
@@ -74,13 +75,9 @@ function goQuote(s: string): string {
   return JSON.stringify(s);
 }
 
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** Go's net error text for a failed dial, as the probe output shows it. */
 function dialError(host: string, port: number, err: NodeJS.ErrnoException): string {
-  const addr = hostPort(host, port);
+  const addr = joinHostPort(host, port);
   if (err.code === 'ECONNREFUSED') return `dial tcp ${addr}: connect: connection refused`;
   if (err.code === 'EHOSTUNREACH') return `dial tcp ${addr}: connect: no route to host`;
   if (err.code === 'ECONNRESET') return `read tcp ${addr}: read: connection reset by peer`;
@@ -95,7 +92,7 @@ export function httpProbe(o: {
   headers: Record<string, string>;
   timeoutMs: number;
 }): Promise<ProbeOutcome> {
-  const url = `${o.scheme}://${hostPort(o.host, o.port)}${o.path}`;
+  const url = `${o.scheme}://${joinHostPort(o.host, o.port)}${o.path}`;
   return new Promise((resolve) => {
     let done = false;
     const finish = (r: ProbeOutcome): void => {
@@ -142,7 +139,7 @@ export function tcpProbe(o: { host: string; port: number; timeoutMs: number }): 
       sock.destroy();
       resolve(r);
     };
-    const timer = setTimeout(() => finish({ result: 'Failure', output: `dial tcp ${hostPort(o.host, o.port)}: i/o timeout` }), o.timeoutMs);
+    const timer = setTimeout(() => finish({ result: 'Failure', output: `dial tcp ${joinHostPort(o.host, o.port)}: i/o timeout` }), o.timeoutMs);
     sock.once('connect', () => finish({ result: 'Success', output: '' }));
     sock.once('error', (err: NodeJS.ErrnoException) => finish({ result: 'Failure', output: dialError(o.host, o.port, err) }));
   });

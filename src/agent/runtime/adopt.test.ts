@@ -10,7 +10,7 @@ import { ContainerProcess } from './process-runtime.js';
 import { parseCriLogLine } from './cri-log.js';
 import { findLeftoverContainers, canAdopt } from './leftovers.js';
 import { isProcessLive } from './proc.js';
-import { tempDir, waitFor } from '../testutil.js';
+import { tempDir, waitFor } from '../../util/testing.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENV = { PATH: '/usr/local/bin:/usr/bin:/bin' };
@@ -46,8 +46,8 @@ async function deadAgent(podsDir: string): Promise<{ containerDir: string; logPa
   const agent = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   agent.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(() => out.includes('started'), { what: 'old agent started the container', timeoutMs: 20_000 });
-  await waitFor(() => fs.existsSync(logPath) && ticks(logPath).length >= 3, { what: 'ticks logged by the old agent' });
+  await waitFor('old agent started the container', () => out.includes('started'), 20_000);
+  await waitFor('ticks logged by the old agent', () => fs.existsSync(logPath) && ticks(logPath).length >= 3);
   const gone = new Promise((r) => agent.once('exit', r));
   agent.kill('SIGKILL');
   await gone;
@@ -72,7 +72,7 @@ test('a container left by a killed agent is adopted: same process, its output go
   assert.equal(c.pid, left.record.pid);
   assert.deepEqual(c.processes().sort(), c.processes().sort());
   assert.ok(c.processes().includes(left.record.pid));
-  await waitFor(() => ticks(logPath).length >= seen + 10, { what: 'ticks after the adoption' });
+  await waitFor('ticks after the adoption', () => ticks(logPath).length >= seen + 10);
   const all = ticks(logPath);
   assert.deepEqual(all, all.map((_, i) => i), 'no line lost or doubled across the agent restart');
 

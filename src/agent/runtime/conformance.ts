@@ -15,6 +15,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { formatResolvConf, podDNSConfig } from '../dns-config.js';
 import { managedHostsFile, podHostnameAndDomain } from '../kubelet/pod-files.js';
 import { cidrContains, parseCIDR } from '../../util/net.js';
+import { waitFor } from '../../util/testing.js';
 import type { ContainerConfig, NodeRuntime, OciImage, PodSandbox, RuntimeContainer } from './cri.js';
 
 /** The programs the suite runs in containers: the host's node by default, an image's own for `oci`. */
@@ -78,20 +79,6 @@ function readAll(s: net.Socket): Promise<string> {
   });
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      if (Date.now() > end) throw err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export function sandboxConformance(target: () => Promise<ConformanceTarget>): void {
   let t: ConformanceTarget;
   let dir: string;
@@ -127,7 +114,7 @@ export function sandboxConformance(target: () => Promise<ConformanceTarget>): vo
       return c;
     };
     const log = (cname: string) => fs.readFileSync(path.join(podDir, `${cname}.log`), 'utf8');
-    const waitLog = (cname: string, text: string) => until(`${text} in ${cname}'s log`, () => (fs.existsSync(path.join(podDir, `${cname}.log`)) && log(cname).includes(text) ? true : undefined));
+    const waitLog = (cname: string, text: string) => waitFor(`${text} in ${cname}'s log`, () => (fs.existsSync(path.join(podDir, `${cname}.log`)) && log(cname).includes(text) ? true : undefined));
     const exec = async (c: RuntimeContainer, argv: string[]) => {
       const r = await t.runtime.containers.execSync(c, argv, { timeoutMs: 5000 });
       return r;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { canAdopt, findLeftoverContainers, isRecordedProcess, killLeftover, killLeftoverContainers, PROCESS_RECORD, recordContainerProcess } from './leftovers.js';
 import { isProcessLive, readProcStat } from './proc.js';
-import { tempDir, waitFor } from '../testutil.js';
+import { tempDir, waitFor } from '../../util/testing.js';
 
 /** A container left behind: its own session (as the runtime starts it), a child, not waited on by us. */
 async function leftover(): Promise<{ leader: number; child: number }> {
@@ -13,7 +13,7 @@ async function leftover(): Promise<{ leader: number; child: number }> {
   const pidFile = path.join(dir, 'child.pid');
   const p = spawn('/bin/sh', ['-c', `sleep 1000 & echo $! > ${pidFile}; wait`], { detached: true, stdio: 'ignore' });
   p.unref();
-  const child = await waitFor(() => (fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) || undefined : undefined), { what: 'child pid' });
+  const child = await waitFor('child pid', () => (fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) || undefined : undefined));
   return { leader: p.pid!, child };
 }
 
@@ -31,7 +31,7 @@ test('kills recorded containers that still run, with their whole session, and dr
   recordContainerProcess(containerDir(podsDir, 'default_b_2', 'c'), b.leader);
   const killed = killLeftoverContainers(podsDir);
   assert.deepEqual(killed.sort(), [a.leader, a.child, b.leader, b.child].sort());
-  await waitFor(() => [a.leader, a.child, b.leader, b.child].every((pid) => !isProcessLive(pid)), { what: 'all gone' });
+  await waitFor('all gone', () => [a.leader, a.child, b.leader, b.child].every((pid) => !isProcessLive(pid)));
   assert.ok(!fs.existsSync(path.join(podsDir, 'default_a_1', 'containers', 'c', PROCESS_RECORD)));
   assert.deepEqual(killLeftoverContainers(podsDir), []);
 });
@@ -41,10 +41,10 @@ test('a session whose leader already died is still killed', async () => {
   const a = await leftover();
   recordContainerProcess(containerDir(podsDir, 'default_a_1', 'c'), a.leader);
   process.kill(a.leader, 'SIGKILL');
-  await waitFor(() => !isProcessLive(a.leader), { what: 'leader gone' });
+  await waitFor('leader gone', () => !isProcessLive(a.leader));
   assert.ok(isProcessLive(a.child));
   assert.deepEqual(killLeftoverContainers(podsDir), [a.child]);
-  await waitFor(() => !isProcessLive(a.child), { what: 'child gone' });
+  await waitFor('child gone', () => !isProcessLive(a.child));
 });
 
 test('leaves alone a process that reuses a recorded PID (start time differs) and torn records', () => {
@@ -84,9 +84,9 @@ test('findLeftoverContainers reads every record with its pod uid; killLeftover o
     ['uid-b', 'd', b.leader, undefined, undefined],
   ]);
   assert.deepEqual(killLeftover(found[1]!).sort(), [b.leader, b.child].sort());
-  await waitFor(() => !isProcessLive(b.leader) && !isProcessLive(b.child), { what: 'b gone' });
+  await waitFor('b gone', () => !isProcessLive(b.leader) && !isProcessLive(b.child));
   assert.ok(isProcessLive(a.leader) && isProcessLive(a.child), 'a still runs');
   assert.deepEqual(findLeftoverContainers(podsDir).map((l) => l.podUID), ['uid-a']);
   killLeftover(found[0]!);
-  await waitFor(() => !isProcessLive(a.leader) && !isProcessLive(a.child), { what: 'a gone' });
+  await waitFor('a gone', () => !isProcessLive(a.leader) && !isProcessLive(a.child));
 });

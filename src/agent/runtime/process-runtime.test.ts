@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ContainerProcess } from './process-runtime.js';
 import { parseCriLogLine, MAX_LOG_LINE } from './cri-log.js';
 import { isProcessLive } from './proc.js';
-import { tempDir, waitFor } from '../testutil.js';
+import { tempDir, waitFor } from '../../util/testing.js';
 
 const ENV = { PATH: '/usr/local/bin:/usr/bin:/bin' };
 
@@ -65,7 +65,7 @@ test('a missing executable is a StartError', async () => {
 test('stop sends SIGTERM to the group and the exit code reflects the signal', async () => {
   const { c, log } = container('term', 'sleep 1000 & echo started; wait');
   await c.start();
-  await waitFor(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('started'), { what: 'start' });
+  await waitFor('start', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('started'));
   const procs = c.processes();
   assert.ok(procs.length >= 2, `expected sh and sleep, got ${procs}`);
   const exit = await c.stop({ gracePeriodMs: 10_000 });
@@ -77,7 +77,7 @@ test('stop sends SIGTERM to the group and the exit code reflects the signal', as
 test('a process that ignores SIGTERM is killed after the grace period', async () => {
   const { c, log } = container('stubborn', 'trap "echo got TERM" TERM; echo ready; while true; do sleep 0.05; done');
   await c.start();
-  await waitFor(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('ready'), { what: 'ready' });
+  await waitFor('ready', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('ready'));
   const t0 = Date.now();
   const exit = await c.stop({ gracePeriodMs: 300 });
   assert.ok(Date.now() - t0 >= 250, 'killed before the grace period ended');
@@ -104,10 +104,10 @@ test('stop also kills children that left the process group with setsid', async (
   const pidFile = path.join(dir, 'escaped.pid');
   const { c } = container('escape', `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 1000' & wait`);
   await c.start();
-  const escaped = await waitFor(() => (fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) || undefined : undefined), { what: 'pid file' });
+  const escaped = await waitFor('pid file', () => (fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) || undefined : undefined));
   assert.ok(c.processes().includes(escaped));
   await c.stop({ gracePeriodMs: 5000 });
-  await waitFor(() => !isProcessLive(escaped), { what: 'escaped process to die', timeoutMs: 3000 });
+  await waitFor('escaped process to die', () => !isProcessLive(escaped), 3000);
 });
 
 test('exec runs in the container environment, times out, and dies with the container', async () => {
@@ -123,7 +123,7 @@ test('exec runs in the container environment, times out, and dies with the conta
     const child = c.spawnInContainer(['sleep', '1000']);
     const execPid = child.pid!;
     await c.stop({ gracePeriodMs: 2000 });
-    await waitFor(() => !isProcessLive(execPid), { what: 'exec process to die', timeoutMs: 3000 });
+    await waitFor('exec process to die', () => !isProcessLive(execPid), 3000);
   } finally {
     await c.stop({ gracePeriodMs: 0 });
   }

@@ -15,20 +15,12 @@ import { realClock, type Clock } from '../../util/clock.js';
 import { CriLogWriter } from './cri-log.js';
 import { openOutputFifos, readOutputFifos } from './output-fifo.js';
 import { containerProcesses, isProcessLive, readProcStat } from './proc.js';
-import type { RuntimeContainer, ContainerExit, ExecResult } from './cri.js';
+import type { ContainerConfig, RuntimeContainer, ContainerExit, ExecResult } from './cri.js';
 
 export type { ContainerExit, ExecResult } from './cri.js';
 
-export interface ContainerProcessOptions {
-  /** Container name, for messages. */
-  name: string;
-  argv: string[];
-  env: Record<string, string>;
-  cwd?: string;
-  /** The CRI log file (appended to; its directory is created). */
-  logPath: string;
-  /** Keep stdin open as a pipe (`stdin: true` containers, attach). */
-  stdin?: boolean;
+/** The process part of a CRI ContainerConfig (the log file's directory is created; `stdin` keeps a pipe open for attach). */
+export interface ContainerProcessOptions extends Pick<ContainerConfig, 'name' | 'argv' | 'env' | 'cwd' | 'logPath' | 'stdin'> {
   clock?: Clock;
   /**
    * Runs the container through a launcher (namespaces): the spawned argv is `[...launcher, ...argv]`;

@@ -13,8 +13,6 @@ import type { Duplex } from 'node:stream';
 import type { PodRuntimeAccess, RunningContainer, StreamHandlers } from '../kubelet-server/types.js';
 import { createStreamHandlers } from './handlers.js';
 
-export const podSubresources = ['exec', 'attach', 'portforward', 'log'];
-
 const aggregatedCore = {
   kind: 'APIGroupDiscoveryList',
   apiVersion: 'apidiscovery.k8s.io/v2',

@@ -9,8 +9,6 @@ export type FieldPath = PathElement[];
 
 export const fieldElement = (name: string): PathElement => `f:${name}`;
 export const valueElement = (v: unknown): PathElement => `v:${JSON.stringify(v)}`;
-export const indexElement = (i: number): PathElement => `i:${i}`;
-
 /** Key fields sorted by name, as fieldpath.KeyByFields sorts them. */
 export function keyElement(key: Record<string, unknown>): PathElement {
   const sorted: Record<string, unknown> = {};

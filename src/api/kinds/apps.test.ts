@@ -6,7 +6,7 @@ import type { KubeObject } from '../types.js';
 import { controllerRevisionStrategy } from './controllerrevision.js';
 import { applyDaemonSetDefaults, daemonSetStrategy, validateDaemonSet } from './daemonset.js';
 import { applyStatefulSetDefaults, statefulSetStrategy, validateStatefulSet } from './statefulset.js';
-import { messages } from './testutil.js';
+import { messages } from './testing.js';
 
 const template = (labels: Record<string, string> = { app: 'web' }) => ({ metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { applyCronJobDefaults, cronJobStrategy, type CronJobObject } from './cronjob.js';
 import { applyJobDefaults, jobStrategy, type JobObject } from './job.js';
 import type { KubeObject } from '../types.js';
-import { messages } from './testutil.js';
+import { messages } from './testing.js';
 
 const podSpec = (restartPolicy?: string) => ({ ...(restartPolicy ? { restartPolicy } : {}), containers: [{ name: 'c', image: 'busybox' }] });
 

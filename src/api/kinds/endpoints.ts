@@ -9,6 +9,10 @@ import { child, duplicate, index, invalid, notSupported, required, tooMany } fro
 import { fieldImmutableErrorMsg, nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../validation/metadata.js';
 import { isDNS1123Label, isDNS1123Subdomain, isValidPortNum, validateIP, validateNonSpecialIP } from '../validation/names.js';
 
+/** discovery/v1 well-known labels: the Service an EndpointSlice belongs to, and who manages it. */
+export const serviceNameLabel = 'kubernetes.io/service-name';
+export const managedByLabel = 'endpointslice.kubernetes.io/managed-by';
+
 const protocols = ['SCTP', 'TCP', 'UDP'];
 const addressTypes = ['FQDN', 'IPv4', 'IPv6'];
 

@@ -5,7 +5,7 @@ import type { KubeObject } from '../types.js';
 import { createStrategies, poolsOverlap, strategies } from './index.js';
 import type { IPAddressPool } from './ipaddresspool.js';
 import { parsePoolAddress } from './ipaddresspool.js';
-import { messages } from './testutil.js';
+import { messages } from './testing.js';
 
 function obj(apiVersion: string, kind: string, body: Record<string, unknown>, meta: Record<string, unknown> = { name: 'x', namespace: 'default' }): KubeObject {
   return { apiVersion, kind, metadata: meta, ...structuredClone(body) } as KubeObject;

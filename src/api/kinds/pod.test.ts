@@ -4,7 +4,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { invalid } from '../status.js';
 import { applyPodDefaults, validatePod, validatePodUpdate } from './pod.js';
 import { defaultImagePullPolicy } from './podspec-defaults.js';
-import { messages } from './testutil.js';
+import { messages } from './testing.js';
 
 function pod(spec: Partial<Pod['spec']>, name = 'p'): Pod {
   const p: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: structuredClone(spec) as Pod['spec'] };

@@ -4,7 +4,7 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import { invalid } from '../status.js';
 import { applyServiceDefaults, prepareServiceForUpdate, serviceStrategy } from './service.js';
 import { validateService, validateServiceUpdate as validateUpdate } from './service-validation.js';
-import { messages } from './testutil.js';
+import { messages } from './testing.js';
 
 function svc(spec: Service['spec'], name = 'web'): Service {
   const s: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: structuredClone(spec) };

@@ -4,7 +4,7 @@ import type { KubeObject } from '../types.js';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from '../printers/storage.js';
 import { strategies } from './index.js';
 import { quantityValue } from './storage.js';
-import { messages } from './testutil.js';
+import { messages } from './testing.js';
 
 const o = (kind: string, body: Record<string, unknown>, meta: Record<string, unknown> = { name: 'x', namespace: 'default' }): KubeObject =>
   ({ apiVersion: kind === 'StorageClass' ? 'storage.k8s.io/v1' : 'v1', kind, metadata: meta, ...structuredClone(body) }) as KubeObject;

@@ -171,10 +171,6 @@ export const storageClassStrategy = (): ResourceStrategy => ({
 
 /** The annotation that marks the default StorageClass (DefaultStorageClass admission). */
 export const isDefaultClassAnnotation = 'storageclass.kubernetes.io/is-default-class';
-export function isDefaultStorageClass(sc: StorageClass): boolean {
-  return sc.metadata?.annotations?.[isDefaultClassAnnotation] === 'true' || sc.metadata?.annotations?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
-}
-
 const SUFFIX: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5 };
 
 /** A Quantity's value (storage sizes: `1Gi`, `500M`, `1e9`); 0 when it does not parse. */

@@ -4,7 +4,7 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import { invalid } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { applyDeploymentDefaults, deploymentStrategy, replicaSetStrategy, validateDeployment } from './workloads.js';
-import { messages } from './testutil.js';
+import { messages } from './testing.js';
 
 function deploy(spec: Partial<Deployment['spec']>, labels: Record<string, string> = { app: 'x' }): Deployment {
   const d = {

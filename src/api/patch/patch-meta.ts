@@ -143,8 +143,3 @@ function tableFor(kind: KindRef): Map<string, PathMeta> {
 export function pathMeta(kind: KindRef, path: readonly string[]): PathMeta | undefined {
   return tableFor(kind).get(path.join('.'));
 }
-
-/** Whether the kind has built-in strategic merge metadata (custom resources do not: SMP is refused for them). */
-export function hasStrategicMergeSchema(kind: KindRef): boolean {
-  return `${kind.group}/${kind.kind}` in perKind;
-}

@@ -4,7 +4,8 @@ import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../types.js';
 import type { TablePrinter } from '../table.js';
 import { translateTimestampSince } from './duration.js';
-import { ageColumn, column, formatLabels, formatLabelSelector, layoutContainerCells, nameColumn } from './format.js';
+import { formatLabelSelector } from '../labels.js';
+import { ageColumn, column, formatLabels, layoutContainerCells, nameColumn } from './format.js';
 
 const containersColumn = () => column('Containers', 'string', 'Names of each container in the template.', { priority: 1 });
 const imagesColumn = () => column('Images', 'string', 'Images referenced by each container in the template.', { priority: 1 });

@@ -3,7 +3,8 @@ import type { CronJob, Job, JobCondition } from 'kubernetes-types/batch/v1.js';
 import type { KubeObject } from '../types.js';
 import type { TablePrinter } from '../table.js';
 import { humanDuration, parseTime, translateTimestampSince } from './duration.js';
-import { ageColumn, column, formatLabelSelector, layoutContainerCells, nameColumn } from './format.js';
+import { formatLabelSelector } from '../labels.js';
+import { ageColumn, column, layoutContainerCells, nameColumn } from './format.js';
 
 const batchDoc = {
   'JobStatus.succeeded': 'The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.',

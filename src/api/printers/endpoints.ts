@@ -5,7 +5,8 @@ import type { KubeObject } from '../types.js';
 import type { TablePrinter } from '../table.js';
 import { doc } from './descriptions.js';
 import { translateTimestampSince } from './duration.js';
-import { ageColumn, column, joinHostPort, listWithMoreString, nameColumn } from './format.js';
+import { ageColumn, column, listWithMoreString, nameColumn } from './format.js';
+import { joinHostPort } from '../../util/net.js';
 
 const max = 3;
 

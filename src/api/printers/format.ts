@@ -1,5 +1,4 @@
 /** Shared cell formatting, ported from printers.go and k8s.io/apimachinery labels. */
-import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { TableColumnDefinition } from '../table.js';
 import { doc } from './descriptions.js';
 
@@ -28,43 +27,6 @@ export function formatLabels(labels: Record<string, string> | null | undefined):
   return s === '' ? '<none>' : s;
 }
 
-/**
- * metav1.LabelSelectorAsSelector(...).String(): requirements sorted by key, values sorted.
- * Returns undefined where Go returns an error (unknown operator, wrong number of values).
- */
-export function labelSelectorString(sel: LabelSelector | null | undefined): string | undefined {
-  if (!sel) return ''; // labels.Nothing()
-  const reqs: Array<{ key: string; text: string }> = [];
-  for (const [key, value] of Object.entries(sel.matchLabels ?? {})) reqs.push({ key, text: `${key}=${value}` });
-  for (const expr of sel.matchExpressions ?? []) {
-    const values = expr.values ?? [];
-    const list = values.length === 1 ? values[0] : sortStrings(values).join(',');
-    switch (expr.operator) {
-      case 'In':
-      case 'NotIn':
-        if (values.length === 0) return undefined;
-        reqs.push({ key: expr.key, text: `${expr.key} ${expr.operator === 'In' ? 'in' : 'notin'} (${list})` });
-        break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length !== 0) return undefined;
-        reqs.push({ key: expr.key, text: expr.operator === 'Exists' ? expr.key : `!${expr.key}` });
-        break;
-      default:
-        return undefined;
-    }
-  }
-  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return reqs.map((r) => r.text).join(',');
-}
-
-/** metav1.FormatLabelSelector: `<error>` on error, `<none>` when empty. */
-export function formatLabelSelector(sel: LabelSelector | null | undefined): string {
-  const s = labelSelectorString(sel);
-  if (s === undefined) return '<error>';
-  return s === '' ? '<none>' : s;
-}
-
 /** layoutContainerCells: comma-joined names and images. */
 export function layoutContainerCells(containers: ReadonlyArray<{ name: string; image?: string }> | undefined): [string, string] {
   const list = containers ?? [];
@@ -76,11 +38,6 @@ export function listWithMoreString(list: string[], more: boolean, count: number,
   const ret = list.join(',');
   if (more) return `${ret} + ${count - max} more...`;
   return ret === '' ? '<unset>' : ret;
-}
-
-/** net.JoinHostPort: brackets IPv6 hosts. */
-export function joinHostPort(host: string, port: number | string): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** A LoadBalancer status as a sorted, de-duplicated IP-or-hostname list (wide: never clipped server-side). */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../types.js';
-import { formatLabelSelector, formatLabels, labelSelectorString } from './format.js';
+import { formatLabelSelector, labelSelectorString } from '../labels.js';
+import { formatLabels } from './format.js';
 import { ingressClassPrinter, ingressPrinter } from './ingress.js';
 import { deploymentPrinter, replicaSetPrinter } from './workloads.js';
 

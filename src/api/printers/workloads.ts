@@ -4,7 +4,8 @@ import type { KubeObject } from '../types.js';
 import type { TablePrinter } from '../table.js';
 import { doc } from './descriptions.js';
 import { translateTimestampSince } from './duration.js';
-import { ageColumn, column, formatLabelSelector, labelSelectorString, layoutContainerCells, nameColumn } from './format.js';
+import { formatLabelSelector, labelSelectorString } from '../labels.js';
+import { ageColumn, column, layoutContainerCells, nameColumn } from './format.js';
 
 const containersColumn = () => column('Containers', 'string', 'Names of each container in the template.', { priority: 1 });
 const imagesColumn = () => column('Images', 'string', 'Images referenced by each container in the template.', { priority: 1 });

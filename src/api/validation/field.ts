@@ -36,10 +36,6 @@ export function notSupported(field: string, value: unknown, valid: readonly stri
   return { type: 'FieldValueNotSupported', field, value, detail };
 }
 
-export function tooLong(field: string, max: number): FieldError {
-  return { type: 'FieldValueTooLong', field, detail: `must have at most ${max} bytes` };
-}
-
 export function tooMany(field: string, max: number): FieldError {
   return { type: 'FieldValueTooMany', field, detail: `must have at most ${max} items` };
 }
@@ -62,9 +58,4 @@ export function index(path: string, i: number): string {
 
 export function key(path: string, k: string): string {
   return `${path}[${k}]`;
-}
-
-/** Runs a list of `(value) => messages` checks and turns each message into an Invalid error. */
-export function invalidEach(field: string, value: unknown, msgs: string[]): FieldError[] {
-  return msgs.map((m) => invalid(field, value, m));
 }

@@ -106,10 +106,6 @@ export function isValidPortNum(port: number): string[] {
   return Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : [inclusiveRangeError(1, 65535)];
 }
 
-export function isInRange(v: number, lo: number, hi: number): string[] {
-  return v >= lo && v <= hi ? [] : [inclusiveRangeError(lo, hi)];
-}
-
 /** IANA_SVC_NAME: named ports (container ports, targetPort). */
 export function isValidPortName(port: string): string[] {
   const errs: string[] = [];

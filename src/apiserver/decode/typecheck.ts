@@ -200,11 +200,6 @@ function badBase64Offset(s: string): number {
   return Math.max(0, s.length - (s.length % 4 || 4));
 }
 
-/** True when the kind has a schema to check against (kinds without one are passed through). */
-export function hasSchema(gvk: GroupVersionKind): boolean {
-  return definitionOf(gvk) !== undefined;
-}
-
 /**
  * Type-checks a decoded object of the kind in place (normalising nulls and lone surrogates as Go's decoder
  * does); throws DecodeTypeError worded as Go's. The top level must already be a JSON object.

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { resources, type ResourceInfo } from '../../api/resources.js';
 import { apiVersionOf, clone, type KubeObject, type WatchEvent } from '../../api/types.js';
+import { RestClient } from '../rest.js';
 import { readBody } from '../transport.js';
 
 /**
@@ -307,4 +308,36 @@ export class FakeApiServer {
     this.watchers.add(w);
     res.on('close', () => this.watchers.delete(w));
   }
+}
+
+/** A started fake API server and a client of it (token `t`), both closed when the test ends. */
+export async function startFakeApiServer(t: { after(fn: () => Promise<void>): void }): Promise<{ server: FakeApiServer; client: RestClient }> {
+  const server = new FakeApiServer();
+  await server.start();
+  const client = new RestClient({ server: server.url, token: 't' });
+  t.after(async () => {
+    client.close();
+    await server.stop();
+  });
+  return { server, client };
+}
+
+/**
+ * Runs a controller until the test ends; then aborts it and waits for it, flushes its Events, and
+ * closes the client and the server, in that order. Returns the signal it runs under.
+ */
+export function runUntilTestEnds(
+  t: { after(fn: () => Promise<void>): void },
+  o: { server: FakeApiServer; client?: RestClient; recorder?: { flush(): Promise<void> }; run(signal: AbortSignal): Promise<unknown> },
+): AbortSignal {
+  const ac = new AbortController();
+  const running = o.run(ac.signal);
+  t.after(async () => {
+    ac.abort();
+    await running;
+    await o.recorder?.flush();
+    o.client?.close();
+    await o.server.stop();
+  });
+  return ac.signal;
 }

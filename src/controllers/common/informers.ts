@@ -1,7 +1,7 @@
 /** Small helpers for controllers sharing informers. */
 import type { KubeObject } from '../../api/types.js';
 import type { SharedInformer } from '../../client/informer.js';
-import type { IndexFunc } from '../../client/store.js';
+import { indexByNodeName, type IndexFunc } from '../../client/store.js';
 import { errorMessage } from '../../util/errors.js';
 
 /** Adds an indexer unless another controller already added one under that name. */
@@ -26,4 +26,16 @@ export function indexNamespaces<T extends KubeObject>(informer: SharedInformer<T
 /** The informer's objects in one namespace (after indexNamespaces). */
 export function listInNamespace<T extends KubeObject>(informer: SharedInformer<T>, namespace: string): T[] {
   return informer.store.byIndex(byNamespace, namespace);
+}
+
+/** One pods-by-node index for every controller sharing the pod informer (scheduler, node lifecycle). */
+const byNodeName = 'pods/nodeName';
+
+export function indexPodsByNode<T extends KubeObject>(informer: SharedInformer<T>): void {
+  ensureIndex(informer, byNodeName, indexByNodeName);
+}
+
+/** The informer's pods bound to `node` ('' for the unscheduled ones), after indexPodsByNode. */
+export function podsOnNode<T extends KubeObject>(informer: SharedInformer<T>, node: string): T[] {
+  return informer.store.byIndex(byNodeName, node);
 }

@@ -5,7 +5,7 @@ import type { KubeObject } from '../../api/types.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import { RestClient } from '../../client/rest.js';
 import { FakeApiServer } from '../../client/testing/fake-apiserver.js';
-import { waitFor } from '../../client/testing/wait.js';
+import { waitFor } from '../../util/testing.js';
 import { realClock } from '../../util/clock.js';
 import { OwnerWiring } from './owner-wiring.js';
 
@@ -85,10 +85,10 @@ test('owner events reach reconcile; a deleted owner is announced before it is qu
   server.put(replicasets, rs('web', 'web'));
   factory.start(ac.signal);
   const running = wiring.run(ac.signal);
-  await waitFor(() => reconciled.includes('default/web'), 'reconcile of the added owner');
+  await waitFor('reconcile of the added owner', () => reconciled.includes('default/web'));
   server.remove(replicasets, 'default', 'web');
-  await waitFor(() => deleted.includes('default/web'), 'deletion announced');
-  await waitFor(() => reconciled.filter((k) => k === 'default/web').length >= 2, 'reconcile after deletion');
+  await waitFor('deletion announced', () => deleted.includes('default/web'));
+  await waitFor('reconcile after deletion', () => reconciled.filter((k) => k === 'default/web').length >= 2);
   ac.abort();
   await running;
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pod, svc } from '../endpointslice/testutil.js';
+import { pod, svc } from '../endpointslice/testing.js';
 import { desiredSubsets, truncateSubsets } from './subsets.js';
 
 test('ready and not-ready addresses; terminating pods left out unless publishNotReadyAddresses', () => {

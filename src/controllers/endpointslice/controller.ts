@@ -11,8 +11,9 @@ import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { managesEndpointsFor } from './pods.js';
 import { indexSelection, podsSelectedBy, servicesSelecting } from './selection.js';
-import { controllerName, managedByLabel, reconcileSlices, serviceNameLabel, type Slice } from './reconciler.js';
+import { controllerName, reconcileSlices, type Slice } from './reconciler.js';
 import { SliceTracker } from './tracker.js';
+import { managedByLabel, serviceNameLabel } from '../../api/kinds/endpoints.js';
 
 export const resources = {
   services: findResource('', 'v1', 'services')!,

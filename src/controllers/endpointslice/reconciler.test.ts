@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { findPort } from './pods.js';
 import { reconcileSlices, type Slice } from './reconciler.js';
-import { pod, svc } from './testutil.js';
+import { pod, svc } from './testing.js';
 
 const nodes = (name: string) => ({ exists: name === 'node-a' || name === 'node-b', zone: name === 'node-a' ? 'zone-1' : undefined });
 

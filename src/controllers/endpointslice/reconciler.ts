@@ -11,9 +11,8 @@ import {
   byName, endpointHostname, isPodReady, podIPs, podTargetRef, portSetKey, resolvePorts, selectsPod,
   shouldPodBeInEndpoints, type ResolvedPort,
 } from './pods.js';
+import { managedByLabel, serviceNameLabel } from '../../api/kinds/endpoints.js';
 
-export const serviceNameLabel = 'kubernetes.io/service-name';
-export const managedByLabel = 'endpointslice.kubernetes.io/managed-by';
 export const controllerName = 'endpointslice-controller.k8s.io';
 export const headlessLabel = 'service.kubernetes.io/headless';
 export const defaultMaxEndpointsPerSlice = 100;

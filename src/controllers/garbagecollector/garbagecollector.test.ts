@@ -5,8 +5,8 @@ import { findResource } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import { RestClient } from '../../client/rest.js';
-import { FakeApiServer } from '../../client/testing/fake-apiserver.js';
-import { waitFor } from '../../client/testing/wait.js';
+import { FakeApiServer, runUntilTestEnds } from '../../client/testing/fake-apiserver.js';
+import { waitFor } from '../../util/testing.js';
 import { GarbageCollector } from './garbagecollector.js';
 
 const deployments = findResource('apps', 'v1', 'deployments')!;
@@ -23,15 +23,8 @@ async function setup(t: import('node:test').TestContext) {
   const server = new FakeApiServer();
   await server.start();
   const client = new RestClient({ server: server.url, token: 't' });
-  const ac = new AbortController();
   const gc = new GarbageCollector({ factory: new InformerFactory({ client }), log: () => {} });
-  const running = gc.run(ac.signal);
-  t.after(async () => {
-    ac.abort();
-    await running;
-    client.close();
-    await server.stop();
-  });
+  runUntilTestEnds(t, { server, client, run: (signal) => gc.run(signal) });
   return { server, client };
 }
 
@@ -43,8 +36,8 @@ test('background: dependents of a deleted owner are deleted, dependents with a l
   server.put(pods, owned('Pod', 'web-2', [rs, keeper]));
   server.put(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'default', name: 'lonely' } });
   await client.delete(replicasets, { namespace: 'default', name: 'web', propagationPolicy: 'Background' });
-  await waitFor(() => !server.getObject(pods, 'default', 'web-1'), 'web-1 collected');
-  await waitFor(() => server.getObject(pods, 'default', 'web-2')?.metadata.ownerReferences?.length === 1, 'web-2 ref removed');
+  await waitFor('web-1 collected', () => !server.getObject(pods, 'default', 'web-1'));
+  await waitFor('web-2 ref removed', () => server.getObject(pods, 'default', 'web-2')?.metadata.ownerReferences?.length === 1);
   assert.equal(server.getObject(pods, 'default', 'web-2')!.metadata.ownerReferences![0].uid, keeper.metadata.uid);
   assert.ok(server.getObject(pods, 'default', 'lonely'));
   const del = server.requests.find((r) => r.method === 'DELETE' && r.url.endsWith('/pods/web-1'))!;
@@ -56,7 +49,7 @@ test('a reference to a namesake with another uid dangles', async (t) => {
   server.put(replicasets, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: 'default', name: 'web', uid: 'new-uid' } });
   const ghost = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: 'default', name: 'web', uid: 'old-uid' } };
   server.put(pods, owned('Pod', 'stale', [ghost]));
-  await waitFor(() => !server.getObject(pods, 'default', 'stale'), 'stale pod collected');
+  await waitFor('stale pod collected', () => !server.getObject(pods, 'default', 'stale'));
   assert.ok(server.getObject(replicasets, 'default', 'web'));
 });
 
@@ -75,7 +68,7 @@ test('foreground: the owner keeps its finalizer until blocking dependents are go
   };
   const res = (await client.delete(deployments, { namespace: 'default', name: 'app', propagationPolicy: 'Foreground' })) as KubeObject;
   assert.deepEqual(res.metadata.finalizers, ['foregroundDeletion']);
-  await waitFor(() => !server.getObject(deployments, 'default', 'app'), 'deployment gone');
+  await waitFor('deployment gone', () => !server.getObject(deployments, 'default', 'app'));
   assert.equal(server.getObject(replicasets, 'default', 'app-1'), undefined);
   assert.deepEqual(server.listObjects(pods), []);
   assert.equal(seenWaiting.length, 2, 'pods were deleted while the deployment still waited');
@@ -90,7 +83,7 @@ test('orphan: dependents lose the reference and survive, the owner goes', async 
   server.put(pods, owned('Pod', 'web-1', [rs]));
   server.put(pods, owned('Pod', 'web-2', [rs, other]));
   await client.delete(replicasets, { namespace: 'default', name: 'web', propagationPolicy: 'Orphan' });
-  await waitFor(() => !server.getObject(replicasets, 'default', 'web'), 'rs gone');
+  await waitFor('rs gone', () => !server.getObject(replicasets, 'default', 'web'));
   assert.equal(server.getObject(pods, 'default', 'web-1')!.metadata.ownerReferences, undefined);
   assert.deepEqual(server.getObject(pods, 'default', 'web-2')!.metadata.ownerReferences!.map((r) => r.name), ['cm']);
 });

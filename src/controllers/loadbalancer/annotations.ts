@@ -3,6 +3,7 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import { formatLabelSelector } from '../../api/labels.js';
 import type { IPFamily } from '../../util/net.js';
 import type { ServiceRequest } from './allocator.js';
+import { metaNamespaceKey } from '../../client/store.js';
 
 export const prefix = 'metallb.io/';
 export const deprecatedPrefix = 'metallb.universe.tf/';
@@ -49,7 +50,7 @@ export function serviceLBConfig(svc: Service): ServiceLBConfig {
 export function serviceRequest(svc: Service, cfg: ServiceLBConfig): ServiceRequest {
   const local = svc.spec?.externalTrafficPolicy === 'Local';
   return {
-    key: `${svc.metadata?.namespace}/${svc.metadata?.name}`,
+    key: metaNamespaceKey(svc),
     namespace: svc.metadata?.namespace ?? '',
     labels: svc.metadata?.labels,
     family: ((svc.spec?.ipFamilies?.[0] as IPFamily | undefined) ?? 'IPv4'),

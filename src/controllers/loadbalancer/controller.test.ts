@@ -6,19 +6,9 @@ import type { KubeObject } from '../../api/types.js';
 import { EventRecorder } from '../../client/events.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import { RestClient } from '../../client/rest.js';
-import { FakeApiServer } from '../../client/testing/fake-apiserver.js';
+import { FakeApiServer, runUntilTestEnds } from '../../client/testing/fake-apiserver.js';
+import { waitFor } from '../../util/testing.js';
 import { LoadBalancerController } from './controller.js';
-
-/** Polls an async check until it returns a value (5s of real time at most). */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const services = findResource('', 'v1', 'services')!;
 const events = findResource('', 'v1', 'events')!;
@@ -38,19 +28,12 @@ test('allocates, writes status and annotation, records events, keeps pool status
   server.put(services, lbService('a', { 'metallb.universe.tf/allow-shared-ip': 'k' }));
   server.put(services, lbService('b', { 'metallb.io/loadBalancerIPs': '127.60.0.3' }));
   server.put(services, lbService('c', { 'metallb.io/loadBalancerIPs': '127.99.0.1' }));
-  const ac = new AbortController();
   const recorder = new EventRecorder({ client, component: 'metallb-controller', log: () => {} });
   const ctrl = new LoadBalancerController({ factory: new InformerFactory({ client, log: () => {} }), recorder, log: () => {} });
-  const running = ctrl.run(ac.signal);
-  t.after(async () => {
-    ac.abort();
-    await running;
-    await recorder.flush();
-    await server.stop();
-  });
+  runUntilTestEnds(t, { server, recorder, run: (signal) => ctrl.run(signal) });
   const get = (name: string) => client.get<KubeObject & Service>(services, { namespace: 'default', name });
   const ingressOf = async (name: string) => (await get(name)).status?.loadBalancer?.ingress?.[0]?.ip;
-  const [a, b] = await eventually('both addresses', async () => {
+  const [a, b] = await waitFor('both addresses', async () => {
     const got = [await ingressOf('a'), await ingressOf('b')];
     return got.every(Boolean) ? got : undefined;
   });
@@ -60,7 +43,7 @@ test('allocates, writes status and annotation, records events, keeps pool status
   assert.deepEqual(svcA.status?.loadBalancer?.ingress, [{ ip: '127.60.0.0', ipMode: 'VIP' }]);
   assert.equal(svcA.metadata.annotations?.['metallb.io/ip-allocated-from-pool'], 'pool');
   const eventsFor = async () => (await client.list<KubeObject & Event>(events, { namespace: 'default' })).items.map((e) => `${e.involvedObject.name} ${e.type} ${e.reason}: ${e.message}`).sort();
-  const evs = await eventually('4 events', async () => {
+  const evs = await waitFor('4 events', async () => {
     await recorder.flush();
     const e = await eventsFor();
     return e.length >= 4 ? e : undefined;
@@ -71,7 +54,7 @@ test('allocates, writes status and annotation, records events, keeps pool status
     'b Normal IPAllocated: Assigned IP ["127.60.0.3"]',
     'c Warning AllocationFailed: Failed to allocate IP for "default/c": "127.99.0.1" is not allowed in config',
   ]);
-  const status = await eventually('pool status', async () => {
+  const status = await waitFor('pool status', async () => {
     const st = ((await client.get(pools, { namespace: 'kube-system', name: 'pool' })) as { status?: Record<string, number> }).status;
     return st?.assignedIPv4 === 2 ? st : undefined;
   });
@@ -79,7 +62,7 @@ test('allocates, writes status and annotation, records events, keeps pool status
 
   // No longer a LoadBalancer: the address and the annotation go.
   await client.update(services, { ...svcA, spec: { ...svcA.spec, type: 'ClusterIP' }, status: {} });
-  await eventually('release', async () => (ctrl.allocator.assigned('default/a') === undefined ? true : undefined));
-  await eventually('annotation removed', async () => ((await get('a')).metadata.annotations?.['metallb.io/ip-allocated-from-pool'] === undefined ? true : undefined));
+  await waitFor('release', async () => (ctrl.allocator.assigned('default/a') === undefined ? true : undefined));
+  await waitFor('annotation removed', async () => ((await get('a')).metadata.annotations?.['metallb.io/ip-allocated-from-pool'] === undefined ? true : undefined));
   assert.equal(ctrl.allocator.assigned('default/b')?.ip, '127.60.0.3');
 });

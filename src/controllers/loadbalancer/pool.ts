@@ -2,7 +2,7 @@
 import { fromLabelSelector, matches, type LabelSelectorRequirements } from '../../api/labels.js';
 import { poolCIDRs, type IPAddressPool } from '../../api/kinds/ipaddresspool.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import { cidrContains, cidrSize, parseIP, type CIDR, type IP } from '../../util/net.js';
+import { cidrContains, cidrSize, type CIDR, type IP } from '../../util/net.js';
 
 export interface ServiceAllocation {
   priority: number;
@@ -94,8 +94,4 @@ export function poolCapacity(pool: Pool): { ipv4: bigint; ipv6: bigint } {
     else ipv6 += n;
   }
   return { ipv4, ipv6 };
-}
-
-export function parsedIP(s: string): IP | undefined {
-  return parseIP(s);
 }

@@ -4,8 +4,8 @@ import type { NamespaceCondition } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import { RestClient } from '../../client/rest.js';
-import { FakeApiServer } from '../../client/testing/fake-apiserver.js';
-import { waitFor } from '../../client/testing/wait.js';
+import { FakeApiServer, runUntilTestEnds } from '../../client/testing/fake-apiserver.js';
+import { waitFor } from '../../util/testing.js';
 import { emptyTotals, gvrLabel, namespaceConditions } from './conditions.js';
 import { NamespaceController } from './controller.js';
 
@@ -53,15 +53,8 @@ test('a terminating namespace is emptied, reports remaining content, then is fin
   const server = new FakeApiServer();
   await server.start();
   const client = new RestClient({ server: server.url, token: 't' });
-  const ac = new AbortController();
   const ctrl = new NamespaceController({ factory: new InformerFactory({ client }), recheckMs: 5, log: () => {} });
-  const running = ctrl.run(ac.signal);
-  t.after(async () => {
-    ac.abort();
-    await running;
-    client.close();
-    await server.stop();
-  });
+  runUntilTestEnds(t, { server, client, run: (signal) => ctrl.run(signal) });
   for (const name of ['shop', 'other']) server.put(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
   server.put(configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'shop', name: 'a' } });
   server.put(deployments, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'shop', name: 'web' } });
@@ -69,10 +62,10 @@ test('a terminating namespace is emptied, reports remaining content, then is fin
   server.put(configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'other', name: 'b' } });
 
   await client.delete(namespaces, { name: 'shop' });
-  await waitFor(() => {
+  await waitFor('content-remaining condition', () => {
     const c = (server.getObject(namespaces, '', 'shop')?.status as { conditions?: NamespaceCondition[] } | undefined)?.conditions;
     return c?.find((x) => x.type === 'NamespaceContentRemaining')?.status === 'True';
-  }, 'content-remaining condition');
+  });
   const ns = server.getObject(namespaces, '', 'shop')!;
   const status = ns.status as { phase: string; conditions: NamespaceCondition[] };
   assert.equal(status.phase, 'Terminating');
@@ -83,7 +76,7 @@ test('a terminating namespace is emptied, reports remaining content, then is fin
   assert.deepEqual((ns.spec as { finalizers: string[] }).finalizers, ['kubernetes'], 'not finalized while content remains');
 
   await client.patch(pods, { namespace: 'shop', name: 'held', type: 'merge', patch: { metadata: { finalizers: null } } });
-  await waitFor(() => !server.getObject(namespaces, '', 'shop'), 'namespace gone');
+  await waitFor('namespace gone', () => !server.getObject(namespaces, '', 'shop'));
   const finalize = server.requests.find((r) => r.method === 'PUT' && r.url === '/api/v1/namespaces/shop/finalize')!;
   assert.deepEqual((finalize.body as { spec: { finalizers: string[] } }).spec.finalizers, []);
   assert.ok(server.getObject(namespaces, '', 'other'));

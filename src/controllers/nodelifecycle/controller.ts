@@ -11,7 +11,7 @@ import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
 import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, rfc3339, type Clock } from '../../util/clock.js';
-import { ensureIndex } from '../common/informers.js';
+import { indexPodsByNode, podsOnNode } from '../common/informers.js';
 import { isPodReady, type PodObject } from '../common/pods.js';
 import { desiredTaints, evictionDelayMs, lastProbeTime, readyStatus, unknownConditions } from './health.js';
 
@@ -19,7 +19,6 @@ const nodes = findResource('', 'v1', 'nodes')!;
 const pods = findResource('', 'v1', 'pods')!;
 const leases = findResource('coordination.k8s.io', 'v1', 'leases')!;
 export const nodeLeaseNamespace = 'kube-node-lease';
-const byNode = 'nodelifecycle/nodeName';
 
 type NodeObject = Node & KubeObject;
 type LeaseObject = Lease & KubeObject;
@@ -55,7 +54,7 @@ export class NodeLifecycleController {
     this.nodeInformer = opts.factory.informerFor<NodeObject>(nodes);
     this.leaseInformer = opts.factory.informerFor<LeaseObject>(leases, { namespace: nodeLeaseNamespace });
     this.podInformer = opts.factory.informerFor<PodObject>(pods);
-    ensureIndex(this.podInformer, byNode, (p) => [p.spec?.nodeName ?? '']);
+    indexPodsByNode(this.podInformer);
     this.nodeInformer.addEventHandler({
       onAdd: (n) => this.queue.add(`node/${n.metadata.name}`),
       onUpdate: (old, n) => {
@@ -84,7 +83,7 @@ export class NodeLifecycleController {
   }
 
   private enqueuePodsOn(node: string): void {
-    for (const p of this.podInformer.store.byIndex(byNode, node)) this.queue.add(`pod/${metaNamespaceKey(p)}`);
+    for (const p of podsOnNode(this.podInformer, node)) this.queue.add(`pod/${metaNamespaceKey(p)}`);
   }
 
   reconcile(key: string): Promise<void | ReconcileResult> {
@@ -121,7 +120,7 @@ export class NodeLifecycleController {
 
   /** MarkPodsNotReady: Ready=False on every pod of a node that is not Ready. */
   private async markPodsNotReady(node: string, now: number): Promise<void> {
-    for (const pod of this.podInformer.store.byIndex(byNode, node)) {
+    for (const pod of podsOnNode(this.podInformer, node)) {
       if (!isPodReady(pod) || pod.metadata.deletionTimestamp) continue;
       try {
         await this.client.patch(pods, {

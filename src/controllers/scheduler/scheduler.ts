@@ -10,14 +10,13 @@ import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
 import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, rfc3339, type Clock } from '../../util/clock.js';
-import { ensureIndex } from '../common/informers.js';
+import { indexPodsByNode, podsOnNode } from '../common/informers.js';
 import { controllerRefOf, isPodActive, type PodObject } from '../common/pods.js';
 import { filterNode, fitErrorMessage, pickNode, type NodeLoad } from './filters.js';
 
 const pods = findResource('', 'v1', 'pods')!;
 const nodes = findResource('', 'v1', 'nodes')!;
 export const defaultSchedulerName = 'default-scheduler';
-const byNode = 'scheduler/nodeName';
 
 type NodeObject = Node & KubeObject;
 
@@ -57,7 +56,7 @@ export class Scheduler {
     this.controller = new Controller({ name: 'scheduler', queue: this.queue, workers: 1, log: opts.log, reconcile: (k) => this.reconcile(k) });
     this.podInformer = opts.factory.informerFor<PodObject>(pods);
     this.nodeInformer = opts.factory.informerFor<NodeObject>(nodes);
-    ensureIndex(this.podInformer, byNode, (p) => [p.spec?.nodeName ?? '']);
+    indexPodsByNode(this.podInformer);
     const onPod = (pod: PodObject) => {
       const key = metaNamespaceKey(pod);
       if (pod.spec?.nodeName) this.assumed.delete(key);
@@ -86,13 +85,13 @@ export class Scheduler {
   }
 
   private retryPending(): void {
-    for (const pod of this.podInformer.store.byIndex(byNode, '')) if (this.wants(pod)) this.queue.add(metaNamespaceKey(pod));
+    for (const pod of podsOnNode(this.podInformer, '')) if (this.wants(pod)) this.queue.add(metaNamespaceKey(pod));
   }
 
   private load(node: string, owner: string): NodeLoad {
     let sameOwner = 0;
     let total = 0;
-    for (const p of this.podInformer.store.byIndex(byNode, node)) {
+    for (const p of podsOnNode(this.podInformer, node)) {
       if (!isPodActive(p)) continue;
       total++;
       if (ownerKey(p) === owner) sameOwner++;

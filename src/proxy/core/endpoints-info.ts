@@ -1,6 +1,7 @@
 /** EndpointSlices → the endpoints of one service port (pkg/proxy/endpointslicecache.go). */
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Endpoint, Protocol } from '../types.js';
+import { joinHostPort } from '../../util/net.js';
 
 /**
  * Merges every slice of a Service for the port named `portName`: endpoints are keyed by ip:port;
@@ -28,7 +29,7 @@ export function endpointsForPort(opts: {
         terminating: ep.conditions?.terminating ?? false,
         nodeName, isLocal: nodeName !== '' && opts.localNodes.has(nodeName),
       };
-      const key = ip.includes(':') ? `[${ip}]:${port.port}` : `${ip}:${port.port}`;
+      const key = joinHostPort(ip, port.port);
       const prior = out.get(key);
       if (!prior || (ready && !prior.ready)) out.set(key, e);
     }

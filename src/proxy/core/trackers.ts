@@ -8,9 +8,8 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { parseServicePortName, type ProxyState, type ServicePortInfo, type ServicePortName } from '../types.js';
 import { endpointsForPort } from './endpoints-info.js';
 import { servicePortInfos, type ServiceInfoOptions } from './service-info.js';
-
-const serviceNameLabel = 'kubernetes.io/service-name';
-const nsName = (o: { metadata?: { namespace?: string; name?: string } }) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+import { serviceNameLabel } from '../../api/kinds/endpoints.js';
+import { metaNamespaceKey } from '../../client/store.js';
 
 export class ServiceChangeTracker {
   private readonly ports = new Map<string, Array<[ServicePortName, ServicePortInfo]>>();
@@ -20,7 +19,7 @@ export class ServiceChangeTracker {
 
   /** Records a Service add/update (curr set) or delete (curr undefined); true when the proxy must resync. */
   update(prev: Service | undefined, curr: Service | undefined): boolean {
-    const key = nsName((curr ?? prev)!);
+    const key = metaNamespaceKey((curr ?? prev)!);
     const before = JSON.stringify(this.ports.get(key) ?? []);
     if (curr) {
       this.ports.set(key, servicePortInfos(curr, this.opts));

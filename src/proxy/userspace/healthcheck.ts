@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { bindOnce } from './listener.js';
 
 export interface HealthCheckTarget {
   namespace: string;
@@ -51,15 +52,7 @@ export class HealthCheckServer {
   }
 
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
-      this.server.listen({ host: this.address, port: this.port, exclusive: true }, () => {
-        this.server.off('error', onError);
-        this.server.on('error', () => {});
-        resolve();
-      });
-    });
+    return bindOnce(this.server, (bound) => this.server.listen({ host: this.address, port: this.port, exclusive: true }, bound));
   }
 
   close(): void {

@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'node:events';
+import { joinHostPort } from '../../util/net.js';
 import type { AddressRole, Protocol } from '../types.js';
 import type { ServiceBalancer } from './balancer.js';
 
@@ -26,5 +28,20 @@ export interface ProxyListener {
 export type ConnectionRegistry = Set<{ destroy(): void }>;
 
 export function listenerKey(protocol: Protocol, address: string, port: number): string {
-  return address.includes(':') ? `${protocol}/[${address}]:${port}` : `${protocol}/${address}:${port}`;
+  return `${protocol}/${joinHostPort(address, port)}`;
+}
+
+/**
+ * Binds a server or socket: rejects with the bind error; once bound, later errors (EMFILE on accept,
+ * ICMP errors from clients) are ignored, as they must not crash the proxy.
+ */
+export function bindOnce(target: EventEmitter, bind: (onBound: () => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    target.once('error', reject);
+    bind(() => {
+      target.off('error', reject);
+      target.on('error', () => {});
+      resolve();
+    });
+  });
 }

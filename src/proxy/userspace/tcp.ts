@@ -2,7 +2,7 @@ import net from 'node:net';
 import { nextConnectionId, type ChoiceReason } from '../observe.js';
 import { cidrContains, type CIDR } from '../../util/net.js';
 import type { EndpointCounters } from './balancer.js';
-import type { ConnectionRegistry, ListenerTarget, ProxyListener } from './listener.js';
+import { bindOnce, type ConnectionRegistry, type ListenerTarget, type ProxyListener } from './listener.js';
 
 /** Per-attempt dial timeouts, as the userspace proxier's endpointDialTimeouts. */
 const dialTimeouts = [250, 500, 1000, 2000];
@@ -34,15 +34,7 @@ export class TcpListener implements ProxyListener {
   }
 
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
-      this.server.listen({ host: this.address, port: this.port, exclusive: true }, () => {
-        this.server.off('error', onError);
-        this.server.on('error', () => {}); // accept errors (EMFILE) must not crash the proxy
-        resolve();
-      });
-    });
+    return bindOnce(this.server, (bound) => this.server.listen({ host: this.address, port: this.port, exclusive: true }, bound));
   }
 
   close(): void {

@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { nextConnectionId } from '../observe.js';
 import type { EndpointCounters, ServiceBalancer } from './balancer.js';
-import type { ConnectionRegistry, ListenerTarget, ProxyListener } from './listener.js';
+import { bindOnce, type ConnectionRegistry, type ListenerTarget, type ProxyListener } from './listener.js';
 
 interface Flow {
   upstream: dgram.Socket;
@@ -45,15 +45,7 @@ export class UdpListener implements ProxyListener {
   }
 
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.socket.once('error', onError);
-      this.socket.bind({ address: this.address, port: this.port, exclusive: true }, () => {
-        this.socket.off('error', onError);
-        this.socket.on('error', () => {}); // ICMP errors from clients must not crash the proxy
-        resolve();
-      });
-    });
+    return bindOnce(this.socket, (bound) => this.socket.bind({ address: this.address, port: this.port, exclusive: true }, bound));
   }
 
   close(): void {

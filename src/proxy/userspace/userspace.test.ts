@@ -3,7 +3,8 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { FakeClock } from '../../util/clock.js';
 import { endpointOf, runDatapathConformance, serviceInfo } from '../conformance.js';
-import { addressBlock, canBind, freePort } from '../conformance-backends.js';
+import { addressBlock, canBind } from '../conformance-backends.js';
+import { freePort } from '../../util/testing.js';
 import { schedulerNames } from '../schedulers/index.js';
 import { UserspaceDatapath } from './datapath.js';
 

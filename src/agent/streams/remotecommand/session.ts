@@ -67,3 +67,52 @@ export function endWritable(w: Writable | undefined): Promise<void> {
     w.end(() => resolve());
   });
 }
+
+/** A resize message (`{"Width":80,"Height":24}`); undefined for a malformed one, which kubelet ignores. */
+export function parseTerminalSize(text: string): TerminalSize | undefined {
+  try {
+    const size = JSON.parse(text) as { Width?: number; Height?: number };
+    return { width: size.Width ?? 0, height: size.Height ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a transport (SPDY streams, WebSocket channels) hands over to make a session. */
+export interface SessionTransport {
+  options: RemoteCommandOptions;
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+  /** Writes the final Status on the error channel and closes the connection (nothing once it is gone). */
+  sendStatus(status: string): Promise<void>;
+}
+
+/** The session over a transport, and the two events the transport reports into it. */
+export function newSession(t: SessionTransport): { session: RemoteCommandSession; resized(size: TerminalSize): void; clientGone(): void } {
+  const resizeListeners: Array<(s: TerminalSize) => void> = [];
+  const goneListeners: Array<() => void> = [];
+  let finished = false;
+  const session: RemoteCommandSession = {
+    options: t.options,
+    stdin: t.stdin,
+    stdout: t.stdout,
+    stderr: t.stderr,
+    onResize: (l) => resizeListeners.push(l),
+    onClientGone: (l) => goneListeners.push(l),
+    async finish(outcome: CommandOutcome) {
+      finished = true;
+      await Promise.all([endWritable(t.stdout), endWritable(t.stderr)]);
+      await t.sendStatus(JSON.stringify(outcomeStatus(outcome)));
+    },
+  };
+  return {
+    session,
+    resized: (size) => {
+      for (const l of resizeListeners) l(size);
+    },
+    clientGone: () => {
+      if (!finished) for (const l of goneListeners) l();
+    },
+  };
+}

@@ -5,7 +5,7 @@
  */
 import type { SpdyConnection } from '../spdy/connection.js';
 import type { SpdyStream } from '../spdy/stream.js';
-import { endWritable, outcomeStatus, type CommandOutcome, type RemoteCommandOptions, type RemoteCommandSession, type TerminalSize } from './session.js';
+import { endWritable, newSession, parseTerminalSize, type RemoteCommandOptions, type RemoteCommandSession } from './session.js';
 
 export const SPDY_PROTOCOLS = ['v4.channel.k8s.io'] as const;
 
@@ -50,12 +50,24 @@ export async function spdySession(conn: SpdyConnection, options: RemoteCommandOp
     throw err;
   }
 
-  const resizeListeners: Array<(s: TerminalSize) => void> = [];
-  const goneListeners: Array<() => void> = [];
-  let finished = false;
-  conn.on('close', () => {
-    if (!finished) for (const l of goneListeners) l();
+  const errorStream = streams.get('error')!;
+  errorStream.resume();
+  const stdout = streams.get('stdout');
+  const stderr = streams.get('stderr');
+  for (const s of [stdout, stderr]) s?.resume();
+  const { session, resized, clientGone } = newSession({
+    options,
+    stdin: streams.get('stdin'),
+    stdout,
+    stderr,
+    async sendStatus(status) {
+      if (conn.closed) return;
+      errorStream.write(status);
+      await endWritable(errorStream);
+      await conn.close();
+    },
   });
+  conn.on('close', clientGone);
 
   const resize = streams.get('resize');
   if (resize) {
@@ -65,37 +77,11 @@ export async function spdySession(conn: SpdyConnection, options: RemoteCommandOp
       buf += chunk.toString();
       let nl: number;
       while ((nl = buf.indexOf('}')) >= 0) {
-        const text = buf.slice(0, nl + 1);
+        const size = parseTerminalSize(buf.slice(0, nl + 1));
         buf = buf.slice(nl + 1);
-        try {
-          const size = JSON.parse(text) as { Width?: number; Height?: number };
-          for (const l of resizeListeners) l({ width: size.Width ?? 0, height: size.Height ?? 0 });
-        } catch {
-          // ignored, as kubelet does
-        }
+        if (size) resized(size);
       }
     });
   }
-  const errorStream = streams.get('error')!;
-  errorStream.resume();
-  const stdout = streams.get('stdout');
-  const stderr = streams.get('stderr');
-  for (const s of [stdout, stderr]) s?.resume();
-
-  return {
-    options,
-    stdin: streams.get('stdin'),
-    stdout,
-    stderr,
-    onResize: (l) => resizeListeners.push(l),
-    onClientGone: (l) => goneListeners.push(l),
-    async finish(outcome: CommandOutcome) {
-      finished = true;
-      if (conn.closed) return;
-      await Promise.all([endWritable(stdout), endWritable(stderr)]);
-      errorStream.write(JSON.stringify(outcomeStatus(outcome)));
-      await endWritable(errorStream);
-      await conn.close();
-    },
-  };
+  return session;
 }

@@ -5,7 +5,7 @@
  */
 import { PassThrough, Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { endWritable, outcomeStatus, type CommandOutcome, type RemoteCommandOptions, type RemoteCommandSession, type TerminalSize } from './session.js';
+import { newSession, parseTerminalSize, type RemoteCommandOptions, type RemoteCommandSession } from './session.js';
 
 export const WEBSOCKET_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const;
 
@@ -26,10 +26,19 @@ function channelWriter(ws: WebSocket, channel: number): Writable {
 }
 
 export function webSocketSession(ws: WebSocket, options: RemoteCommandOptions): RemoteCommandSession {
-  const resizeListeners: Array<(s: TerminalSize) => void> = [];
-  const goneListeners: Array<() => void> = [];
-  let finished = false;
   const stdin = options.stdin ? new PassThrough() : undefined;
+  const { session, resized, clientGone } = newSession({
+    options,
+    stdin,
+    stdout: options.stdout ? channelWriter(ws, STDOUT) : undefined,
+    stderr: options.stderr ? channelWriter(ws, STDERR) : undefined,
+    async sendStatus(status) {
+      if (ws.readyState !== ws.OPEN) return;
+      await new Promise<void>((resolve) => ws.send(Buffer.concat([Buffer.from([ERROR]), Buffer.from(status)]), { binary: true }, () => resolve()));
+      ws.resume(); // a stdin nobody reads any more must not hold up the close handshake
+      ws.close(1000);
+    },
+  });
 
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (!isBinary && !Buffer.isBuffer(data)) return;
@@ -43,39 +52,16 @@ export function webSocketSession(ws: WebSocket, options: RemoteCommandOptions): 
         stdin.once('drain', () => ws.resume());
       }
     } else if (channel === RESIZE) {
-      try {
-        const size = JSON.parse(payload.toString()) as { Width?: number; Height?: number };
-        for (const l of resizeListeners) l({ width: size.Width ?? 0, height: size.Height ?? 0 });
-      } catch {
-        // a malformed resize is ignored, as kubelet does
-      }
+      const size = parseTerminalSize(payload.toString());
+      if (size) resized(size);
     } else if (channel === CLOSE && payload[0] === STDIN) {
       stdin?.end();
     }
   });
   ws.on('close', () => {
     if (stdin && !stdin.writableEnded) stdin.end();
-    if (!finished) for (const l of goneListeners) l();
+    clientGone();
   });
   ws.on('error', () => undefined);
-
-  const stdout = options.stdout ? channelWriter(ws, STDOUT) : undefined;
-  const stderr = options.stderr ? channelWriter(ws, STDERR) : undefined;
-  return {
-    options,
-    stdin,
-    stdout,
-    stderr,
-    onResize: (l) => resizeListeners.push(l),
-    onClientGone: (l) => goneListeners.push(l),
-    async finish(outcome: CommandOutcome) {
-      finished = true;
-      await Promise.all([endWritable(stdout), endWritable(stderr)]);
-      if (ws.readyState !== ws.OPEN) return;
-      const status = Buffer.from(JSON.stringify(outcomeStatus(outcome)));
-      await new Promise<void>((resolve) => ws.send(Buffer.concat([Buffer.from([ERROR]), status]), { binary: true }, () => resolve()));
-      ws.resume(); // a stdin nobody reads any more must not hold up the close handshake
-      ws.close(1000);
-    },
-  };
+  return session;
 }

@@ -102,22 +102,8 @@ export function synReplyFrame(streamId: number, flags: number, block: Buffer): B
   return controlFrame(FrameType.SynReply, flags, Buffer.concat([u32s(streamId & 0x7fffffff), block]));
 }
 
-export function headersFrame(streamId: number, flags: number, block: Buffer): Buffer {
-  return controlFrame(FrameType.Headers, flags, Buffer.concat([u32s(streamId & 0x7fffffff), block]));
-}
-
 export function rstStreamFrame(streamId: number, status: number): Buffer {
   return controlFrame(FrameType.RstStream, 0, u32s(streamId & 0x7fffffff, status));
-}
-
-export function settingsFrame(entries: Array<{ id: number; value: number; flags?: number }>): Buffer {
-  const body = Buffer.alloc(4 + 8 * entries.length);
-  body.writeUInt32BE(entries.length, 0);
-  entries.forEach((e, i) => {
-    body.writeUInt32BE((((e.flags ?? 0) & 0xff) << 24) | (e.id & 0xffffff), 4 + 8 * i);
-    body.writeUInt32BE(e.value >>> 0, 8 + 8 * i);
-  });
-  return controlFrame(FrameType.Settings, 0, body);
 }
 
 export function pingFrame(id: number): Buffer {
