@@ -18,6 +18,11 @@ command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || need+=(iptab
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need+=(nftables)
 command -v conntrack >/dev/null 2>&1 || [ -x /usr/sbin/conntrack ] || need+=(conntrack)
 command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || need+=(busybox)
+# OCI images (issue 11): skopeo copies images into the store, umoci unpacks them; the pull test runs a
+# distribution registry (docker-registry) on a loopback port (policy-rc.d below keeps its service stopped)
+command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
+command -v umoci >/dev/null 2>&1 || need+=(umoci)
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "note: tests that need these Debian packages will be skipped: ${need[*]} (install them as root)" >&2

@@ -8,6 +8,7 @@ import { netnsDefaults, parseNetworkFlag } from './network.js';
 import { parseContainerRuntimeFlag } from './node-runtime.js';
 import { parsePortMappings, type PortMapping } from './port-forwarder.js';
 import { resolveToken } from './token.js';
+import { registerImageCommands } from './image.js';
 
 function intArg(value: string): number {
   const n = Number(value);
@@ -133,6 +134,8 @@ program
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
   });
+
+registerImageCommands(program, serverDefaults.dataDir);
 
 try {
   await program.parseAsync(process.argv);

@@ -29,6 +29,9 @@ const APPLETS = ['sh', 'cat', 'ls', 'echo', 'sleep', 'id', 'env', 'wget', 'nc', 
 /** Why these images cannot be made here, or undefined. */
 export async function testImageSkipReason(): Promise<string | undefined> {
   if (!BUSYBOX) return 'no busybox-static (Debian: apt-get install busybox-static)';
+  // the image has no libc: a dynamically linked busybox would not run in it
+  const linked = await runTool(['ldd', BUSYBOX]).then((r) => r.stdout, (err: Error) => err.message);
+  if (!/not a dynamic executable|statically linked/.test(linked)) return `${BUSYBOX} is dynamically linked (Debian: apt-get install busybox-static)`;
   for (const tool of ['umoci', 'skopeo']) {
     try {
       await runTool([tool, '--version']);
@@ -43,6 +46,7 @@ export async function buildTestImages(dir: string): Promise<TestImageArchives> {
   fs.mkdirSync(dir, { recursive: true });
   const layout = path.join(dir, 'layout');
   const rootless = process.getuid?.() !== 0 ? ['--rootless'] : [];
+  fs.rmSync(layout, { recursive: true, force: true });
   await runTool(['umoci', 'init', '--layout', layout]);
   for (const tag of ['v1', 'v2']) {
     const root = path.join(dir, `rootfs-${tag}`);

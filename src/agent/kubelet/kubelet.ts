@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
@@ -22,8 +22,8 @@ import type { PodRuntimeAccess, RunningContainer } from '../kubelet-server/types
 import type { KubeletContext } from './context.js';
 import type { EnvSources } from './env.js';
 import { ImagePuller } from './image-puller.js';
-import type { NodeRuntime, RegistryAuth } from '../runtime/cri.js';
-import { registryCredentials } from '../images/oci/pull-secrets.js';
+import type { NodeRuntime } from '../runtime/cri.js';
+import { podPullCredentials } from './pull-credentials.js';
 import { parseResolvConf, type KubeletDNSSettings } from '../dns-config.js';
 import { readFileOr } from './pod-files.js';
 import { PodWorker } from './pod-worker.js';
@@ -119,7 +119,7 @@ export class Kubelet implements PodRuntimeAccess {
         clock,
         initialBackoffMs: opts.initialBackoffMs,
         ...(opts.runtime.oci ? { oci: opts.runtime.oci.images } : {}),
-        credentials: (pod, registry) => this.pullCredentials(pod, registry),
+        credentials: (pod, registry) => podPullCredentials({ client, pod, registry, secret: (ns, name) => this.secrets.store.get(`${ns}/${name}`) }),
       }),
       backoff: new RestartBackoff({ clock, ...(opts.initialBackoffMs ? { initialMs: opts.initialBackoffMs } : {}) }),
       recorder: this.recorder,
@@ -219,25 +219,6 @@ export class Kubelet implements PodRuntimeAccess {
     if (t) this.opts.clock.clearTimeout(t);
     this.statusTimers.delete(w.uid);
     fs.rmSync(w.dir, { recursive: true, force: true });
-  }
-
-  /**
-   * The registry credentials of the pod's imagePullSecrets, then its ServiceAccount's (kubelet's
-   * keyring; the ServiceAccount admission plugin would have copied those into the pod).
-   */
-  private async pullCredentials(pod: Pod, registry: string): Promise<RegistryAuth[]> {
-    const ns = pod.metadata!.namespace!;
-    const names = (pod.spec?.imagePullSecrets ?? []).map((r) => r.name ?? '');
-    const sa = pod.spec?.serviceAccountName || 'default';
-    const account = await this.opts.client.get<ServiceAccount & KubeObject>(res('serviceaccounts'), { namespace: ns, name: sa }).catch(() => undefined);
-    for (const r of account?.imagePullSecrets ?? []) if (r.name && !names.includes(r.name)) names.push(r.name);
-    const secrets: Secret[] = [];
-    for (const name of names.filter(Boolean)) {
-      // a Secret made just before the pod may not be in the informer yet
-      const s = this.secrets.store.get(`${ns}/${name}`) ?? (await this.opts.client.get<Secret & KubeObject>(res('secrets'), { namespace: ns, name }).catch(() => undefined));
-      if (s) secrets.push(s);
-    }
-    return registryCredentials(secrets, registry);
   }
 
   private envSources(pod: Pod, podIP: string): EnvSources {

@@ -1,0 +1,44 @@
+/** pullImage from a real registry on loopback (Debian's docker-registry) with htpasswd auth. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { OciImageStore } from './store.js';
+import { buildTestImages, testImageSkipReason } from '../../../../test/support/oci-image.js';
+import { REGISTRY_PASSWORD, REGISTRY_USER, registrySkipReason, startRegistry, type TestRegistry } from '../../../../test/support/registry.js';
+
+const skip = (await testImageSkipReason()) ?? registrySkipReason();
+
+describe('OciImageStore.pullImage from a loopback registry', { skip }, () => {
+  let dir: string;
+  let registry: TestRegistry;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-registry-'));
+    const built = await buildTestImages(path.join(dir, 'build'));
+    registry = await startRegistry(path.join(dir, 'registry'));
+    await registry.push(`oci-archive:${built.v2}`, 'team/web:v2');
+  });
+  after(async () => {
+    await registry?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('pulls and unpacks with the credentials; the name is the registry\'s', async () => {
+    const store = new OciImageStore({ root: path.join(dir, 'store') });
+    const img = await store.pullImage(`${registry.host}/team/web:v2`, { auth: { username: REGISTRY_USER, password: REGISTRY_PASSWORD }, insecure: true });
+    assert.equal(img.ref, `${registry.host}/team/web:v2`);
+    assert.equal(fs.readFileSync(path.join(img.rootfs, 'www/index.html'), 'utf8'), 'v2\n');
+    assert.equal((await store.imageStatus(`${registry.host}/team/web@${img.digest}`))?.id, img.id);
+    // the auth file went with the temp dir
+    assert.deepEqual(fs.readdirSync(path.join(store.root, 'tmp')), []);
+  });
+
+  test('without or with wrong credentials: the registry\'s refusal, nothing stored', async () => {
+    const store = new OciImageStore({ root: path.join(dir, 'refused') });
+    await assert.rejects(store.pullImage(`${registry.host}/team/web:v2`, { insecure: true }), /unauthorized|authentication required/i);
+    await assert.rejects(store.pullImage(`${registry.host}/team/web:v2`, { auth: { username: REGISTRY_USER, password: 'wrong' }, insecure: true }), /unauthorized|authentication required|invalid username\/password/i);
+    await assert.rejects(store.pullImage(`${registry.host}/team/absent:v1`, { auth: { auth: Buffer.from(`${REGISTRY_USER}:${REGISTRY_PASSWORD}`).toString('base64') }, insecure: true }), /manifest unknown|not found/i);
+    assert.deepEqual(await store.listImages(), []);
+  });
+});
