@@ -62,6 +62,9 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
   cwd = '/';
   startedAt: number | undefined;
 
+  private openGate!: () => void;
+  private readonly gate = new Promise<void>((resolve) => (this.openGate = resolve));
+
   constructor(readonly opts: OciContainerOptions) {
     super();
     this.name = opts.config.name;
@@ -85,6 +88,8 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
     } catch (err) {
       this.state = 'exited';
       throw err instanceof SkiffError ? err : new SkiffError('StartError', err instanceof Error ? err.message : String(err));
+    } finally {
+      this.openGate();
     }
   }
 
@@ -136,6 +141,7 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
     });
     this.shim = child;
     this.pid = child.pid!;
+    this.startedAt = this.opts.clock.now();
     const log = new CriLogWriter(config.logPath, () => this.opts.clock.now());
     this.log = log;
     this.outputs = [streams.stdout, streams.stderr];
@@ -157,7 +163,6 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
       }
       await delay(POLL_MS);
     }
-    this.startedAt = this.opts.clock.now();
     this.state = this.exit ? 'exited' : 'running';
     if (config.outputDir) fs.writeFileSync(path.join(config.outputDir, OCI_RECORD), JSON.stringify({ id: this.id, bundle: this.bundle }));
   }
@@ -182,6 +187,7 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
     const r = spawnSync(file!, args, { encoding: 'utf8' });
     if (r.status !== 0 || !/"status"\s*:\s*"running"/.test(r.stdout)) return false;
     this.initPid = Number(/"pid"\s*:\s*(\d+)/.exec(r.stdout)?.[1]) || undefined;
+    this.openGate();
     this.id = rec.id;
     this.bundle = rec.bundle;
     this.pid = p.pid;
@@ -216,6 +222,9 @@ export class OciContainer extends EventEmitter implements RuntimeContainer {
 
   private async finish(e: { code: number | null; signal: NodeJS.Signals | null; drained: Promise<unknown> }): Promise<void> {
     const finishedAt = this.opts.clock.now();
+    // a container that exits at once: `exit` only once start() has resolved and its caller listens
+    await this.gate;
+    await new Promise((r) => setImmediate(r));
     const exitCode = e.code ?? 128 + (e.signal ? (osConstants.signals[e.signal] ?? 0) : 0);
     const oom = (this.cgroup?.oomKills() ?? 0) > 0;
     await Promise.race([e.drained, delay(1000)]);
