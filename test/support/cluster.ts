@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { blockAddresses, claimAddressBlock, spareAddress, type AddressBlock } from './address-block.js';
 import { freePort, waitFor } from './ports.js';
 import { assertRoutedViaSkiff, leftoversOf, netnsAddresses, type NetnsAddresses } from './netns.js';
+import { testRegistryArgs } from './registries.js';
+import type { RegistriesConfig } from '../../src/agent/images/oci/registries.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 /** The skiff launcher; `SKIFF_BIN` points the tests at another build. */
@@ -43,6 +45,8 @@ export interface ClusterOptions {
    * `loopback` (passed explicitly: `auto` would pick netns as root).
    */
   network?: 'loopback' | 'netns';
+  /** Mirrors and configs of the test's own in the cluster's registries.yaml (registries.ts; "*" refuses by default). */
+  registries?: RegistriesConfig;
 }
 
 function flagValue(args: string[] | undefined, flag: string): string | undefined {
@@ -132,6 +136,7 @@ export class TestCluster {
     args.push(...this.defaultArgs);
     // clusters side by side: the web view on a free port unless the test names one
     if (!flagValue(this.opts.extraArgs, '--ui-port')) args.push('--ui-port', '0');
+    if (!flagValue(this.opts.extraArgs, '--private-registry')) args.push(...(await testRegistryArgs(this.dataDir, this.opts.registries)));
     if (this.opts.nodes === 0) args.push('--disable-agent');
     else if (this.opts.nodes !== undefined) args.push('--nodes', String(this.opts.nodes));
     args.push(...(this.opts.extraArgs ?? []));
