@@ -59,4 +59,11 @@ describe('OciImageStore.pullImage from a loopback registry', { skip }, () => {
     assert.doesNotMatch(err!.message, /example\.test/, 'never sent to the registry itself');
     assert.deepEqual(await store.listImages(), []);
   });
+
+  test('registries.yaml configs give the registry\'s own credentials; the pod\'s imagePullSecrets win over them', async () => {
+    const registries = { config: { configs: { [registry.host]: { auth: { username: REGISTRY_USER, password: REGISTRY_PASSWORD } } } } };
+    const store = new OciImageStore({ root: path.join(dir, 'configs'), registries });
+    assert.equal((await store.pullImage(`${registry.host}/team/web:v2`, { insecure: true })).ref, `${registry.host}/team/web:v2`);
+    await assert.rejects(store.pullImage(`${registry.host}/team/web:v2`, { auth: { username: REGISTRY_USER, password: 'wrong' }, insecure: true }), /unauthorized|authentication required|invalid username\/password/i);
+  });
 });
