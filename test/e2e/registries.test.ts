@@ -26,10 +26,6 @@ describe('registries.yaml mirrors and --disable-default-registry-endpoint (netns
   let archives: TestImageArchives;
   let registry: TestRegistry | undefined;
   const port = netnsRegistryPort();
-  const apply = async (text: string) => {
-    const r = await cluster.kubectl(['apply', '-f', '-'], { input: text });
-    assert.equal(r.code, 0, r.stderr);
-  };
   const events = (pod: string) => cluster.k('get', 'events', '--field-selector', `involvedObject.name=${pod}`);
 
   before(async () => {
@@ -55,12 +51,7 @@ describe('registries.yaml mirrors and --disable-default-registry-endpoint (netns
 
   it('runs registry.example.test/busybox-http:v1 from its mirror, rewritten, with the auth of configs', async () => {
     assert.match(cluster.logs, /private registry configuration: .*registries\.yaml \(default registry endpoint disabled\)/);
-    await apply(`apiVersion: v1
-kind: Pod
-metadata: {name: mirrored}
-spec:
-  containers: [{name: web, image: registry.example.test/busybox-http:v1}]
-`);
+    assert.equal(await cluster.k('run', 'mirrored', '--image=registry.example.test/busybox-http:v1'), 'pod/mirrored created\n');
     await cluster.k('wait', '--for=condition=Ready', 'pod/mirrored', '--timeout=90s');
     assert.match(await events('mirrored'), /Successfully pulled image "registry\.example\.test\/busybox-http:v1" in /);
     const ip = (await cluster.k('get', 'pod', 'mirrored', '-o', 'jsonpath={.status.podIP}')).trim();
@@ -73,12 +64,7 @@ spec:
 
   it('an image no mirror has: ErrImagePull, ImagePullBackOff with the refusing mirror\'s error, never the registry itself', async () => {
     const image = 'ghcr.io/skiff-test/absent:v1';
-    await apply(`apiVersion: v1
-kind: Pod
-metadata: {name: unknown}
-spec:
-  containers: [{name: c, image: "${image}"}]
-`);
+    assert.equal(await cluster.k('run', 'unknown', `--image=${image}`), 'pod/unknown created\n');
     await waitFor('ImagePullBackOff', async () => (/ImagePullBackOff/.test(await cluster.k('get', 'pod', 'unknown')) ? true : undefined), 60_000);
     const ev = await events('unknown');
     const refused = REFUSED_REGISTRY.replace('http://', '').replace(/\./g, '\\.');
