@@ -34,6 +34,10 @@ export interface AgentCommandOptions {
   proxyMode?: string;
   /** --container-runtime auto|oci|process */
   containerRuntime?: ContainerRuntimeFlag;
+  /** --private-registry FILE (k3s' registries.yaml) */
+  privateRegistry?: string;
+  /** --disable-default-registry-endpoint */
+  disableDefaultRegistryEndpoint?: boolean;
 }
 
 /** The cluster CA from the server's public `/cacerts` (k3s' bootstrap; the token then authenticates every request). */
@@ -84,6 +88,8 @@ export async function runAgent(opts: AgentCommandOptions, log: Logger): Promise<
     netnsPrefix: network.mode === 'netns' ? opts.netnsPrefix : undefined,
     clusterDns: opts.clusterDns,
     containerRuntime: opts.containerRuntime,
+    privateRegistry: opts.privateRegistry,
+    disableDefaultRegistryEndpoint: opts.disableDefaultRegistryEndpoint,
     log,
   });
   const proxyClient = new RestClient({ server: opts.server, token: opts.token, caData: caPem, userAgent: 'skiff-proxy/v1.32.4' });

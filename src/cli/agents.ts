@@ -8,6 +8,7 @@ import { realClock } from '../util/clock.js';
 import { bigIntToIP, ipToBigInt, isIPv4 } from '../util/net.js';
 import type { Logger } from './logger.js';
 import { createNodeRuntime, type ContainerRuntimeFlag } from './node-runtime.js';
+import { nodeRegistries } from '../agent/images/oci/registries.js';
 
 export const KUBELET_PORT = 10250;
 
@@ -33,6 +34,10 @@ export interface NodeAgentsOptions {
   containerRuntime?: ContainerRuntimeFlag;
   /** kubelet --cluster-dns (else the kube-dns Service's ClusterIP). */
   clusterDns?: string;
+  /** `--private-registry` (k3s' registries.yaml; default `<dataDir>/registries.yaml` where it exists). */
+  privateRegistry?: string;
+  /** `--disable-default-registry-endpoint`: a mirrored registry is pulled from its mirrors only. */
+  disableDefaultRegistryEndpoint?: boolean;
 }
 
 /** The host name as a node name (lower case, as kubelet does). */
@@ -52,13 +57,15 @@ export async function startNodeAgents(opts: NodeAgentsOptions): Promise<{ agents
   const stopAll = async () => {
     await Promise.all(agents.map((a) => a.stop().catch((err: Error) => opts.log.error(`agent ${a.nodeName}: stop failed: ${err.message}`))));
   };
+  const registries = nodeRegistries({ file: opts.privateRegistry, dataDir: opts.dataDir, disableDefaultEndpoint: opts.disableDefaultRegistryEndpoint });
+  if (registries.source) opts.log.info(`private registry configuration: ${registries.source}${opts.disableDefaultRegistryEndpoint ? ' (default registry endpoint disabled)' : ''}`);
   try {
     for (let i = 0; i < opts.nodes; i++) {
       const id = nodeIdentity({ index: i, nodeName, nodeIP: opts.nodeIP ?? '127.0.0.1' });
       const client = new RestClient({ server: opts.server, token: opts.token, caData: opts.caPem, userAgent: `kubelet/v1.32.4+skiff (linux) ${id.name}` });
       const log = (m: string) => opts.log.debug(`[${id.name}] ${m}`);
       const dataDir = join(opts.dataDir, 'agent', id.name);
-      const runtime = createNodeRuntime({ network: opts.network ?? 'loopback', netnsPrefix: opts.netnsPrefix, dataDir, imagesDataDir: opts.dataDir, containerRuntime: opts.containerRuntime, log });
+      const runtime = createNodeRuntime({ network: opts.network ?? 'loopback', netnsPrefix: opts.netnsPrefix, dataDir, imagesDataDir: opts.dataDir, containerRuntime: opts.containerRuntime, registries: registries.hosts, log });
       opts.log.info(`node ${id.name}: ${runtime.description.slice(runtime.description.indexOf('container runtime:'))}`);
       const agent = await startAgent({
         runtime,

@@ -69,6 +69,8 @@ export interface NetnsNodesOptions {
   proxyScheduler?: string;
   proxyMode?: string;
   containerRuntime?: string;
+  privateRegistry?: string;
+  disableDefaultRegistryEndpoint?: boolean;
   portMappings: PortMapping[];
   verbose: boolean;
   log: Logger;
@@ -97,6 +99,8 @@ export async function startNetnsNodes(o: NetnsNodesOptions): Promise<{ nodeIPs: 
       if (o.proxyScheduler) args.push('--proxy-scheduler', o.proxyScheduler);
       if (o.proxyMode) args.push('--proxy-mode', o.proxyMode);
       if (o.containerRuntime) args.push('--container-runtime', o.containerRuntime);
+      if (o.privateRegistry) args.push('--private-registry', o.privateRegistry);
+      if (o.disableDefaultRegistryEndpoint) args.push('--disable-default-registry-endpoint');
       if (o.verbose) args.push('--debug');
       return { name, netns: n.netns, args };
     });

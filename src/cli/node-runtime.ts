@@ -14,6 +14,7 @@ import { imageStoreDir, openImageStore } from '../agent/images/oci/store.js';
 import { detectOciSupport, OciContainerRuntime } from '../agent/runtime/oci/oci-runtime.js';
 import type { ImageService, NodeRuntime } from '../agent/runtime/cri.js';
 import type { Clock } from '../util/clock.js';
+import type { RegistryHosts } from '../agent/images/oci/registries.js';
 
 export const containerRuntimeFlags = ['auto', 'oci', 'process'] as const;
 export type ContainerRuntimeFlag = (typeof containerRuntimeFlags)[number];
@@ -42,6 +43,8 @@ export interface NodeRuntimeOptions {
   imagesDataDir?: string;
   log: (message: string) => void;
   clock?: Clock;
+  /** registries.yaml and --disable-default-registry-endpoint, for the store's pulls. */
+  registries?: RegistryHosts;
 }
 
 export function createNodeRuntime(opts: NodeRuntimeOptions): NodeRuntime {
@@ -58,7 +61,7 @@ function chooseOci(opts: NodeRuntimeOptions): { ok: true; images: ImageService; 
   if (flag === 'auto' && opts.network !== 'netns') return { ok: false, why: 'loopback network mode: the default is oci only in netns mode (pass --container-runtime oci)' };
   const made = detectOciSupport(path.join(opts.dataDir, 'oci'));
   if (!made.ok) return made;
-  const images = opts.images ?? openImageStore({ root: imageStoreDir(opts.imagesDataDir ?? opts.dataDir), log: opts.log });
+  const images = opts.images ?? openImageStore({ root: imageStoreDir(opts.imagesDataDir ?? opts.dataDir), log: opts.log, ...(opts.registries ? { registries: opts.registries } : {}) });
   return { ok: true, images, containers: new OciContainerRuntime({ dataDir: opts.dataDir, support: made.support, ...(opts.clock ? { clock: opts.clock } : {}) }) };
 }
 

@@ -56,6 +56,10 @@ export interface ServerOptions {
   proxyMode?: string;
   /** --container-runtime, passed to the node agents. */
   containerRuntime?: ContainerRuntimeFlag;
+  /** --private-registry FILE (k3s' registries.yaml), passed to the node agents. */
+  privateRegistry?: string;
+  /** --disable-default-registry-endpoint, passed to the node agents. */
+  disableDefaultRegistryEndpoint?: boolean;
   clusterDns?: string;
   clusterDomain: string;
   serviceNodePortRange: string;
@@ -240,12 +244,12 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
         host: netnsHost as Parameters<typeof startNetnsNodes>[0]['host'],
         apiHost: advertise, apiPort: port, token: creds.token, dataDir, nodeName: opts.nodeName, kubeletPort: opts.kubeletPort,
         client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-server/v1.32.4' }),
-        clusterCidr: opts.clusterCidr, clusterDns, serviceCidr: opts.serviceCidr, proxyScheduler: opts.proxyScheduler, proxyMode: opts.proxyMode, containerRuntime: opts.containerRuntime, portMappings: opts.portMapping ?? [], verbose: opts.verbose, log,
+        clusterCidr: opts.clusterCidr, clusterDns, serviceCidr: opts.serviceCidr, proxyScheduler: opts.proxyScheduler, proxyMode: opts.proxyMode, containerRuntime: opts.containerRuntime, privateRegistry: opts.privateRegistry && resolve(opts.privateRegistry), disableDefaultRegistryEndpoint: opts.disableDefaultRegistryEndpoint, portMappings: opts.portMapping ?? [], verbose: opts.verbose, log,
       })
     : undefined;
   if (!netnsHost && opts.portMapping?.length) log.info('--port-mapping: not needed in loopback mode (NodePorts already listen on the node IPs in 127.0.0.0/8)');
   const agents = agentCount > 0
-    ? await startNodeAgents({ server, token: creds.token, caPem: creds.ca.certPem, dataDir, nodes: agentCount, nodeName: opts.nodeName, nodeIP: opts.nodeIp, kubeletPort: opts.kubeletPort, clusterCidr: opts.clusterCidr, controlPlane: true, containerRuntime: opts.containerRuntime, log })
+    ? await startNodeAgents({ server, token: creds.token, caPem: creds.ca.certPem, dataDir, nodes: agentCount, nodeName: opts.nodeName, nodeIP: opts.nodeIp, kubeletPort: opts.kubeletPort, clusterCidr: opts.clusterCidr, controlPlane: true, containerRuntime: opts.containerRuntime, privateRegistry: opts.privateRegistry, disableDefaultRegistryEndpoint: opts.disableDefaultRegistryEndpoint, log })
     : undefined;
   // One proxy per host process: it serves the in-process nodes' IPs (or, with no agent, the server's own).
   const proxyNodes = agents

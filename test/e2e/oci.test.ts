@@ -16,7 +16,7 @@ import { run, skiffBin, TestCluster } from '../support/cluster.js';
 import { netnsSkipReason } from '../support/netns.js';
 import { waitFor } from '../support/ports.js';
 import { buildTestImages, testImageSkipReason, TEST_IMAGE, type TestImageArchives } from '../support/oci-image.js';
-import { REGISTRY_PASSWORD, REGISTRY_USER, registrySkipReason, startRegistry, type TestRegistry } from '../support/registry.js';
+import { netnsRegistryPort, REGISTRY_PASSWORD, REGISTRY_USER, registrySkipReason, startRegistry, type TestRegistry } from '../support/registry.js';
 
 const ociRuntime = ['crun', 'runc'].some((b) => ['/usr/bin', '/usr/sbin', '/usr/local/bin'].some((d) => fs.existsSync(path.join(d, b))));
 const skip = (await netnsSkipReason()) ?? (await testImageSkipReason()) ?? (ociRuntime ? undefined : 'no crun or runc installed');
@@ -52,6 +52,8 @@ describe('OCI images in a netns cluster (issue 11)', { skip }, () => {
   let archives: TestImageArchives;
   let registry: TestRegistry | undefined;
   let watch: ChildProcess | undefined;
+  // the registry's own host is its endpoint: the harness' "*" mirror refuses every other registry
+  const registryPort = netnsRegistryPort();
   const skiffImage = (...args: string[]) => run(process.execPath, [skiffBin, 'image', ...args, '--data-dir', cluster.dataDir]);
   const apply = async (text: string) => {
     const r = await cluster.kubectl(['apply', '-f', '-'], { input: text });
@@ -67,7 +69,7 @@ describe('OCI images in a netns cluster (issue 11)', { skip }, () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-oci-e2e-'));
     archives = await buildTestImages(path.join(dir, 'images'));
-    cluster = await TestCluster.start({ network: 'netns', extraArgs: ['--container-runtime', 'oci', '--disable', 'traefik'] });
+    cluster = await TestCluster.start({ network: 'netns', extraArgs: ['--container-runtime', 'oci', '--disable', 'traefik'], registries: { mirrors: { [`127.0.0.1:${registryPort}`]: { endpoint: [`http://127.0.0.1:${registryPort}`] } } } });
     await waitFor('a Ready node', async () => (await cluster.k('get', 'nodes')).includes(' Ready ') || undefined, 30_000);
   });
   after(async () => {
@@ -172,7 +174,7 @@ spec:
   it('pulls from a registry with the pod\'s imagePullSecret, or the ServiceAccount\'s; without one: ErrImagePull, ImagePullBackOff', async (t) => {
     const why = registrySkipReason();
     if (why) return t.skip(why);
-    registry = await startRegistry(path.join(dir, 'registry'), { netns: `skiff-${cluster.netns!.clusterName}-n1` });
+    registry = await startRegistry(path.join(dir, 'registry'), { netns: `skiff-${cluster.netns!.clusterName}-n1`, port: registryPort });
     await registry.push(`oci-archive:${archives.v2}`, 'team/web:v2');
     const image = `${registry.host}/team/web:v2`;
     const secret = await cluster.kubectl(['create', 'secret', 'docker-registry', 'regcred', `--docker-server=${registry.host}`, `--docker-username=${REGISTRY_USER}`, `--docker-password=${REGISTRY_PASSWORD}`]);

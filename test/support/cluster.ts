@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { blockAddresses, claimAddressBlock, spareAddress, type AddressBlock } from './address-block.js';
 import { freePort, waitFor } from './ports.js';
 import { assertRoutedViaSkiff, leftoversOf, netnsAddresses, type NetnsAddresses } from './netns.js';
+import { testRegistryArgs } from './registries.js';
+import type { RegistriesConfig } from '../../src/agent/images/oci/registries.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 /** The skiff launcher; `SKIFF_BIN` points the tests at another build. */
@@ -44,6 +46,8 @@ export interface ClusterOptions {
    * netns as root). A test that only makes sense in one mode names it.
    */
   network?: 'loopback' | 'netns';
+  /** Mirrors and configs of the test's own in the cluster's registries.yaml (registries.ts; "*" refuses by default). */
+  registries?: RegistriesConfig;
 }
 
 /** The mode of clusters whose test does not name one: `SKIFF_TEST_NETWORK=loopback|netns` (scripts/test.sh runs the e2e suite in both). */
@@ -156,6 +160,7 @@ export class TestCluster {
     args.push(...this.defaultArgs);
     // clusters side by side: the web view on a free port unless the test names one
     if (!flagValue(this.opts.extraArgs, '--ui-port')) args.push('--ui-port', '0');
+    if (!flagValue(this.opts.extraArgs, '--private-registry')) args.push(...(await testRegistryArgs(this.dataDir, this.opts.registries)));
     if (this.opts.nodes === 0) args.push('--disable-agent');
     else if (this.opts.nodes !== undefined) args.push('--nodes', String(this.opts.nodes));
     args.push(...(this.opts.extraArgs ?? []));

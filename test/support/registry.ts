@@ -32,11 +32,11 @@ export interface TestRegistry {
  * `netns`: run it (and the pushes) inside that network namespace, on its own loopback — a netns-mode
  * node's, whose agent then pulls from `127.0.0.1:PORT` as from a local registry.
  */
-export async function startRegistry(dir: string, o: { netns?: string } = {}): Promise<TestRegistry> {
+export async function startRegistry(dir: string, o: { netns?: string; port?: number } = {}): Promise<TestRegistry> {
   fs.mkdirSync(dir, { recursive: true });
   const inNetns = (argv: string[]) => (o.netns ? ['ip', 'netns', 'exec', o.netns, ...argv] : argv);
   // a fresh node netns has no listeners: any port of the dynamic range is free there
-  const port = o.netns ? 20_000 + Math.floor(Math.random() * 30_000) : await freePort();
+  const port = o.port ?? (o.netns ? netnsRegistryPort() : await freePort());
   const host = `127.0.0.1:${port}`;
   fs.writeFileSync(path.join(dir, 'htpasswd'), HTPASSWD);
   const config = [
@@ -71,6 +71,11 @@ export async function startRegistry(dir: string, o: { netns?: string } = {}): Pr
     },
     stop,
   };
+}
+
+/** A port for a registry in a fresh node netns (chosen before the cluster starts, for its registries.yaml). */
+export function netnsRegistryPort(): number {
+  return 20_000 + Math.floor(Math.random() * 30_000);
 }
 
 /** The registry's /v2/ answers (401 without credentials) — checked from inside the netns. */

@@ -14,6 +14,7 @@ import { ImageLeases } from './leases.js';
 import { withStoreLock } from './lock.js';
 import { initLayout, manifestBlobs, readIndex, readJSONBlob, REF_NAME, writeIndex, type Descriptor, type ImageManifest } from './layout.js';
 import { runTool } from './tools.js';
+import { pullEndpoints, type PullEndpoint, type RegistryHosts } from './registries.js';
 
 export interface OciImageStoreOptions {
   /** The store directory (`<data-dir>/agent/images`). */
@@ -21,6 +22,8 @@ export interface OciImageStoreOptions {
   /** umoci --rootless (not root: files are owned by the unpacking user). Default: when not uid 0. */
   rootless?: boolean;
   log?: (message: string) => void;
+  /** `--private-registry` (registries.yaml) and `--disable-default-registry-endpoint`. */
+  registries?: RegistryHosts;
 }
 
 /** Where the image store of the nodes under a server's (or agent's) data dir lives. */
@@ -35,6 +38,7 @@ export function openImageStore(opts: OciImageStoreOptions): OciImageStore {
   const root = path.resolve(opts.root);
   let s = stores.get(root);
   if (!s) stores.set(root, (s = new OciImageStore({ ...opts, root })));
+  if (opts.registries) s.registries = opts.registries;
   return s;
 }
 
@@ -43,9 +47,11 @@ export class OciImageStore implements ImageService {
   readonly leases: ImageLeases;
   private readonly rootless: boolean;
   private readonly cache = new Map<string, OciImage>();
+  registries?: RegistryHosts;
 
   constructor(private readonly opts: OciImageStoreOptions) {
     this.root = path.resolve(opts.root);
+    this.registries = opts.registries;
     this.rootless = opts.rootless ?? process.getuid?.() !== 0;
     this.leases = new ImageLeases(path.join(this.root, 'leases'));
   }
@@ -54,25 +60,59 @@ export class OciImageStore implements ImageService {
     return path.join(this.root, 'store.lock');
   }
 
+  /**
+   * Tries each endpoint of the registry's mirror entry (registries.ts), then the registry itself; `auth`
+   * (the pod's imagePullSecrets) wins over registries.yaml for the registry's own host.
+   */
   async pullImage(ref: string, opts: { auth?: RegistryAuth; insecure?: boolean } = {}): Promise<OciImage> {
     const r = parseImageReference(ref);
+    const endpoints = pullEndpoints(this.registries, r.registry, r.repository);
+    if (endpoints.length === 0) throw new Error(`no endpoint to pull "${ref}" from: the mirror of ${r.registry} lists none and the default endpoint is disabled (--disable-default-registry-endpoint)`);
     return this.change(async (tmp) => {
-      const args = ['copy', '--quiet'];
-      const auth = authValue(opts.auth);
-      if (auth) {
-        // an authfile (0600, in our private temp dir) keeps the password out of the process list
-        const authfile = path.join(tmp, 'auth.json');
-        fs.writeFileSync(authfile, JSON.stringify({ auths: { [r.registry]: { auth } } }), { mode: 0o600 });
-        args.push('--src-authfile', authfile);
-      } else {
-        args.push('--src-no-creds');
-      }
-      if (opts.insecure) args.push('--src-tls-verify=false');
-      const source = r.registry === 'docker.io' ? `docker.io/${r.repository}` : `${r.registry}/${r.repository}`;
       const suffix = r.digest ? `@${r.digest}` : `:${r.tag ?? 'latest'}`;
-      const layout = await this.copyIn(args, `docker://${source}${suffix}`, tmp, r.fullName);
-      return this.register(layout, r.fullName);
+      const errors: string[] = [];
+      for (const [i, e] of endpoints.entries()) {
+        const dir = path.join(tmp, String(i));
+        fs.mkdirSync(dir, { mode: 0o700 });
+        const args = ['copy', '--quiet', ...this.endpointArgs(e, dir, opts)];
+        let layout: string;
+        try {
+          layout = await this.copyIn(args, `docker://${e.host}/${e.repository}${suffix}`, dir, r.fullName, { CONTAINERS_REGISTRIES_CONF: emptyRegistriesConf(tmp) });
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          if (endpoints.length > 1) this.opts.log?.(`pull ${ref}: endpoint ${e.host} failed: ${message}`);
+          errors.push(message);
+          continue;
+        }
+        // the image is the one its reference names, whichever endpoint served it (as containerd stores it)
+        return this.register(layout, r.fullName);
+      }
+      throw new Error(errors.join('; '));
     });
+  }
+
+  /** Credentials (in a 0600 authfile in our private temp dir, never on the command line), TLS, certificates. */
+  private endpointArgs(e: PullEndpoint, dir: string, opts: { auth?: RegistryAuth; insecure?: boolean }): string[] {
+    const args: string[] = [];
+    const cred = e.upstream && opts.auth ? { auth: authValue(opts.auth) } : { auth: authValue(e.auth), ...(e.auth?.identitytoken ? { identitytoken: e.auth.identitytoken } : {}) };
+    if (cred.auth || 'identitytoken' in cred) {
+      const authfile = path.join(dir, 'auth.json');
+      fs.writeFileSync(authfile, JSON.stringify({ auths: { [e.host]: cred } }), { mode: 0o600 });
+      args.push('--src-authfile', authfile);
+    } else {
+      args.push('--src-no-creds');
+    }
+    if (e.insecure || (e.upstream && opts.insecure)) args.push('--src-tls-verify=false');
+    if (e.tls) {
+      // skopeo's cert dir: *.crt CAs, a *.cert client certificate with its *.key
+      const certs = path.join(dir, 'certs');
+      fs.mkdirSync(certs, { mode: 0o700 });
+      if (e.tls.ca_file) fs.copyFileSync(e.tls.ca_file, path.join(certs, 'ca.crt'));
+      if (e.tls.cert_file) fs.copyFileSync(e.tls.cert_file, path.join(certs, 'client.cert'));
+      if (e.tls.key_file) fs.copyFileSync(e.tls.key_file, path.join(certs, 'client.key'));
+      args.push('--src-cert-dir', certs);
+    }
+    return args;
   }
 
   async importArchive(file: string): Promise<OciImage[]> {
@@ -154,10 +194,10 @@ export class OciImageStore implements ImageService {
   }
 
   /** skopeo copy into a one-image layout whose blobs land in the store's blob dir. */
-  private async copyIn(args: string[], source: string, dir: string, name: string): Promise<string> {
+  private async copyIn(args: string[], source: string, dir: string, name: string, env?: NodeJS.ProcessEnv): Promise<string> {
     const layout = path.join(dir, 'layout');
     fs.mkdirSync(dir, { recursive: true });
-    await runTool(['skopeo', ...args, '--dest-shared-blob-dir', path.join(this.root, 'blobs'), source, `oci:${layout}:${name}`]);
+    await runTool(['skopeo', ...args, '--dest-shared-blob-dir', path.join(this.root, 'blobs'), source, `oci:${layout}:${name}`], env ? { env: { ...process.env, ...env } } : {});
     return layout;
   }
 
@@ -242,6 +282,13 @@ function authValue(auth: RegistryAuth | undefined): string | undefined {
   if (auth.auth) return auth.auth;
   if (auth.username !== undefined) return Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64');
   return undefined;
+}
+
+/** skopeo reads no mirrors or short-name aliases of the machine's /etc/containers/registries.conf: only ours apply. */
+function emptyRegistriesConf(tmp: string): string {
+  const file = path.join(tmp, 'registries.conf');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, '');
+  return file;
 }
 
 function sameRepository(fullName: string, registry: string, repository: string): boolean {
