@@ -192,7 +192,13 @@ describe('rollouts, rollbacks and probes with real pods (issue 3)', () => {
     const describe = await c.k('describe', 'pods', '-l', 'app=private');
     assert.match(describe, /State:\s+Waiting\n\s+Reason:\s+ImagePullBackOff\n/);
     const file = join(c.dataDir, 'images.yaml');
-    assert.ok(describe.includes(`Failed to pull image "example.com/team/app:2.0": image "example.com/team/app:2.0" is not in skiff's image catalog (skiff runs containers as host processes and pulls no images); map it to a host command in ${file}, for example:\n- match: "example.com/team/app*"\n  command: ["/path/to/program"]`), describe);
+    if (c.netns) {
+      // netns mode runs images the catalog does not map with the oci runtime: the pull goes to the harness'
+      // refusing registry mirror (registries.yaml), and the catalog's mapping still wins once it is written
+      assert.match(describe, /Failed to pull image "example\.com\/team\/app:2\.0": .*docker:\/\/127\.0\.0\.1:1\/team\/app:2\.0/, describe);
+    } else {
+      assert.ok(describe.includes(`Failed to pull image "example.com/team/app:2.0": image "example.com/team/app:2.0" is not in skiff's image catalog (skiff runs containers as host processes and pulls no images); map it to a host command in ${file}, for example:\n- match: "example.com/team/app*"\n  command: ["/path/to/program"]`), describe);
+    }
     assert.match(describe, /Warning\s+Failed\s+.*kubelet\s+Error: ImagePullBackOff/);
     assert.match(describe, /Normal\s+BackOff\s+.*kubelet\s+Back-off pulling image "example.com\/team\/app:2.0"/);
     // Following the advice: the mapping is read on the next pull.
