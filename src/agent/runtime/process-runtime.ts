@@ -32,6 +32,11 @@ export interface ContainerProcessOptions extends Pick<ContainerConfig, 'name' | 
   /** Extra environment for the launcher only (not the container's processes). */
   launcherEnv?: Record<string, string>;
   /**
+   * The launcher waits for the container's PID 1 and exits with its status (a PID namespace's
+   * `unshare --fork`, as containerd's shim): stop's SIGTERM goes to the container's processes only.
+   */
+  launcherWaits?: boolean;
+  /**
    * A directory for the container's output FIFOs (runtime/output-fifo.ts): the container then writes
    * into FIFOs it holds open itself, so its output survives a restart of the agent (adopt). Without it,
    * plain pipes (the output dies with the agent).
@@ -221,7 +226,8 @@ export class ContainerProcess extends EventEmitter implements RuntimeContainer {
     if (this.stateValue === 'created') return undefined;
     if (this.stateValue === 'exited') return this.exitInfo;
     const leader = this.leader!;
-    signalAll(containerProcesses(leader, this.execLeaders), 'SIGTERM');
+    const targets = containerProcesses(leader, this.execLeaders);
+    signalAll(this.opts.launcherWaits ? targets.filter((pid) => pid !== leader) : targets, 'SIGTERM');
     const timer = this.clock.setTimeout(() => void this.killAll(leader), Math.max(0, opts.gracePeriodMs));
     try {
       return await this.exited;

@@ -48,6 +48,7 @@ export class ProcessContainerRuntime implements ContainerRuntime {
       ...base,
       launcher: launcherArgv(spec, config.env),
       launcherEnv: launcherEnv(),
+      launcherWaits: spec.pid,
       enter: () => enterArgv(waitInitPid(proc, spec.pid), spec),
     });
     return proc;
