@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the test suite drives for real: etcd (the etcd datastore suite), nginx (the nginx image),
-# curl and dig (traffic checks), chromium (the web view test), and for netns mode iproute2, iptables, nftables, conntrack and busybox
+# curl and dig (traffic checks), chromium (the web view test), and for netns mode iproute2, iptables, nftables, conntrack and busybox-static; crun, skopeo, umoci and docker-registry for OCI images
 # (kubectl debug node/... --image=busybox). As root they are installed; otherwise their names are printed.
 set -euo pipefail
 need=()
@@ -17,9 +17,14 @@ command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || need+=(iptables)
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need+=(nftables)
 command -v conntrack >/dev/null 2>&1 || [ -x /usr/sbin/conntrack ] || need+=(conntrack)
-command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || need+=(busybox)
+# busybox-static: the OCI test images are a static busybox in an otherwise empty rootfs (the dynamic
+# `busybox` package would not run there); it also provides `busybox unshare` for netns pods' PID namespace
+if ! { [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -qE 'statically linked|static-pie'; }; then need+=(busybox-static); fi
+command -v file >/dev/null 2>&1 || need+=(file)
 # OCI images (issue 11): skopeo copies images into the store, umoci unpacks them; the pull test runs a
 # distribution registry (docker-registry) on a loopback port (policy-rc.d below keeps its service stopped)
+# the oci container runtime (crun; runc would also do)
+command -v crun >/dev/null 2>&1 || command -v runc >/dev/null 2>&1 || need+=(crun)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)

@@ -261,8 +261,8 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     informers,
     nodes: proxyNodes,
     scheduler: opts.proxyScheduler, ownsServiceIPs: true, clusterCIDR: opts.clusterCidr, log: (m) => log.debug(m),
-    // kube-proxy's minSyncPeriod (1 s): a change after a quiet spell applies at once, a burst in one sync a second
-    minSyncPeriodMs: 1000,
+    // at most one sync per 100 ms under churn (the proxier's default, as the node agents'): kube-proxy's 1 s
+    // minSyncPeriod made a new Service refuse for up to a second after its endpoints were ready in the API
   });
   const ui = disabled.has('ui') ? undefined : await startUI({
     dataDir, port: opts.uiPort ?? defaultUIPort, server, token: creds.token, caPem: creds.ca.certPem, clusterDomain: opts.clusterDomain, informers,

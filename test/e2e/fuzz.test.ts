@@ -7,6 +7,7 @@ import type { ResourceInfo } from '../../src/api/resources.js';
 import { TestCluster } from '../support/cluster.js';
 import { baseManifest, fuzzRequest, fuzzResources, Gen, type FuzzRequest, type Target } from '../support/fuzz.js';
 import { apiOnly } from '../support/kubectl.js';
+import { waitFor } from '../support/ports.js';
 
 const SEED = Number(process.env.SKIFF_FUZZ_SEED ?? 1313);
 const REQUESTS = Number(process.env.SKIFF_FUZZ_REQUESTS ?? 3000);
@@ -95,6 +96,12 @@ describe('fuzzed API requests', () => {
       if (await create(info, 'fuzz-keep', keep)) targets.push({ info, namespace: 'fuzz-keep', name: keep, keep: true });
     }
     assert.ok(targets.filter((t) => t.keep).length >= 10, 'objects to keep were created');
+    // Endpoints named after a Service with a selector are the Endpoints controller's: it replaces the test's
+    // subsets (no pod matches) on its own schedule, so the snapshot waits until it has
+    await waitFor('the Endpoints controller has reconciled Service fuzz-keep', async () => {
+      const r = await send({ method: 'GET', path: '/api/v1/namespaces/fuzz-keep/endpoints/fuzz-keep', query: '' });
+      return r.code === 200 && !(JSON.parse(r.body) as { subsets?: unknown[] }).subsets?.length ? true : undefined;
+    });
     const before = await fingerprints();
 
     const g = new Gen(SEED);

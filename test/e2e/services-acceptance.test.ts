@@ -122,6 +122,9 @@ describe('Services carry real traffic to real pods (3 nodes)', () => {
     assert.equal(echoIPs.size, 3);
     const ip = await clusterIP('echo');
     await waitFor('3 ready endpoints', async () => (await readyIPs('echo')).length === 3 || undefined);
+    // the proxy applies endpoint changes at most once a second under churn (kube-proxy's minSyncPeriod):
+    // count once it has all three
+    await waitFor('the proxy balances over all 3', async () => tally(await curlHostnames(`http://${ip}`, 30)).size === 3 || undefined, 10_000);
     const counts = tally(await curlHostnames(`http://${ip}`, 300));
     assert.deepEqual([...counts.keys()].sort(), [...echoIPs.keys()].sort());
     // random: each pod's share is Binomial(300, 1/3), mean 100, sd ~8.2; 60 is ~5 sd below.
