@@ -1,5 +1,4 @@
 import type { DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
-import { fromLabelSelector } from '../../api/labels.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { ReconcileResult } from '../../client/controller.js';
@@ -10,7 +9,7 @@ import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
-import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
+import { claimObjects } from '../common/claim-objects.js';
 import { ControllerExpectations } from '../common/expectations.js';
 import { indexNamespaces, listInNamespace } from '../common/informers.js';
 import { OwnerWiring } from '../common/owner-wiring.js';
@@ -93,22 +92,8 @@ export class DaemonSetController {
     this.wiring.enqueueFor(pod);
   }
 
-  private async claimPods(ds: DaemonSetObject): Promise<PodObject[]> {
-    const selector = fromLabelSelector(ds.spec?.selector);
-    const out: PodObject[] = [];
-    for (const pod of listInNamespace(this.wiring.owned, ds.metadata.namespace ?? '')) {
-      const decision = claimDecision(ds, pod, selector);
-      if (decision === 'own') out.push(pod);
-      else if (decision === 'adopt' || decision === 'release') {
-        try {
-          const written = await this.client.update<PodObject>(pods, (decision === 'adopt' ? withControllerRef(pod, ds) : withoutOwner(pod, ds)) as PodObject);
-          if (decision === 'adopt') out.push(written);
-        } catch (err) {
-          if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
-        }
-      }
-    }
-    return out;
+  private claimPods(ds: DaemonSetObject): Promise<PodObject[]> {
+    return claimObjects({ client: this.client, resource: pods, owner: ds, candidates: listInNamespace(this.wiring.owned, ds.metadata.namespace ?? '') });
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {

@@ -1,4 +1,3 @@
-import { fromLabelSelector } from '../../api/labels.js';
 import { jobTrackingFinalizer, type JobObject } from '../../api/kinds/job.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
@@ -10,7 +9,7 @@ import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey, splitMetaNamespaceKey } from '../../client/store.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
-import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
+import { claimObjects } from '../common/claim-objects.js';
 import { ControllerExpectations } from '../common/expectations.js';
 import { listInNamespace } from '../common/informers.js';
 import { OwnerWiring } from '../common/owner-wiring.js';
@@ -134,27 +133,8 @@ export class JobController {
   }
 
   /** Owned pods after adoption and release (ControllerRefManager.ClaimPods), finished ones included. */
-  private async claimPods(job: JobObject): Promise<PodObject[]> {
-    const selector = fromLabelSelector(job.spec?.selector);
-    const owned: PodObject[] = [];
-    for (const pod of listInNamespace(this.wiring.owned, job.metadata.namespace ?? '')) {
-      const decision = claimDecision(job, pod, selector);
-      if (decision === 'own') owned.push(pod);
-      else if (decision === 'adopt') {
-        const adopted = await this.writePod(withControllerRef(pod, job) as PodObject);
-        if (adopted) owned.push(adopted);
-      } else if (decision === 'release') await this.writePod(withoutOwner(pod, job) as PodObject);
-    }
-    return owned;
-  }
-
-  private async writePod(pod: PodObject): Promise<PodObject | undefined> {
-    try {
-      return await this.client.update<PodObject>(pods, pod);
-    } catch (err) {
-      if (isStatusError(err, 'NotFound') || isStatusError(err, 'Conflict')) return undefined;
-      throw err;
-    }
+  private claimPods(job: JobObject): Promise<PodObject[]> {
+    return claimObjects({ client: this.client, resource: pods, owner: job, candidates: listInNamespace(this.wiring.owned, job.metadata.namespace ?? '') });
   }
 
   private async writeStatus(job: JobObject): Promise<JobObject> {

@@ -1,5 +1,4 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
-import { fromLabelSelector } from '../../api/labels.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
@@ -11,7 +10,7 @@ import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey, splitMetaNamespaceKey } from '../../client/store.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
-import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
+import { claimObjects } from '../common/claim-objects.js';
 import { ControllerExpectations } from '../common/expectations.js';
 import { listInNamespace } from '../common/informers.js';
 import { OwnerWiring } from '../common/owner-wiring.js';
@@ -134,18 +133,9 @@ export class ReplicaSetController {
       return;
     }
     const { namespace } = splitMetaNamespaceKey(key);
-    const selector = fromLabelSelector(rs.spec?.selector);
     const needsSync = this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp;
-    const owned: PodObject[] = [];
-    for (const pod of listInNamespace(this.wiring.owned, namespace)) {
-      if (!isPodActive(pod)) continue;
-      const decision = claimDecision(rs, pod, selector);
-      if (decision === 'own') owned.push(pod);
-      else if (decision === 'adopt') {
-        const adopted = await this.writePod(withControllerRef(pod, rs) as PodObject);
-        if (adopted) owned.push(adopted);
-      } else if (decision === 'release') await this.writePod(withoutOwner(pod, rs) as PodObject);
-    }
+    const candidates = listInNamespace(this.wiring.owned, namespace).filter(isPodActive);
+    const owned = await claimObjects({ client: this.client, resource: pods, owner: rs, candidates });
     let manageError: unknown;
     if (needsSync) {
       try {
@@ -171,15 +161,6 @@ export class ReplicaSetController {
   }
 
   /** Adopt/release write; a pod that changed or vanished meanwhile is left for the next sync. */
-  private async writePod(pod: PodObject): Promise<PodObject | undefined> {
-    try {
-      return await this.client.update<PodObject>(pods, pod);
-    } catch (err) {
-      if (isStatusError(err, 'NotFound') || isStatusError(err, 'Conflict')) return undefined;
-      throw err;
-    }
-  }
-
   private async manageReplicas(key: string, rs: ReplicaSetObject, owned: PodObject[]): Promise<void> {
     const diff = owned.length - (rs.spec?.replicas ?? 1);
     const recorder = this.opts.recorder;
