@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findResource } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
-import { RestClient } from '../../client/rest.js';
-import { FakeApiServer } from '../../client/testing/fake-apiserver.js';
+import { startFakeApiServer } from '../../client/testing/fake-apiserver.js';
 import { claimObjects } from './claim-objects.js';
 import { controllerRefOf, newControllerRef } from './pods.js';
 
@@ -17,19 +16,8 @@ function pod(name: string, app: string, owned = false): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'default', name, labels: { app }, ownerReferences: owned ? [newControllerRef(owner)] : undefined } };
 }
 
-async function setup(t: import('node:test').TestContext) {
-  const server = new FakeApiServer();
-  await server.start();
-  const client = new RestClient({ server: server.url, token: 't' });
-  t.after(async () => {
-    client.close();
-    await server.stop();
-  });
-  return client;
-}
-
 test('claimObjects keeps owned matches, adopts matching orphans and releases owned pods that stopped matching', async (t) => {
-  const client = await setup(t);
+  const { client } = await startFakeApiServer(t);
   const created = await Promise.all([pod('kept', 'web', true), pod('orphan', 'web'), pod('moved', 'db', true), pod('other', 'db')].map((p) => client.create(pods, p)));
   const owned = await claimObjects({ client, resource: pods, owner, candidates: created });
   assert.deepEqual(owned.map((p) => p.metadata.name).sort(), ['kept', 'orphan']);
@@ -40,7 +28,7 @@ test('claimObjects keeps owned matches, adopts matching orphans and releases own
 });
 
 test('claimObjects leaves out what fails the filter, and a pod whose write lost a race', async (t) => {
-  const client = await setup(t);
+  const { client } = await startFakeApiServer(t);
   const member = await client.create(pods, pod('member', 'web'));
   const outsider = await client.create(pods, pod('outsider', 'web'));
   const ownedOutsider = await client.create(pods, pod('owned-outsider', 'web', true));
