@@ -1,9 +1,19 @@
 /** Pod helpers shared by the workload controllers (k8s.io/kubernetes pkg/api/v1/pod, pkg/controller). */
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
+import { findResource } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
+import type { RestClient } from '../../client/rest.js';
 
 export type PodObject = Pod & KubeObject;
+
+const pods = findResource('', 'v1', 'pods')!;
+
+/** Writes conditions into a pod's status; a strategic merge patch merges them with the others by type. */
+export function patchPodConditions(client: RestClient, pod: PodObject, conditions: unknown[]): Promise<PodObject> {
+  const { namespace, name } = pod.metadata;
+  return client.patch<PodObject>(pods, { namespace, name: name!, subresource: 'status', type: 'strategic', patch: { status: { conditions } } });
+}
 
 export function podCondition(pod: Pod, type: string): PodCondition | undefined {
   return pod.status?.conditions?.find((c) => c.type === type);

@@ -1,19 +1,13 @@
 import type { DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
-import { fromLabelSelector } from '../../api/labels.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { ReconcileResult } from '../../client/controller.js';
-import type { EventRecorder } from '../../client/events.js';
 import { deletedObject, type SharedInformer } from '../../client/informer.js';
-import type { InformerFactory } from '../../client/informer-factory.js';
-import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
-import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
-import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
-import { ControllerExpectations } from '../common/expectations.js';
+import { claimObjects } from '../common/claim-objects.js';
 import { indexNamespaces, listInNamespace } from '../common/informers.js';
-import { OwnerWiring } from '../common/owner-wiring.js';
+import { OwnerController, type OwnerControllerOptions } from '../common/owner-controller.js';
 import { controllerRefOf, msUntilAvailable, type PodObject } from '../common/pods.js';
 import { controllerRevisions } from '../history/client.js';
 import { controllerRevisionHashLabel, templateOf, type RevisionObject } from '../history/revision.js';
@@ -25,13 +19,7 @@ export const daemonsets = findResource('apps', 'v1', 'daemonsets')!;
 const pods = findResource('', 'v1', 'pods')!;
 const nodes = findResource('', 'v1', 'nodes')!;
 
-export interface DaemonSetControllerOptions {
-  factory: InformerFactory;
-  recorder: EventRecorder;
-  clock?: Clock;
-  workers?: number;
-  log?: (message: string) => void;
-}
+export type DaemonSetControllerOptions = OwnerControllerOptions;
 
 /** What of a node decides where daemons run: a change to it resyncs every DaemonSet. */
 function nodeView(n: NodeObject): string {
@@ -39,22 +27,12 @@ function nodeView(n: NodeObject): string {
 }
 
 /** kube-controller-manager's DaemonSet controller: informers and I/O here, decisions in plan.ts. */
-export class DaemonSetController {
-  private readonly wiring: OwnerWiring<DaemonSetObject, PodObject>;
-  private readonly client: RestClient;
-  private readonly clock: Clock;
+export class DaemonSetController extends OwnerController<DaemonSetObject, PodObject> {
   private readonly nodeInformer: SharedInformer<NodeObject>;
   private readonly revInformer: SharedInformer<RevisionObject>;
-  readonly expectations: ControllerExpectations;
 
-  constructor(private readonly opts: DaemonSetControllerOptions) {
-    this.client = opts.factory.client;
-    this.clock = opts.clock ?? realClock;
-    this.expectations = new ControllerExpectations(this.clock);
-    this.wiring = new OwnerWiring({
-      name: 'daemonset', kind: 'DaemonSet', owner: daemonsets, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 2, log: opts.log,
-      reconcile: (k) => this.reconcile(k), onOwnerDeleted: (k) => this.expectations.delete(k),
-    });
+  constructor(opts: DaemonSetControllerOptions) {
+    super(opts, { name: 'daemonset', kind: 'DaemonSet', owner: daemonsets, owned: pods, workers: 2 });
     this.nodeInformer = opts.factory.informerFor<NodeObject>(nodes);
     this.revInformer = opts.factory.informerFor<RevisionObject>(controllerRevisions);
     indexNamespaces(this.revInformer);
@@ -81,10 +59,6 @@ export class DaemonSetController {
     this.nodeInformer.addEventHandler({ onAdd: all, onUpdate: (old, n) => nodeView(old) !== nodeView(n) && all(), onDelete: all });
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return this.wiring.run(signal);
-  }
-
   private ownerOf(pod: PodObject): DaemonSetObject | undefined {
     return this.wiring.ownerOf(pod);
   }
@@ -93,22 +67,8 @@ export class DaemonSetController {
     this.wiring.enqueueFor(pod);
   }
 
-  private async claimPods(ds: DaemonSetObject): Promise<PodObject[]> {
-    const selector = fromLabelSelector(ds.spec?.selector);
-    const out: PodObject[] = [];
-    for (const pod of listInNamespace(this.wiring.owned, ds.metadata.namespace ?? '')) {
-      const decision = claimDecision(ds, pod, selector);
-      if (decision === 'own') out.push(pod);
-      else if (decision === 'adopt' || decision === 'release') {
-        try {
-          const written = await this.client.update<PodObject>(pods, (decision === 'adopt' ? withControllerRef(pod, ds) : withoutOwner(pod, ds)) as PodObject);
-          if (decision === 'adopt') out.push(written);
-        } catch (err) {
-          if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
-        }
-      }
-    }
-    return out;
+  private claimPods(ds: DaemonSetObject): Promise<PodObject[]> {
+    return claimObjects({ client: this.client, resource: pods, owner: ds, candidates: listInNamespace(this.wiring.owned, ds.metadata.namespace ?? '') });
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {

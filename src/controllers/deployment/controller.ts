@@ -1,7 +1,6 @@
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import { fromLabelSelector, matches } from '../../api/labels.js';
 import { findResource } from '../../api/resources.js';
-import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
 import { Controller, type ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
@@ -11,7 +10,7 @@ import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
 import { RateLimitingQueue } from '../../client/workqueue.js';
 import { realClock, type Clock } from '../../util/clock.js';
-import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
+import { claimObjects } from '../common/claim-objects.js';
 import { indexNamespaces, listInNamespace } from '../common/informers.js';
 import { controllerRefOf, type PodObject } from '../common/pods.js';
 import type { ReplicaSetObject } from '../replicaset/controller.js';
@@ -101,22 +100,9 @@ export class DeploymentController {
 
   /** getReplicaSetsForDeployment: adopt matching orphans, release owned ones that stopped matching. */
   private async claimReplicaSets(d: DeploymentObject): Promise<ReplicaSetObject[]> {
-    const selector = fromLabelSelector(d.spec?.selector);
-    const out: ReplicaSetObject[] = [];
-    for (const rs of listInNamespace(this.rsInformer, d.metadata.namespace ?? '')) {
-      const decision = claimDecision(d, rs, selector);
-      if (decision === 'own') out.push(structuredClone(rs));
-      else if (decision === 'adopt' || decision === 'release') {
-        const next = decision === 'adopt' ? withControllerRef(rs, d) : withoutOwner(rs, d);
-        try {
-          const written = await this.client.update<ReplicaSetObject>(replicasets, next as ReplicaSetObject);
-          if (decision === 'adopt') out.push(written);
-        } catch (err) {
-          if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
-        }
-      }
-    }
-    return out;
+    const candidates = listInNamespace(this.rsInformer, d.metadata.namespace ?? '');
+    // copies: the cache's objects are not ours to change
+    return (await claimObjects({ client: this.client, resource: replicasets, owner: d, candidates })).map((rs) => structuredClone(rs));
   }
 
   /** Pods by the uid of the ReplicaSet controlling them (getPodMapForDeployment). */

@@ -2,13 +2,13 @@ import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { deletedObject, type DeletedFinalStateUnknown, type SharedInformer } from '../../client/informer.js';
 import { indexByNamespace, metaNamespaceKey, namespaceIndex, splitMetaNamespaceKey } from '../../client/store.js';
 import { ensureIndex } from '../common/informers.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
-import { realClock, type Clock } from '../../util/clock.js';
+import { QueueController } from '../common/queue-controller.js';
+import type { Clock } from '../../util/clock.js';
 import { managesEndpointsFor } from '../endpointslice/pods.js';
 import { indexSelection, podsSelectedBy, servicesSelecting } from '../endpointslice/selection.js';
 import { headlessLabel } from '../endpointslice/reconciler.js';
@@ -40,20 +40,15 @@ function rfc3339Nano(ms: number): string {
  * The legacy Endpoints controller: one Endpoints object per Service with a selector, named like the
  * Service, holding its pods' addresses repacked into subsets.
  */
-export class EndpointsController {
-  private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
+export class EndpointsController extends QueueController {
   private readonly services: SharedInformer<Svc>;
   private readonly pods: SharedInformer<PodObj>;
   private readonly endpoints: SharedInformer<Ep>;
-  private readonly clock: Clock;
   /** When the first change not yet written for a Service was seen (last-change-trigger-time). */
   private readonly triggers = new Map<string, number>();
 
-  constructor(private readonly opts: EndpointsControllerOptions) {
-    this.clock = opts.clock ?? realClock;
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'endpoints', queue: this.queue, workers: opts.workers ?? 4, log: opts.log, reconcile: (k) => this.reconcile(k) });
+  constructor(opts: EndpointsControllerOptions) {
+    super({ name: 'endpoints', factory: opts.factory, clock: opts.clock, workers: opts.workers ?? 4, log: opts.log, startInformers: true });
     this.services = opts.factory.informerFor<Svc>(resources.services);
     this.pods = opts.factory.informerFor<PodObj>(resources.pods);
     ensureIndex(this.services, namespaceIndex, indexByNamespace);
@@ -89,16 +84,9 @@ export class EndpointsController {
     for (const svc of servicesSelecting(this.services, pod)) this.enqueue(metaNamespaceKey(svc));
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    this.opts.factory.start(signal);
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
-  }
-
   /** Reads the Endpoints from the cache (as Kubernetes' lister): a stale copy ends in a conflict, and a retry. */
   async reconcile(key: string): Promise<void | ReconcileResult> {
     const { namespace, name } = splitMetaNamespaceKey(key);
-    const client = this.opts.factory.client;
     const service = this.services.store.getByNamespaceName(namespace, name);
     const trigger = this.triggers.get(key);
     this.triggers.delete(key);
@@ -106,7 +94,7 @@ export class EndpointsController {
     if (!service) {
       if (!current) return;
       try {
-        await client.delete(resources.endpoints, { namespace, name, preconditions: { uid: current.metadata.uid } });
+        await this.client.delete(resources.endpoints, { namespace, name, preconditions: { uid: current.metadata.uid } });
       } catch (err) {
         if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
       }
@@ -132,8 +120,8 @@ export class EndpointsController {
       subsets,
     };
     try {
-      if (current) await client.update(resources.endpoints, next, { namespace });
-      else await client.create(resources.endpoints, next, { namespace });
+      if (current) await this.client.update(resources.endpoints, next, { namespace });
+      else await this.client.create(resources.endpoints, next, { namespace });
     } catch (err) {
       if (trigger !== undefined && !this.triggers.has(key)) this.triggers.set(key, trigger);
       // the cache lags our own write: its event is on the way, look again after it

@@ -2,13 +2,13 @@ import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { deletedObject, type DeletedFinalStateUnknown, type SharedInformer } from '../../client/informer.js';
 import { indexByNamespace, metaNamespaceKey, namespaceIndex, splitMetaNamespaceKey } from '../../client/store.js';
 import { ensureIndex } from '../common/informers.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
-import { realClock, type Clock } from '../../util/clock.js';
+import { QueueController } from '../common/queue-controller.js';
+import type { Clock } from '../../util/clock.js';
 import { managesEndpointsFor } from './pods.js';
 import { indexSelection, podsSelectedBy, servicesSelecting } from './selection.js';
 import { controllerName, reconcileSlices, type Slice } from './reconciler.js';
@@ -44,9 +44,7 @@ const sliceServiceIndex = 'endpointslice/service';
  * controller's own writes keeps a lagging cache from making it create a slice twice (Kubernetes'
  * endpointSliceTracker), so a reconcile costs no list request.
  */
-export class EndpointSliceController {
-  private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
+export class EndpointSliceController extends QueueController {
   private readonly services: SharedInformer<Svc>;
   private readonly pods: SharedInformer<PodObj>;
   private readonly nodes: SharedInformer<Node & KubeObject>;
@@ -54,9 +52,7 @@ export class EndpointSliceController {
   private readonly tracker = new SliceTracker();
 
   constructor(private readonly opts: EndpointSliceControllerOptions) {
-    const clock = opts.clock ?? realClock;
-    this.queue = new RateLimitingQueue<string>({ clock });
-    this.controller = new Controller({ name: 'endpointslice', queue: this.queue, workers: opts.workers ?? 4, log: opts.log, reconcile: (k) => this.reconcile(k) });
+    super({ name: 'endpointslice', factory: opts.factory, clock: opts.clock, workers: opts.workers ?? 4, log: opts.log, startInformers: true });
     const f = opts.factory;
     this.services = f.informerFor<Svc>(resources.services);
     this.pods = f.informerFor<PodObj>(resources.pods);
@@ -111,15 +107,8 @@ export class EndpointSliceController {
     for (const svc of servicesSelecting(this.services, pod)) this.queue.add(metaNamespaceKey(svc));
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    this.opts.factory.start(signal);
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
-  }
-
   async reconcile(key: string): Promise<void | ReconcileResult> {
     const { namespace, name } = splitMetaNamespaceKey(key);
-    const client = this.opts.factory.client;
     const service = this.services.store.getByNamespaceName(namespace, name);
     if (service && !managesEndpointsFor(service)) return;
     const cached = this.slices.store.byIndex(sliceServiceIndex, key);
@@ -143,12 +132,12 @@ export class EndpointSliceController {
     });
     // Creates and updates before deletes, so endpoints that move between slices are never missing.
     for (const s of actions.create) {
-      const made = await client.create<Slice>(resources.endpointslices, s, { namespace });
+      const made = await this.client.create<Slice>(resources.endpointslices, s, { namespace });
       this.tracker.wrote(key, made.metadata.name!, made.metadata.resourceVersion);
     }
     for (const s of actions.update) {
       try {
-        const done = await client.update<Slice>(resources.endpointslices, s, { namespace });
+        const done = await this.client.update<Slice>(resources.endpointslices, s, { namespace });
         this.tracker.wrote(key, done.metadata.name!, done.metadata.resourceVersion);
       } catch (err) {
         // a stale cached copy: the newer one's event brings the Service back
@@ -162,7 +151,7 @@ export class EndpointSliceController {
 
   private async deleteSlice(service: string, s: Slice): Promise<void> {
     try {
-      await this.opts.factory.client.delete(resources.endpointslices, { namespace: s.metadata.namespace, name: s.metadata.name! });
+      await this.client.delete(resources.endpointslices, { namespace: s.metadata.namespace, name: s.metadata.name! });
     } catch (err) {
       if (!isStatusError(err, 'NotFound')) throw err;
     }

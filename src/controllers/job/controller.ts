@@ -1,19 +1,13 @@
-import { fromLabelSelector } from '../../api/labels.js';
 import { jobTrackingFinalizer, type JobObject } from '../../api/kinds/job.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { ReconcileResult } from '../../client/controller.js';
-import type { EventRecorder } from '../../client/events.js';
 import { deletedObject } from '../../client/informer.js';
-import type { InformerFactory } from '../../client/informer-factory.js';
-import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey, splitMetaNamespaceKey } from '../../client/store.js';
-import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
-import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
-import { ControllerExpectations } from '../common/expectations.js';
+import { claimObjects } from '../common/claim-objects.js';
 import { listInNamespace } from '../common/informers.js';
-import { OwnerWiring } from '../common/owner-wiring.js';
+import { OwnerController, type OwnerControllerOptions } from '../common/owner-controller.js';
 import { controllerRefOf, type PodObject } from '../common/pods.js';
 import { slowStartBatches } from '../replicaset/status.js';
 import { podFromJob } from './pod-template.js';
@@ -31,29 +25,13 @@ export const jobs = findResource('batch', 'v1', 'jobs')!;
 const pods = findResource('', 'v1', 'pods')!;
 const orphanPrefix = 'orphan-pod:';
 
-export interface JobControllerOptions {
-  factory: InformerFactory;
-  recorder: EventRecorder;
-  clock?: Clock;
-  workers?: number;
-  log?: (message: string) => void;
-}
+export type JobControllerOptions = OwnerControllerOptions;
 
 /** kube-controller-manager's Job controller. */
-export class JobController {
-  private readonly wiring: OwnerWiring<JobObject, PodObject>;
-  private readonly client: RestClient;
-  private readonly clock: Clock;
-  readonly expectations: ControllerExpectations;
+export class JobController extends OwnerController<JobObject, PodObject> {
 
-  constructor(private readonly opts: JobControllerOptions) {
-    this.client = opts.factory.client;
-    this.clock = opts.clock ?? realClock;
-    this.expectations = new ControllerExpectations(this.clock);
-    this.wiring = new OwnerWiring({
-      name: 'job', kind: 'Job', owner: jobs, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 5, log: opts.log,
-      reconcile: (k) => this.reconcile(k), onOwnerDeleted: (k) => this.expectations.delete(k),
-    });
+  constructor(opts: JobControllerOptions) {
+    super(opts, { name: 'job', kind: 'Job', owner: jobs, owned: pods, workers: 5 });
     this.wiring.owned.addEventHandler({
       onAdd: (pod) => this.onPod(pod, true),
       onUpdate: (old, pod) => {
@@ -63,10 +41,6 @@ export class JobController {
       },
       onDelete: (pod) => this.onPodDeleted(deletedObject(pod)),
     });
-  }
-
-  run(signal: AbortSignal): Promise<void> {
-    return this.wiring.run(signal);
   }
 
   private jobOf(pod: PodObject): JobObject | undefined {
@@ -134,27 +108,8 @@ export class JobController {
   }
 
   /** Owned pods after adoption and release (ControllerRefManager.ClaimPods), finished ones included. */
-  private async claimPods(job: JobObject): Promise<PodObject[]> {
-    const selector = fromLabelSelector(job.spec?.selector);
-    const owned: PodObject[] = [];
-    for (const pod of listInNamespace(this.wiring.owned, job.metadata.namespace ?? '')) {
-      const decision = claimDecision(job, pod, selector);
-      if (decision === 'own') owned.push(pod);
-      else if (decision === 'adopt') {
-        const adopted = await this.writePod(withControllerRef(pod, job) as PodObject);
-        if (adopted) owned.push(adopted);
-      } else if (decision === 'release') await this.writePod(withoutOwner(pod, job) as PodObject);
-    }
-    return owned;
-  }
-
-  private async writePod(pod: PodObject): Promise<PodObject | undefined> {
-    try {
-      return await this.client.update<PodObject>(pods, pod);
-    } catch (err) {
-      if (isStatusError(err, 'NotFound') || isStatusError(err, 'Conflict')) return undefined;
-      throw err;
-    }
+  private claimPods(job: JobObject): Promise<PodObject[]> {
+    return claimObjects({ client: this.client, resource: pods, owner: job, candidates: listInNamespace(this.wiring.owned, job.metadata.namespace ?? '') });
   }
 
   private async writeStatus(job: JobObject): Promise<JobObject> {

@@ -2,11 +2,10 @@ import type { Namespace } from 'kubernetes-types/core/v1.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
-import type { RestClient } from '../../client/rest.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
-import { realClock, rfc3339, type Clock } from '../../util/clock.js';
+import { rfc3339, type Clock } from '../../util/clock.js';
+import { QueueController } from '../common/queue-controller.js';
 import { namespaceConditions, sameConditions } from './conditions.js';
 import { deleteAllContent } from './deleter.js';
 
@@ -31,28 +30,14 @@ export interface NamespaceControllerOptions {
  * deletionTimestamp, delete everything in it, report progress in its conditions, and when it is
  * empty remove the `kubernetes` finalizer through `PUT /api/v1/namespaces/<name>/finalize`.
  */
-export class NamespaceController {
-  private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
-  private readonly client: RestClient;
-  private readonly clock: Clock;
-
+export class NamespaceController extends QueueController {
   constructor(private readonly opts: NamespaceControllerOptions) {
-    this.client = opts.factory.client;
-    this.clock = opts.clock ?? realClock;
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'namespace', queue: this.queue, workers: opts.workers ?? 2, log: opts.log, reconcile: (name) => this.reconcile(name) });
+    super({ name: 'namespace', factory: opts.factory, clock: opts.clock, workers: opts.workers ?? 2, log: opts.log, startInformers: true });
     const informer = opts.factory.informerFor(namespaces);
     const enqueue = (ns: KubeObject) => {
       if (ns.metadata.deletionTimestamp) this.queue.add(ns.metadata.name!);
     };
     informer.addEventHandler({ onAdd: enqueue, onUpdate: (_old, ns) => enqueue(ns) });
-  }
-
-  async run(signal: AbortSignal): Promise<void> {
-    this.opts.factory.start(signal);
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
   }
 
   async reconcile(name: string): Promise<void | ReconcileResult> {

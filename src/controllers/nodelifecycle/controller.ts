@@ -3,16 +3,15 @@ import type { Node } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
 import { deletedObject, type SharedInformer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
-import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
-import { realClock, rfc3339, type Clock } from '../../util/clock.js';
+import { rfc3339, type Clock } from '../../util/clock.js';
 import { indexPodsByNode, podsOnNode } from '../common/informers.js';
-import { isPodReady, type PodObject } from '../common/pods.js';
+import { isPodReady, patchPodConditions, type PodObject } from '../common/pods.js';
+import { QueueController } from '../common/queue-controller.js';
 import { desiredTaints, evictionDelayMs, lastProbeTime, readyStatus, unknownConditions } from './health.js';
 
 const nodes = findResource('', 'v1', 'nodes')!;
@@ -36,21 +35,14 @@ export interface NodeLifecycleOptions {
  * The node lifecycle controller with its taint-eviction manager and the pod GC's part for dead
  * nodes. Keys are `node/<name>` and `pod/<namespace>/<name>`.
  */
-export class NodeLifecycleController {
-  private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
-  private readonly client: RestClient;
-  private readonly clock: Clock;
+export class NodeLifecycleController extends QueueController {
   private readonly nodeInformer: SharedInformer<NodeObject>;
   private readonly leaseInformer: SharedInformer<LeaseObject>;
   private readonly podInformer: SharedInformer<PodObject>;
   private readonly registered = new Set<string>();
 
   constructor(private readonly opts: NodeLifecycleOptions) {
-    this.client = opts.factory.client;
-    this.clock = opts.clock ?? realClock;
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'node-lifecycle', queue: this.queue, workers: 2, log: opts.log, reconcile: (k) => this.reconcile(k) });
+    super({ name: 'node-lifecycle', factory: opts.factory, clock: opts.clock, workers: 2, log: opts.log });
     this.nodeInformer = opts.factory.informerFor<NodeObject>(nodes);
     this.leaseInformer = opts.factory.informerFor<LeaseObject>(leases, { namespace: nodeLeaseNamespace });
     this.podInformer = opts.factory.informerFor<PodObject>(pods);
@@ -75,11 +67,6 @@ export class NodeLifecycleController {
       if (!node || readyStatus(node) !== 'True' || (node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) this.queue.add(`pod/${metaNamespaceKey(p)}`);
     };
     this.podInformer.addEventHandler({ onAdd: onPod, onUpdate: (_o, p) => onPod(p) });
-  }
-
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
   }
 
   private enqueuePodsOn(node: string): void {
@@ -123,13 +110,7 @@ export class NodeLifecycleController {
     for (const pod of podsOnNode(this.podInformer, node)) {
       if (!isPodReady(pod) || pod.metadata.deletionTimestamp) continue;
       try {
-        await this.client.patch(pods, {
-          namespace: pod.metadata.namespace,
-          name: pod.metadata.name!,
-          subresource: 'status',
-          type: 'strategic',
-          patch: { status: { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: rfc3339(now) }] } },
-        });
+        await patchPodConditions(this.client, pod, [{ type: 'Ready', status: 'False', lastTransitionTime: rfc3339(now) }]);
         this.opts.recorder.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
       } catch (err) {
         if (!isStatusError(err, 'NotFound')) throw err;

@@ -1,20 +1,14 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
-import { fromLabelSelector } from '../../api/labels.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
 import type { ReconcileResult } from '../../client/controller.js';
-import type { EventRecorder } from '../../client/events.js';
 import { deletedObject } from '../../client/informer.js';
-import type { InformerFactory } from '../../client/informer-factory.js';
-import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey, splitMetaNamespaceKey } from '../../client/store.js';
-import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
-import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
-import { ControllerExpectations } from '../common/expectations.js';
+import { claimObjects } from '../common/claim-objects.js';
 import { listInNamespace } from '../common/informers.js';
-import { OwnerWiring } from '../common/owner-wiring.js';
+import { OwnerController, type OwnerControllerOptions } from '../common/owner-controller.js';
 import { controllerRefOf, isPodActive, isPodReady, newControllerRef, type PodObject } from '../common/pods.js';
 import { burstReplicas, calculateReplicaSetStatus, sameStatus, compactStatus, slowStartBatches } from './status.js';
 import { podsToDelete } from './victims.js';
@@ -24,13 +18,7 @@ export const pods = findResource('', 'v1', 'pods')!;
 
 export type ReplicaSetObject = ReplicaSet & KubeObject;
 
-export interface ReplicaSetControllerOptions {
-  factory: InformerFactory;
-  recorder: EventRecorder;
-  clock?: Clock;
-  workers?: number;
-  log?: (message: string) => void;
-}
+export type ReplicaSetControllerOptions = OwnerControllerOptions;
 
 /** The pod a ReplicaSet creates from its template (controller.GetPodFromTemplate). */
 export function podFromTemplate(rs: ReplicaSetObject): PodObject {
@@ -47,29 +35,15 @@ export function podFromTemplate(rs: ReplicaSetObject): PodObject {
 }
 
 /** kube-controller-manager's ReplicaSet controller. */
-export class ReplicaSetController {
-  private readonly wiring: OwnerWiring<ReplicaSetObject, PodObject>;
-  private readonly client: RestClient;
-  private readonly clock: Clock;
-  readonly expectations: ControllerExpectations;
+export class ReplicaSetController extends OwnerController<ReplicaSetObject, PodObject> {
 
-  constructor(private readonly opts: ReplicaSetControllerOptions) {
-    this.client = opts.factory.client;
-    this.clock = opts.clock ?? realClock;
-    this.expectations = new ControllerExpectations(this.clock);
-    this.wiring = new OwnerWiring({
-      name: 'replicaset', kind: 'ReplicaSet', owner: replicasets, owned: pods, factory: opts.factory, clock: this.clock, workers: opts.workers ?? 5, log: opts.log,
-      reconcile: (k) => this.reconcile(k), onOwnerDeleted: (k) => this.expectations.delete(k),
-    });
+  constructor(opts: ReplicaSetControllerOptions) {
+    super(opts, { name: 'replicaset', kind: 'ReplicaSet', owner: replicasets, owned: pods, workers: 5 });
     this.wiring.owned.addEventHandler({
       onAdd: (pod) => this.addPod(pod),
       onUpdate: (old, pod) => this.updatePod(old, pod),
       onDelete: (pod) => this.deletePod(deletedObject(pod)),
     });
-  }
-
-  run(signal: AbortSignal): Promise<void> {
-    return this.wiring.run(signal);
   }
 
   /** The ReplicaSet a controllerRef points at, if it is in the cache with that uid. */
@@ -134,18 +108,9 @@ export class ReplicaSetController {
       return;
     }
     const { namespace } = splitMetaNamespaceKey(key);
-    const selector = fromLabelSelector(rs.spec?.selector);
     const needsSync = this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp;
-    const owned: PodObject[] = [];
-    for (const pod of listInNamespace(this.wiring.owned, namespace)) {
-      if (!isPodActive(pod)) continue;
-      const decision = claimDecision(rs, pod, selector);
-      if (decision === 'own') owned.push(pod);
-      else if (decision === 'adopt') {
-        const adopted = await this.writePod(withControllerRef(pod, rs) as PodObject);
-        if (adopted) owned.push(adopted);
-      } else if (decision === 'release') await this.writePod(withoutOwner(pod, rs) as PodObject);
-    }
+    const candidates = listInNamespace(this.wiring.owned, namespace).filter(isPodActive);
+    const owned = await claimObjects({ client: this.client, resource: pods, owner: rs, candidates });
     let manageError: unknown;
     if (needsSync) {
       try {
@@ -171,15 +136,6 @@ export class ReplicaSetController {
   }
 
   /** Adopt/release write; a pod that changed or vanished meanwhile is left for the next sync. */
-  private async writePod(pod: PodObject): Promise<PodObject | undefined> {
-    try {
-      return await this.client.update<PodObject>(pods, pod);
-    } catch (err) {
-      if (isStatusError(err, 'NotFound') || isStatusError(err, 'Conflict')) return undefined;
-      throw err;
-    }
-  }
-
   private async manageReplicas(key: string, rs: ReplicaSetObject, owned: PodObject[]): Promise<void> {
     const diff = owned.length - (rs.spec?.replicas ?? 1);
     const recorder = this.opts.recorder;

@@ -2,16 +2,15 @@ import type { Node, PodCondition } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
-import { Controller, type ReconcileResult } from '../../client/controller.js';
+import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
 import { deletedObject, type SharedInformer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
-import type { RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
-import { RateLimitingQueue } from '../../client/workqueue.js';
-import { realClock, rfc3339, type Clock } from '../../util/clock.js';
+import { rfc3339, type Clock } from '../../util/clock.js';
 import { indexPodsByNode, podsOnNode } from '../common/informers.js';
-import { controllerRefOf, isPodActive, type PodObject } from '../common/pods.js';
+import { controllerRefOf, isPodActive, patchPodConditions, type PodObject } from '../common/pods.js';
+import { QueueController } from '../common/queue-controller.js';
 import { filterNode, fitErrorMessage, pickNode, type NodeLoad } from './filters.js';
 
 const pods = findResource('', 'v1', 'pods')!;
@@ -39,21 +38,14 @@ function ownerKey(pod: PodObject): string {
 }
 
 /** kube-scheduler: binds pending pods to nodes that fit, spreading one owner's replicas. */
-export class Scheduler {
-  private readonly queue: RateLimitingQueue<string>;
-  private readonly controller: Controller;
-  private readonly client: RestClient;
-  private readonly clock: Clock;
+export class Scheduler extends QueueController {
   private readonly podInformer: SharedInformer<PodObject>;
   private readonly nodeInformer: SharedInformer<NodeObject>;
   /** Pods bound but not yet seen bound in the cache (the scheduler cache's "assumed" pods). */
   private readonly assumed = new Map<string, { node: string; owner: string }>();
 
   constructor(private readonly opts: SchedulerOptions) {
-    this.client = opts.factory.client;
-    this.clock = opts.clock ?? realClock;
-    this.queue = new RateLimitingQueue<string>({ clock: this.clock });
-    this.controller = new Controller({ name: 'scheduler', queue: this.queue, workers: 1, log: opts.log, reconcile: (k) => this.reconcile(k) });
+    super({ name: 'scheduler', factory: opts.factory, clock: opts.clock, workers: 1, log: opts.log });
     this.podInformer = opts.factory.informerFor<PodObject>(pods);
     this.nodeInformer = opts.factory.informerFor<NodeObject>(nodes);
     indexPodsByNode(this.podInformer);
@@ -73,11 +65,6 @@ export class Scheduler {
         if (schedulingView(old) !== schedulingView(n)) this.retryPending();
       },
     });
-  }
-
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.opts.factory.waitForCacheSync(signal))) return;
-    await this.controller.run(signal);
   }
 
   private wants(pod: PodObject): boolean {
@@ -147,13 +134,7 @@ export class Scheduler {
     if (cur && cur.status === cond.status && cur.reason === cond.reason && cur.message === cond.message) return;
     const lastTransitionTime = cur && cur.status === cond.status ? cur.lastTransitionTime : rfc3339(this.clock.now());
     try {
-      await this.client.patch(pods, {
-        namespace: pod.metadata.namespace,
-        name: pod.metadata.name!,
-        subresource: 'status',
-        type: 'strategic',
-        patch: { status: { conditions: [{ ...cond, lastProbeTime: null, lastTransitionTime }] } },
-      });
+      await patchPodConditions(this.client, pod, [{ ...cond, lastProbeTime: null, lastTransitionTime }]);
     } catch (err) {
       if (!isStatusError(err, 'NotFound')) throw err;
     }

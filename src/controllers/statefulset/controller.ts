@@ -1,5 +1,4 @@
 import type { StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
-import { fromLabelSelector } from '../../api/labels.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
@@ -11,7 +10,7 @@ import type { ResourceType, RestClient } from '../../client/rest.js';
 import { metaNamespaceKey } from '../../client/store.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errors.js';
-import { claimDecision, withControllerRef, withoutOwner } from '../common/claim.js';
+import { claimObjects } from '../common/claim-objects.js';
 import { indexNamespaces, listInNamespace } from '../common/informers.js';
 import { OwnerWiring } from '../common/owner-wiring.js';
 import { controllerRefOf, msUntilAvailable, type PodObject } from '../common/pods.js';
@@ -71,26 +70,9 @@ export class StatefulSetController {
   }
 
   /** getPodsForStatefulSet: owned pods, adopting orphans that match and are members, releasing the rest. */
-  private async claimPods(set: StatefulSetObject): Promise<PodObject[]> {
-    const selector = fromLabelSelector(set.spec?.selector);
-    const out: PodObject[] = [];
-    for (const pod of listInNamespace(this.wiring.owned, set.metadata.namespace ?? '')) {
-      const decision = claimDecision(set, pod, selector);
-      const member = isMemberOf(set, pod);
-      if (decision === 'own') {
-        if (member) out.push(pod);
-        continue;
-      }
-      if ((decision === 'adopt' && member) || decision === 'release') {
-        try {
-          const written = await this.client.update<PodObject>(pods, (decision === 'adopt' ? withControllerRef(pod, set) : withoutOwner(pod, set)) as PodObject);
-          if (decision === 'adopt') out.push(written);
-        } catch (err) {
-          if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
-        }
-      }
-    }
-    return out;
+  private claimPods(set: StatefulSetObject): Promise<PodObject[]> {
+    const candidates = listInNamespace(this.wiring.owned, set.metadata.namespace ?? '');
+    return claimObjects({ client: this.client, resource: pods, owner: set, candidates, filter: (pod) => isMemberOf(set, pod) });
   }
 
   async reconcile(key: string): Promise<void | ReconcileResult> {
