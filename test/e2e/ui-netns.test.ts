@@ -127,8 +127,10 @@ describe('web view in netns mode (iptables): conntrack and kernel rule counters 
     const got = [...after].map(([pod, t]) => [pod, t - (before.get(pod) ?? 0)] as const).filter(([, n]) => n > 0);
     assert.equal(got.length, 1, `one pod got them all: ${JSON.stringify(got)}`);
     assert.equal(got[0]![1], 10);
-    const reasons = await page.$$eval('[data-testid=conn-row]', (els) => els.slice(0, 10).map((e) => e.textContent ?? ''));
-    assert.ok(reasons.filter((r) => r.includes('affinity')).length >= 9, `affinity named in the newest rows:\n${reasons.join('\n')}`);
+    // rows arrive with the next conntrack read, which may come after the counters moved
+    const newest = async () => page.$$eval('[data-testid=conn-row]', (els) => els.slice(0, 10).map((e) => e.textContent ?? ''));
+    const affinityRows = async () => (await newest()).filter((r) => r.includes('affinity')).length >= 9 || undefined;
+    await waitFor('affinity named in the newest rows', affinityRows, 10_000).catch(async () => assert.fail(`affinity named in the newest rows:\n${(await newest()).join('\n')}`));
     await screenshot(page, 'netns-iptables-affinity');
   });
 

@@ -105,6 +105,9 @@ export class TestCluster {
       this.serviceCIDR = flagValue(opts.extraArgs, '--service-cidr') ?? n.serviceCIDR;
       this.lbPool = flagValue(opts.extraArgs, '--lb-pool') ?? n.lbPool;
       this.defaultArgs.push('--network', 'netns', '--cluster-name', n.clusterName, '--node-cidr', n.nodeCIDR, '--cluster-cidr', this.clusterCIDR);
+      // SKIFF_TEST_CONTAINER_RUNTIME=process|oci: the netns pass with one container runtime (default: auto)
+      const runtime = process.env.SKIFF_TEST_CONTAINER_RUNTIME;
+      if (runtime && !opts.extraArgs?.includes('--container-runtime')) this.defaultArgs.push('--container-runtime', runtime);
       if (!flagValue(opts.extraArgs, '--service-cidr')) this.defaultArgs.push('--service-cidr', this.serviceCIDR);
       if (flagValue(opts.extraArgs, '--lb-pool') === undefined) this.defaultArgs.push('--lb-pool', this.lbPool);
       return;
