@@ -108,6 +108,12 @@ async function traffic(lab: DatapathLab, dir: string, daemons: Daemon[]): Promis
   writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir));
   await run('truncate', ['-s', '200M', join(dir, 'bulk')]);
   const backend = lab.backends[0]!;
+  // nginx closes first (Connection: close), so TIME_WAIT sits on the backend, keyed by the client's (or, for
+  // masqueraded paths, the node's) address and port. Paths share those tuples, each with its own TCP timestamp
+  // clock (the offset is per address pair), so a tuple reused by the next path has its SYN rejected by PAWS
+  // in TIME_WAIT (TcpExtPAWSTimewait) and waits a 1 s retransmit: a cost of the bench sharing one backend, not
+  // of a datapath. No TIME_WAIT on the backend (its own lab netns) keeps the paths independent.
+  await run('ip', ['netns', 'exec', backend.name, 'sysctl', '-qw', 'net.ipv4.tcp_max_tw_buckets=0']);
   const nginx = new Daemon('ip', ['netns', 'exec', backend.name, 'nginx', '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;']);
   daemons.push(nginx);
   const c = `${lab.id}-c`;
