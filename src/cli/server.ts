@@ -24,6 +24,7 @@ import { startIngressController, type RunningIngress } from './ingress.js';
 import { RestClient } from '../client/rest.js';
 import type { Logger } from './logger.js';
 import { startNodeAgents } from './agents.js';
+import { nodeRegistries } from '../agent/images/oci/registries.js';
 import type { ContainerRuntimeFlag } from './node-runtime.js';
 import { defaultProxyMetricsPort, defaultUIPort, startMetrics, startUI } from './ui.js';
 import { chooseNetwork, loopbackFlag, networkLine, type NetworkFlag } from './network.js';
@@ -118,6 +119,9 @@ export interface RunningServer {
 export async function runServer(given: ServerOptions, log: Logger): Promise<RunningServer> {
   const dataDir = resolve(given.dataDir);
   secureDataDir(dataDir);
+  // a bad registries.yaml stops the start here, before anything is made, in both network modes (a netns
+  // node agent, a process of its own, would meet it only after the cluster was up)
+  if (!given.disableAgent) nodeRegistries({ file: given.privateRegistry, dataDir });
   const network = await chooseNetwork(given.network ?? 'auto', {
     loopbackHint: loopbackFlag([['--cluster-cidr', given.clusterCidr], ['--service-cidr', given.serviceCidr], ['--lb-pool', given.lbPool], ['--node-ip', given.nodeIp === '127.0.0.1' ? undefined : given.nodeIp]]),
   });

@@ -1,7 +1,11 @@
 // Invalid manifests through the real kubectl: Kubernetes' exact error lines, and nothing stored lost or leaked.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TestCluster } from '../support/cluster.js';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run, skiffBin, TestCluster } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
 import { apiOnly, inCidr, lines, namespaceManifest, writeManifest } from '../support/kubectl.js';
 
 function nodePortService(name: string, nodePorts: number[], extra = ''): string {
@@ -126,5 +130,24 @@ describe('invalid manifests print Kubernetes error lines', () => {
     const afterObj = JSON.parse(await cluster.k('get', 'svc', 'again', '-o', 'json')) as { metadata: { resourceVersion: string }; spec: { ports: { nodePort: number }[] } };
     assert.equal(afterObj.metadata.resourceVersion, before.metadata.resourceVersion);
     assert.equal(afterObj.spec.ports[0]!.nodePort, 30008);
+  });
+});
+
+describe('bad start-up input', () => {
+  it('a malformed --private-registry stops skiff server before anything starts, naming the file and the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-bad-registries-'));
+    try {
+      const file = join(dir, 'registries.yaml');
+      writeFileSync(file, 'mirror:\n  docker.io:\n    endpoint: ["http://127.0.0.1:1"]\n');
+      const r = await run(process.execPath, [skiffBin, 'server', '--data-dir', join(dir, 'data'), '--https-listen-port', String(await freePort()),
+        '--write-kubeconfig', join(dir, 'kubeconfig'), '--private-registry', file], { timeoutMs: 30_000 });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.equal(r.stderr.trim().split('\n').at(-1), `skiff: --private-registry ${file}: unknown field "mirror" (mirrors, configs)`);
+      // nothing was started: no kubeconfig, no network mode chosen
+      assert.equal(existsSync(join(dir, 'kubeconfig')), false);
+      assert.doesNotMatch(r.stdout + r.stderr, /network mode|netns/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
