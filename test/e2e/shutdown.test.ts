@@ -2,9 +2,9 @@
  * A clean `skiff server` shutdown (SIGTERM) stops every container of its nodes, those of pods already
  * Terminating in a long grace period too (SIGKILL at the shutdown's deadline), in both network modes and,
  * in netns mode, with both container runtimes (a catalog image runs as processes, an imported OCI image
- * under crun). And in netns mode, a container whose launcher (the `unshare` of its PID namespace, or the
- * OCI shim) is killed with SIGKILL loses all its processes and is reported terminated (137), even when its
- * PID 1 left the launcher's session. Processes are found by a marker in their environment, and by the
+ * under crun). And in netns mode, a container whose launcher (the `unshare` of its PID namespace, the OCI
+ * shim, or `crun run` under it) is killed with SIGKILL loses all its processes and is reported terminated
+ * (137), even when its PID 1 left the launcher's session. Processes are found by a marker in their environment, and by the
  * node-side PID the kubelet recorded, so nothing escapes the check by changing session or parent.
  */
 import assert from 'node:assert/strict';
@@ -47,6 +47,13 @@ spec:
 
 /** mountinfo lines of mounts under the cluster's data dir. */
 const clusterMounts = (dataDir: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(`${dataDir}/`));
+const cmdlineOf = (pid: number) => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+  } catch {
+    return '';
+  }
+};
 const marked = (name: string, container: string) => processesWithEnv(MARK, `${run}-${name}-${container}`);
 
 describe('a clean shutdown stops every container, those in their grace period too', () => {
@@ -107,8 +114,9 @@ describe('a clean shutdown stops every container, those in their grace period to
     await c!.kubectl(['apply', '-f', '-'], { input: pod({ name: 'sksd-launcher', containers: [{ name: 'plain', command: ['sh', '-c', stubborn] }, { name: 'own-session', command: ['setsid', 'sh', '-c', stubborn] }] }) });
     const manifests = [{ name: 'sksd-launcher', containers: ['plain', 'own-session'] }];
     if (oci) {
-      await c!.kubectl(['apply', '-f', '-'], { input: pod({ name: 'sksd-launcher-oci', image: ociImage, containers: [{ name: 'main', command: ['sh', '-c', stubborn] }] }) });
-      manifests.push({ name: 'sksd-launcher-oci', containers: ['main'] });
+      // `shim`: the recorded process (the shim around `crun run`) is killed; `runtime`: `crun run` itself
+      await c!.kubectl(['apply', '-f', '-'], { input: pod({ name: 'sksd-launcher-oci', image: ociImage, containers: [{ name: 'shim', command: ['sh', '-c', stubborn] }, { name: 'runtime', command: ['sh', '-c', stubborn] }] }) });
+      manifests.push({ name: 'sksd-launcher-oci', containers: ['shim', 'runtime'] });
     }
     for (const m of manifests) {
       const p = await running(m.name, m.containers.length);
@@ -119,8 +127,11 @@ describe('a clean shutdown stops every container, those in their grace period to
         const pids = await waitFor(`${m.name}/${name}: its processes`, () => (marked(m.name, name).length > 0 ? marked(m.name, name) : undefined), 10_000);
         track(pids);
         track([launcher, ...childrenOf(launcher)]);
-        process.kill(launcher, 'SIGKILL');
-        await waitFor(`${m.name}/${name}: no process left after kill -9 of its launcher (pid ${launcher})`, () => (stillRunning([...pids, ...marked(m.name, name)]).length === 0 ? true : undefined), 10_000);
+        const crun = childrenOf(launcher).find((pid) => /(^|\/)(crun|runc)\0/.test(cmdlineOf(pid)));
+        if (name === 'runtime') assert.ok(crun, `${m.name}/${name}: the shim runs crun (children of ${launcher}: ${childrenOf(launcher).map(cmdlineOf).join(' | ')})`);
+        const victim = name === 'runtime' ? crun! : launcher;
+        process.kill(victim, 'SIGKILL');
+        await waitFor(`${m.name}/${name}: no process left after kill -9 of pid ${victim}`, () => (stillRunning([...pids, ...marked(m.name, name)]).length === 0 ? true : undefined), 10_000);
         const terminated = await waitFor(`${m.name}/${name}: reported terminated`, async () => (await getPod(m.name)).status?.containerStatuses?.find((s) => s.name === name)?.state?.terminated, 15_000);
         assert.equal(terminated.exitCode, 137, `${m.name}/${name}: ${JSON.stringify(terminated)}`);
       }
