@@ -300,14 +300,17 @@ export class PodWorker {
     slot.runtime = runtime;
     // So that an agent killed before stopping it finds and kills it when it starts again.
     recordContainerProcess(containerDir, proc.pid!, { containerID: slot.record.containerID!, startedAt: proc.startedAt! });
-    // the pod began terminating while it started (terminate may have gone past its slot already)
-    if (this.terminating) void runtime.stopContainer(proc, 0);
     this.event('Normal', 'Started', `Started container ${c.name}`);
     slot.record.state = { running: { startedAt: rfc3339(proc.startedAt!) } };
     const hasStartup = !!c.startupProbe && !slot.init;
     slot.record.started = !hasStartup;
     slot.record.ready = !slot.init && !c.readinessProbe && !hasStartup;
     proc.once('exit', (e: ContainerExit) => this.onExit(slot, instance, e));
+    // the pod began terminating while it started (terminate may have gone past its slot already)
+    if (this.terminating) {
+      await runtime.stopContainer(proc, 0);
+      return;
+    }
     if (!slot.init) startProbes({ worker: this, slot, instance, ctx: this.ctx });
   }
 
@@ -420,6 +423,11 @@ export class PodWorker {
         await slot.runtime!.stopContainer(slot.proc!, graceMs);
       }),
     );
+  }
+
+  /** After terminate (agent shutdown): the sync in flight has ended (it kills what it started), or `limitMs` passed. */
+  settled(limitMs: number): Promise<void> {
+    return this.untilDeadline(this.syncRun, { deadline: this.ctx.clock.now() + limitMs });
   }
 
   /** `p`, but no longer than the termination's deadline. */
