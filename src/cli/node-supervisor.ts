@@ -153,7 +153,10 @@ export class NodeSupervisor {
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const t = setTimeout(() => {
+        this.opts.log.error(`node ${slot.node.name}: agent pid ${child.pid} still running ${graceMs / 1000}s after SIGTERM: SIGKILL`);
+        child.kill('SIGKILL');
+      }, graceMs);
       await gone;
       clearTimeout(t);
     }));

@@ -75,6 +75,8 @@ export function loopbackOnly(why: string): string | false {
 export class TestCluster {
   private child?: ChildProcess;
   private output = '';
+  /** How the last server process ended (`signal` SIGKILL after a stop: the harness had to kill it). */
+  lastExit?: { code: number | null; signal: NodeJS.Signals | null };
   port = 0;
   readonly nodeIP: string;
   readonly clusterCIDR: string;
@@ -169,6 +171,8 @@ export class TestCluster {
     args.push(...(this.opts.extraArgs ?? []));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    this.lastExit = undefined;
+    child.once('exit', (code, signal) => (this.lastExit = { code, signal }));
     child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`skiff server exited (${code}) before ready:\n${this.output}`))));

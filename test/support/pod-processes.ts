@@ -1,5 +1,6 @@
 // Finding a real pod's processes on this host, for tests that kill them or check that none remain.
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface Proc {
   pid: number;
@@ -66,4 +67,60 @@ export function stillRunning(list: number[]): number[] {
     const p = readProc(pid);
     return !!p && !p.zombie;
   });
+}
+
+/**
+ * Live processes whose environment holds `NAME=value` (a marker the test put in the pod's env): found
+ * whatever session, process group or PID namespace they are in, and whoever their parent is now.
+ */
+export function processesWithEnv(name: string, value: string): number[] {
+  const needle = `\0${name}=${value}\0`;
+  return pids().filter((pid) => {
+    const p = readProc(pid);
+    if (!p || p.zombie || pid === process.pid) return false;
+    try {
+      return `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(needle);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The node-side PIDs the kubelet recorded for a pod's containers (`process.json`: the process it spawned —
+ * the container's command, the namespace launcher or the OCI shim), by container name, from every node
+ * dir under the server's data dir.
+ */
+export function recordedContainerPids(dataDir: string, podUID: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const ls = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  const agents = join(dataDir, 'agent');
+  for (const node of ls(agents)) {
+    for (const pod of ls(join(agents, node, 'pods')).filter((d) => d.endsWith(`_${podUID}`))) {
+      const containers = join(agents, node, 'pods', pod, 'containers');
+      for (const c of ls(containers)) {
+        try {
+          out.set(c, (JSON.parse(readFileSync(join(containers, c, 'process.json'), 'utf8')) as { pid: number }).pid);
+        } catch {
+          // not started (yet)
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The children of `pid` (e.g. a namespace launcher's: the container's PID 1). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }

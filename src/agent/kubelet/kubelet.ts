@@ -34,6 +34,8 @@ import { requestPodToken } from '../volumes/token.js';
 
 const res = (r: string) => findResource('', 'v1', r)!;
 const podsResource = res('pods');
+/** The grace period agent shutdown gives every container (as kubelet's shutdownGracePeriod does). */
+const SHUTDOWN_GRACE_MS = 2000;
 
 export interface KubeletOptions {
   client: RestClient;
@@ -348,7 +350,11 @@ export class Kubelet implements PodRuntimeAccess {
     this.abort.abort();
     this.volumeManager.stop();
     for (const t of this.statusTimers.values()) this.opts.clock.clearTimeout(t);
-    await Promise.all([...this.workers.values()].map((w) => w.terminate({ deleteObject: false, gracePeriodMs: 2000 })));
+    // every container, those of pods Terminating in a longer grace period too, SIGKILLed at the end of this one
+    const workers = [...this.workers.values()];
+    await Promise.all(workers.map((w) => w.terminate({ deleteObject: false, gracePeriodMs: SHUTDOWN_GRACE_MS })));
+    // a container whose start was in flight meanwhile is killed by its sync as it starts: let that happen
+    await Promise.all(workers.map((w) => w.settled(1000)));
     await Promise.race([this.recorder.flush(), new Promise((r) => setTimeout(r, 1000))]);
   }
 }

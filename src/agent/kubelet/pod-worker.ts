@@ -41,9 +41,12 @@ export class PodWorker {
   private readonly startTime: number;
   private timer: TimerHandle | undefined;
   private syncing = false;
+  /** The sync loop in progress (terminate waits for a container it is starting). */
+  private syncRun: Promise<void> | undefined;
   private again = false;
   terminating = false;
-  private terminated: Promise<void> | undefined;
+  /** The termination in progress: its deadline (epoch ms) and whether it ends by deleting the API object. */
+  private termination: { deadline: number; deleteObject: boolean; done: Promise<void> } | undefined;
   /** A pod seen terminal at agent start: report, never run. */
   private frozen: boolean;
   lastStatus: PodStatus | undefined;
@@ -90,12 +93,17 @@ export class PodWorker {
     }, Math.max(0, delayMs));
   }
 
-  private async runSync(): Promise<void> {
+  private runSync(): Promise<void> {
     if (this.syncing) {
       this.again = true;
-      return;
+      return this.syncRun ?? Promise.resolve();
     }
     this.syncing = true;
+    this.syncRun = this.syncLoop();
+    return this.syncRun;
+  }
+
+  private async syncLoop(): Promise<void> {
     try {
       do {
         this.again = false;
@@ -298,6 +306,11 @@ export class PodWorker {
     slot.record.started = !hasStartup;
     slot.record.ready = !slot.init && !c.readinessProbe && !hasStartup;
     proc.once('exit', (e: ContainerExit) => this.onExit(slot, instance, e));
+    // the pod began terminating while it started (terminate may have gone past its slot already)
+    if (this.terminating) {
+      await runtime.stopContainer(proc, 0);
+      return;
+    }
     if (!slot.init) startProbes({ worker: this, slot, instance, ctx: this.ctx });
   }
 
@@ -360,36 +373,69 @@ export class PodWorker {
 
   /**
    * Stops every container (SIGTERM, the grace period, SIGKILL). With `deleteObject`, then deletes the
-   * pod with gracePeriodSeconds=0 and a uid precondition, as kubelet's status manager does.
+   * pod with gracePeriodSeconds=0 and a uid precondition, as kubelet's status manager does. A later call
+   * while it runs (agent shutdown, a delete with a shorter grace period) may shorten the grace period,
+   * never lengthen it, and a later call without `deleteObject` keeps the API object.
    */
   terminate(o: { deleteObject: boolean; gracePeriodMs?: number }): Promise<void> {
-    if (this.terminated) return this.terminated;
+    const graceSeconds = this.pod.metadata?.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const graceMs = Math.max(0, o.gracePeriodMs ?? graceSeconds * 1000);
+    const deadline = this.ctx.clock.now() + graceMs;
+    const running = this.termination;
+    if (running) {
+      running.deleteObject &&= o.deleteObject;
+      if (deadline < running.deadline) {
+        running.deadline = deadline;
+        void this.stopContainers(graceMs, false);
+      }
+      return running.done;
+    }
     this.terminating = true;
     if (this.timer) this.ctx.clock.clearTimeout(this.timer);
-    const graceSeconds = this.pod.metadata?.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
-    const graceMs = o.gracePeriodMs ?? graceSeconds * 1000;
-    this.terminated = (async () => {
-      const all = [...this.initSlots, ...this.slots];
-      await Promise.all(
-        all.map(async (slot) => {
-          slot.stopProbes();
-          if (slot.adopt) killLeftover(slot.adopt.leftover); // never taken over: nothing of it may outlive the pod
-          slot.adopt = undefined;
-          if (!slot.running) return;
-          if (o.deleteObject) this.event('Normal', 'Killing', `Stopping container ${slot.name}`);
-          await slot.runtime!.stopContainer(slot.proc!, graceMs);
-        }),
-      );
-      for (const slot of all) this.ctx.runtime.oci?.images.releaseImage?.(`${this.uid}_${slot.name}`);
+    const t = { deadline, deleteObject: o.deleteObject, done: Promise.resolve() };
+    this.termination = t;
+    t.done = (async () => {
+      await this.stopContainers(graceMs, o.deleteObject);
+      // a sync in flight may be starting a container (nothing new starts now): stop what it started
+      await this.untilDeadline(this.syncRun, t);
+      await this.stopContainers(Math.max(0, t.deadline - this.ctx.clock.now()), false);
+      for (const slot of [...this.initSlots, ...this.slots]) this.ctx.runtime.oci?.images.releaseImage?.(`${this.uid}_${slot.name}`);
       // the sandbox goes before the API object (kubelet deletes a pod only once its resources are reclaimed)
       await this.removeSandbox();
-      if (o.deleteObject) {
+      if (t.deleteObject) {
         await this.ctx.flushStatus(this);
         await this.ctx.deletePod(this.pod);
       }
       this.ctx.volumes.tearDown(this.uid);
     })();
-    return this.terminated;
+    return t.done;
+  }
+
+  /** StopContainer of every running container with this grace period (a second call shortens it). */
+  private async stopContainers(graceMs: number, announce: boolean): Promise<void> {
+    await Promise.all(
+      [...this.initSlots, ...this.slots].map(async (slot) => {
+        slot.stopProbes();
+        if (slot.adopt) killLeftover(slot.adopt.leftover); // never taken over: nothing of it may outlive the pod
+        slot.adopt = undefined;
+        if (!slot.running) return;
+        if (announce) this.event('Normal', 'Killing', `Stopping container ${slot.name}`);
+        await slot.runtime!.stopContainer(slot.proc!, graceMs);
+      }),
+    );
+  }
+
+  /** After terminate (agent shutdown): the sync in flight has ended (it kills what it started), or `limitMs` passed. */
+  settled(limitMs: number): Promise<void> {
+    return this.untilDeadline(this.syncRun, { deadline: this.ctx.clock.now() + limitMs });
+  }
+
+  /** `p`, but no longer than the termination's deadline. */
+  private untilDeadline(p: Promise<void> | undefined, t: { deadline: number }): Promise<void> {
+    if (!p) return Promise.resolve();
+    let timer: TimerHandle | undefined;
+    const limit = new Promise<void>((resolve) => (timer = this.ctx.clock.setTimeout(resolve, Math.max(0, t.deadline - this.ctx.clock.now()))));
+    return Promise.race([p, limit]).finally(() => this.ctx.clock.clearTimeout(timer!));
   }
 
   /** StopPodSandbox + RemovePodSandbox (the IP is released). */

@@ -13,7 +13,8 @@ test('a netns container: joins the pod netns, unshares mount/UTS/PID, mounts, th
   const busybox = spawnSync('busybox', ['unshare', '--help'], { stdio: 'ignore' }).status === 0;
   const unshare = busybox ? ['busybox', 'unshare'] : ['unshare'];
   assert.deepEqual(argv.slice(0, 3 + unshare.length), ['nsenter', '--net=/run/netns/p1', '--', ...unshare]);
-  const pidFlags = busybox ? ['--pid', '-f', '--mount-proc'] : ['--pid', '--fork', '--mount-proc', '--kill-child'];
+  // PID 1 dies with its launcher: util-linux's --kill-child, or for busybox's the same parent-death signal set by setpriv
+  const pidFlags = busybox ? ['--pid', '-f', '--mount-proc', '--', 'setpriv', '--pdeathsig', 'KILL'] : ['--pid', '--fork', '--mount-proc', '--kill-child'];
   assert.deepEqual(argv.slice(3 + unshare.length, argv.indexOf('sh')), ['--mount', '--propagation', 'private', '--uts', ...pidFlags, '--']);
   const rest = argv.slice(argv.indexOf('skiff-init'));
   assert.deepEqual(rest, ['skiff-init', 'web-0', 'v', 'data', 'ro', '--', 'env', '-i', '--', 'PATH=/bin', 'POD_IP=10.42.0.2']);

@@ -77,10 +77,14 @@ export function launcherArgv(spec: NamespaceSpec, env: Record<string, string>): 
   if (spec.user) out.push('--user', '--map-root-user');
   out.push('--mount', '--propagation', 'private');
   if (spec.hostname !== undefined) out.push('--uts');
-  // --kill-child (util-linux): if the launcher dies, so does the container's PID 1 (busybox has no such
-  // flag; the runtime signals every process of the container when it stops one, launcher included)
+  // --kill-child (util-linux): if the launcher dies (even by SIGKILL), so does the container's PID 1 and with
+  // it the PID namespace. busybox has no such flag: the forked child sets the same parent-death signal
+  // itself with util-linux `setpriv` before it becomes the container (the kernel resets it on fork, so it
+  // cannot be set any earlier in the chain), which reaches PID 1 as the signal comes from outside its namespace.
   if (spec.pid) out.push('--pid', ...(busybox ? ['-f', '--mount-proc'] : ['--fork', '--mount-proc', '--kill-child']));
-  out.push('--', tool('sh'), '-c', INIT_SCRIPT, 'skiff-init', spec.hostname ?? '');
+  out.push('--');
+  if (busybox) out.push(...parentDeathSignal());
+  out.push(tool('sh'), '-c', INIT_SCRIPT, 'skiff-init', spec.hostname ?? '');
   for (const m of spec.mounts) out.push(m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw');
   out.push('--', tool('env'), '-i', '--');
   for (const [k, v] of Object.entries(env)) if (!k.includes('=')) out.push(`${k}=${v}`);
@@ -96,6 +100,19 @@ function busyboxUnshare(): string[] | undefined {
     busyboxCache = path.isAbsolute(bin) && spawnSync(bin, ['unshare', '--help'], { stdio: 'ignore', timeout: 5000 }).status === 0 ? [bin, 'unshare'] : null;
   }
   return busyboxCache ?? undefined;
+}
+
+let pdeathsigCache: string[] | undefined;
+
+/** `setpriv --pdeathsig KILL --` where util-linux's setpriv has the flag (2.33+); else nothing. */
+function parentDeathSignal(): string[] {
+  if (pdeathsigCache === undefined) {
+    // an absolute path: busybox, which runs the command, would otherwise pick its own applet (no --pdeathsig)
+    const bin = tool('setpriv');
+    const help = path.isAbsolute(bin) ? spawnSync(bin, ['--help'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '' : '';
+    pdeathsigCache = help.includes('--pdeathsig') ? [bin, '--pdeathsig', 'KILL', '--'] : [];
+  }
+  return pdeathsigCache;
 }
 
 /** The launcher's own environment (removed before the container's command runs). */
