@@ -30,6 +30,14 @@ export interface PartialSync {
 
 const sameRules = (a: readonly string[] | undefined, b: readonly string[]) => a !== undefined && a.length === b.length && a.every((r, i) => r === b[i]);
 const hasAnonymousMap = (rules: readonly string[]) => rules.some((r) => r.includes(' vmap { '));
+/** An earlier chain of the Service, filled in at once (no anonymous map), names `name`: declare it first. */
+const jumpedTo = (so: ServiceObjects, name: string) => {
+  for (const [other, rs] of so.chains) {
+    if (other === name) return false;
+    if (!hasAnonymousMap(rs) && rs.some((r) => r.includes(` ${name}`))) return true;
+  }
+  return false;
+};
 
 export class NftTableState {
   private services = new Map<ServicePortName, ServiceObjects>();
@@ -52,8 +60,12 @@ export class NftTableState {
     const bySet = new Map<string, string[]>([...sharedSets.keys()].map((s) => [s, []]));
     for (const so of rules.services.values()) {
       for (const [name, def] of so.sets) setup.push(`add set ${t} ${name} ${def}`);
-      for (const name of so.chains.keys()) setup.push(`add chain ${t} ${name}`);
-      for (const [name, rs] of so.chains) (hasAnonymousMap(rs) ? loadBalancing : blocks).push(chainWithRules(name, rs));
+      // chains in the order kube-proxy creates them (what `nft list` shows), most with their rules at once;
+      // those with a `numgen … vmap` are filled in later (the costly part), those an earlier chain names
+      // are declared first
+      for (const [name, rs] of so.chains) setup.push(hasAnonymousMap(rs) || jumpedTo(so, name) ? `add chain ${t} ${name}` : chainWithRules(name, rs));
+      for (const [name, rs] of so.chains) if (jumpedTo(so, name) && !hasAnonymousMap(rs)) blocks.push(chainWithRules(name, rs));
+      for (const [name, rs] of so.chains) if (hasAnonymousMap(rs)) loadBalancing.push(chainWithRules(name, rs));
     }
     this.nodeIPs = nodeIPElements(rules.nodeIPs);
     for (const so of rules.services.values()) for (const e of so.elements) this.put(e, bySet);
