@@ -11,6 +11,8 @@ import { addElements, chainWithRules, deleteElements, rewriteChain, sharedSets, 
 
 /** kube-proxy deletes a stale chain once it has been stale this long (kernels before 6.2 need the pause). */
 export const staleDeleteDelayMs = 1000;
+/** Stale chains this old are deleted in the next sync even while syncs keep coming (see the datapath). */
+export const staleDeleteMaxMs = 10_000;
 
 /** A full sync's statements, in the order one transaction takes them; a cold start may split them. */
 export interface FullSync {
@@ -127,6 +129,13 @@ export class NftTableState {
     needsCache ||= elementDeletes.length > 0;
     const statements = elementDeletes.concat(flushes, setChanges, blocks, [...adds].flatMap(([s, bodies]) => addElements(s, bodies)));
     return { statements, needsCache };
+  }
+
+  /** When the oldest stale chain or set went stale (Infinity when none). */
+  oldestStale(): number {
+    let oldest = Infinity;
+    for (const stale of [this.staleChains, this.staleSets]) for (const since of stale.values()) oldest = Math.min(oldest, since);
+    return oldest;
   }
 
   /** `delete` statements for what has been stale long enough (kube-proxy: > 1 s); forgets them. */
