@@ -55,6 +55,8 @@ export interface NftRuleOptions {
 }
 
 const isV4 = (ip: string) => ip !== '' && ip !== 'None' && !ip.includes(':');
+const isV4Endpoint = (e: Endpoint) => isV4(e.ip);
+const noEndpoints: Endpoint[] = [];
 
 /** The shared maps, sets and base chains (what kube-proxy writes on every full sync); rules inside `add chain`. */
 export function baseRules(serviceCIDRs: string[]): string[] {
@@ -116,7 +118,8 @@ export function buildNftRules(state: ProxyState, opts: NftRuleOptions = {}): Nft
   for (const spn of [...state.services.keys()].sort()) {
     const svc = state.services.get(spn)!;
     if (!isV4(svc.clusterIP)) continue;
-    const eps = (state.endpoints.get(spn) ?? []).filter((e) => isV4(e.ip));
+    const all = state.endpoints.get(spn) ?? noEndpoints;
+    const eps = all.every(isV4Endpoint) ? all : all.filter(isV4Endpoint);
     // kube-proxy's skipServiceUpdate: a Service whose inputs did not change keeps what it had
     const known = opts.memo?.get(spn);
     const same = known !== undefined && sameServicePort(known.svc, svc) && sameEndpoints(known.eps, eps);
