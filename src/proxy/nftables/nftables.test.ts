@@ -53,5 +53,15 @@ describe('nftables cold start', { skip: canRunLab() }, () => {
     await sync(services(8082));
     assert.equal(dp.lastDeferred, `delete chain ip kube-proxy ${gone}\n`);
     assert.ok(!(await lab.inNode('nft', ['list', 'table', 'ip', 'kube-proxy'])).includes(gone));
+    // steady churn, a change every 0.9 s: no pause for that housekeeping, so a sync takes the deletes along
+    // once the oldest stale chain has waited 10 s
+    const deletedIn: number[] = [];
+    for (let k = 0; k < 13; k++) {
+      clock.step(900);
+      await sync(services(9000 + k));
+      if (dp.lastTransaction.includes('delete chain')) deletedIn.push(k);
+    }
+    assert.deepEqual(deletedIn, [12], 'the first sync >= 10 s after the first churn sync made a chain stale');
+    assert.equal(dp.lastDeferred, `delete chain ip kube-proxy ${gone}\n`, 'no housekeeping between syncs meanwhile');
   });
 });
