@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { endpointOf, serviceInfo } from '../conformance.js';
 import { buildNftRules, endpointChainNameBase, hashAndTruncate, servicePortChainNameBase } from '../nftables/rules.js';
+import type { SetElement } from '../nftables/statements.js';
 import type { Endpoint, ProxyState, ServicePortInfo } from '../types.js';
 import { buildIptablesRules, endpointChainName, probability, servicePortChainName } from './rules.js';
 
@@ -75,6 +76,9 @@ test('iptables and nftables: ClientIP affinity', () => {
   assert.equal(nft.sets.get('affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80'), '{ type ipv4_addr ; flags dynamic,timeout ; timeout 10800s ; }');
 });
 
+/** The elements as kube-proxy's `add element` lines (what nft -f would take one by one). */
+const elementStatements = (els: SetElement[]) => els.map((e) => `add element ip kube-proxy ${e.set} { ${e.body} }`);
+
 test('nftables: kube-proxy\'s elements for no endpoints and ETP Local', () => {
   const r = buildNftRules(state([
     ['ns2/svc2:p80', serviceInfo({ clusterIP: '172.30.0.42', port: 80, nodePort: 3001, externalIPs: ['192.168.99.22'], loadBalancerIPs: ['1.2.3.4'], externalTrafficPolicy: 'Local' }), [ep('10.180.0.2', { isLocal: false })]],
@@ -86,13 +90,13 @@ test('nftables: kube-proxy\'s elements for no endpoints and ETP Local', () => {
     'add element ip kube-proxy service-nodeports { tcp . 3001 : goto external-42NFTM6N-ns2/svc2/tcp/p80 }',
     'add element ip kube-proxy no-endpoint-nodeports { tcp . 3001 comment "ns2/svc2:p80" : drop }',
     'add element ip kube-proxy no-endpoint-services { 192.168.99.22 . tcp . 80 comment "ns2/svc2:p80" : drop }',
-  ]) assert.ok(svc2.elements.includes(l), l);
+  ]) assert.ok(elementStatements(svc2.elements).includes(l), l);
   assert.deepEqual(svc2.chains.get('external-42NFTM6N-ns2/svc2/tcp/p80'), [
     'ip saddr 10.0.0.0/8 goto service-42NFTM6N-ns2/svc2/tcp/p80 comment "short-circuit pod traffic"',
     'fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"',
     'fib saddr type local goto service-42NFTM6N-ns2/svc2/tcp/p80 comment "short-circuit local traffic"',
   ]);
-  assert.deepEqual(r.services.get('ns6/svc6:p80')!.elements, [
+  assert.deepEqual(elementStatements(r.services.get('ns6/svc6:p80')!.elements), [
     'add element ip kube-proxy cluster-ips { 172.30.0.46 }',
     'add element ip kube-proxy no-endpoint-services { 172.30.0.46 . tcp . 80 comment "ns6/svc6:p80" : goto reject-chain }',
   ]);

@@ -62,6 +62,24 @@ export class KernelSyncRunner {
     return { bindErrors: [], listening: [] };
   }
 
+  /**
+   * Runs `job` between syncs (none runs meanwhile); a failure makes the next sync a full one. Nothing runs
+   * after close().
+   */
+  between(job: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(async () => {
+      if (this.closed) return;
+      try {
+        await job();
+      } catch (err) {
+        this.needFullSync = true;
+        throw err;
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** No sync starts after this; resolves when the running one is done. */
   async close(): Promise<void> {
     this.closed = true;

@@ -6,8 +6,10 @@
 import { hashName } from '../kernel/exec.js';
 import { externalPolicyLocal, internalPolicyLocal, servicePolicy } from '../topology.js';
 import { parseServicePortName, type Endpoint, type ProxyState, type ServicePortInfo, type ServicePortName } from '../types.js';
+import { sameEndpoints, sameServicePort } from './inputs.js';
+import { chainWithRules, declareSharedSet, sharedSets, table, type SetElement } from './statements.js';
 
-export const table = 'ip kube-proxy';
+export { table } from './statements.js';
 const chainNameLengthMax = 240;
 
 /** hash8 + "-" + name, truncated with "..." as kube-proxy's hashAndTruncate. */
@@ -29,8 +31,8 @@ export interface ServiceObjects {
   chains: Map<string, string[]>;
   /** Affinity sets: name → definition. */
   sets: Map<string, string>;
-  /** `add element` statements for the shared maps and sets. */
-  elements: string[];
+  /** Its elements of the shared maps and sets. */
+  elements: SetElement[];
 }
 
 export interface NftRules {
@@ -38,88 +40,91 @@ export interface NftRules {
   nodeIPs: string[];
 }
 
+/** What a Service was built from, and what it gave. */
+export interface ServiceMemo {
+  svc: ServicePortInfo;
+  eps: Endpoint[];
+  objects: ServiceObjects;
+}
+
 export interface NftRuleOptions {
   clusterCIDR?: string;
   masqueradeAll?: boolean;
   /** Per-Service results of earlier builds (the datapath keeps one): unchanged Services are not rebuilt. */
-  memo?: Map<ServicePortName, { input: string; objects: ServiceObjects }>;
+  memo?: Map<ServicePortName, ServiceMemo>;
 }
 
 const isV4 = (ip: string) => ip !== '' && ip !== 'None' && !ip.includes(':');
+const isV4Endpoint = (e: Endpoint) => isV4(e.ip);
+const noEndpoints: Endpoint[] = [];
 
-/** The shared maps, sets and base chains (what kube-proxy writes on every full sync). */
+/** The shared maps, sets and base chains (what kube-proxy writes on every full sync); rules inside `add chain`. */
 export function baseRules(serviceCIDRs: string[]): string[] {
   const t = table;
-  const out = [
-    `add table ${t} { comment "rules for kube-proxy" ; }`,
-    `add set ${t} cluster-ips { type ipv4_addr ; comment "Active ClusterIPs" ; }`,
-    `add set ${t} nodeport-ips { type ipv4_addr ; comment "IPs that accept NodePort traffic" ; }`,
-    `add map ${t} firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }`,
-    `add map ${t} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }`,
-    `add map ${t} no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`,
-    `add map ${t} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`,
-    `add map ${t} service-nodeports { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }`,
-    `add chain ${t} cluster-ips-check`,
-    `add chain ${t} filter-prerouting-pre-dnat { type filter hook prerouting priority -110 ; }`,
-    `add chain ${t} filter-output-pre-dnat { type filter hook output priority -110 ; }`,
-    `add chain ${t} filter-forward { type filter hook forward priority 0 ; }`,
-    `add chain ${t} filter-input { type filter hook input priority 0 ; }`,
-    `add chain ${t} filter-output { type filter hook output priority 0 ; }`,
-    `add chain ${t} firewall-check`,
-    `add chain ${t} mark-for-masquerade`,
-    `add chain ${t} masquerading`,
-    `add chain ${t} nat-output { type nat hook output priority -100 ; }`,
-    `add chain ${t} nat-postrouting { type nat hook postrouting priority 100 ; }`,
-    `add chain ${t} nat-prerouting { type nat hook prerouting priority -100 ; }`,
-    `add chain ${t} nodeport-endpoints-check`,
-    `add chain ${t} reject-chain { comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ; }`,
-    `add chain ${t} services`,
-    `add chain ${t} service-endpoints-check`,
+  const out = [`add table ${t} { comment "rules for kube-proxy" ; }`, ...[...sharedSets.keys()].map(declareSharedSet)];
+  const declarations: Array<[string, string]> = [
+    ['cluster-ips-check', ''],
+    ['filter-prerouting-pre-dnat', ' { type filter hook prerouting priority -110 ; }'],
+    ['filter-output-pre-dnat', ' { type filter hook output priority -110 ; }'],
+    ['filter-forward', ' { type filter hook forward priority 0 ; }'],
+    ['filter-input', ' { type filter hook input priority 0 ; }'],
+    ['filter-output', ' { type filter hook output priority 0 ; }'],
+    ['firewall-check', ''],
+    ['mark-for-masquerade', ''],
+    ['masquerading', ''],
+    ['nat-output', ' { type nat hook output priority -100 ; }'],
+    ['nat-postrouting', ' { type nat hook postrouting priority 100 ; }'],
+    ['nat-prerouting', ' { type nat hook prerouting priority -100 ; }'],
+    ['nodeport-endpoints-check', ''],
+    ['reject-chain', ' { comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ; }'],
+    ['services', ''],
+    ['service-endpoints-check', ''],
   ];
-  const chains = ['cluster-ips-check', 'filter-prerouting-pre-dnat', 'filter-output-pre-dnat', 'filter-forward', 'filter-input', 'filter-output',
-    'firewall-check', 'mark-for-masquerade', 'masquerading', 'nat-output', 'nat-postrouting', 'nat-prerouting', 'nodeport-endpoints-check',
-    'reject-chain', 'services', 'service-endpoints-check'];
-  out.push(...chains.map((c) => `flush chain ${t} ${c}`));
-  out.push(`add rule ${t} cluster-ips-check ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"`);
-  if (serviceCIDRs.length) out.push(`add rule ${t} cluster-ips-check ip daddr { ${serviceCIDRs.join(', ')} } drop comment "Drop traffic to unallocated ClusterIPs"`);
-  out.push(
-    `add rule ${t} filter-prerouting-pre-dnat ct state new jump firewall-check`,
-    `add rule ${t} filter-forward ct state new jump service-endpoints-check`,
-    `add rule ${t} filter-forward ct state new jump cluster-ips-check`,
-    `add rule ${t} filter-input ct state new jump nodeport-endpoints-check`,
-    `add rule ${t} filter-input ct state new jump service-endpoints-check`,
-    `add rule ${t} filter-output ct state new jump service-endpoints-check`,
-    `add rule ${t} filter-output-pre-dnat ct state new jump firewall-check`,
-    `add rule ${t} filter-output ct state new jump cluster-ips-check`,
-    `add rule ${t} firewall-check ip daddr . meta l4proto . th dport vmap @firewall-ips`,
-    `add rule ${t} mark-for-masquerade mark set mark or 0x4000`,
-    `add rule ${t} masquerading mark and 0x4000 == 0 return`,
-    `add rule ${t} masquerading mark set mark xor 0x4000`,
-    `add rule ${t} masquerading masquerade fully-random`,
-    `add rule ${t} nat-output jump services`,
-    `add rule ${t} nat-postrouting jump masquerading`,
-    `add rule ${t} nat-prerouting jump services`,
-    `add rule ${t} nodeport-endpoints-check ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports`,
-    `add rule ${t} reject-chain reject`,
-    `add rule ${t} services ip daddr . meta l4proto . th dport vmap @service-ips`,
-    `add rule ${t} services ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports`,
-    `add rule ${t} service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services`,
-  );
+  out.push(...declarations.map(([c, spec]) => `add chain ${t} ${c}${spec}`));
+  out.push(...declarations.map(([c]) => `flush chain ${t} ${c}`));
+  const rules = new Map<string, string[]>();
+  const rule = (chain: string, r: string) => rules.set(chain, [...(rules.get(chain) ?? []), r]);
+  rule('cluster-ips-check', 'ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"');
+  if (serviceCIDRs.length) rule('cluster-ips-check', `ip daddr { ${serviceCIDRs.join(', ')} } drop comment "Drop traffic to unallocated ClusterIPs"`);
+  for (const [c, r] of [
+    ['filter-prerouting-pre-dnat', 'ct state new jump firewall-check'],
+    ['filter-forward', 'ct state new jump service-endpoints-check'],
+    ['filter-forward', 'ct state new jump cluster-ips-check'],
+    ['filter-input', 'ct state new jump nodeport-endpoints-check'],
+    ['filter-input', 'ct state new jump service-endpoints-check'],
+    ['filter-output', 'ct state new jump service-endpoints-check'],
+    ['filter-output-pre-dnat', 'ct state new jump firewall-check'],
+    ['filter-output', 'ct state new jump cluster-ips-check'],
+    ['firewall-check', 'ip daddr . meta l4proto . th dport vmap @firewall-ips'],
+    ['mark-for-masquerade', 'mark set mark or 0x4000'],
+    ['masquerading', 'mark and 0x4000 == 0 return'],
+    ['masquerading', 'mark set mark xor 0x4000'],
+    ['masquerading', 'masquerade fully-random'],
+    ['nat-output', 'jump services'],
+    ['nat-postrouting', 'jump masquerading'],
+    ['nat-prerouting', 'jump services'],
+    ['nodeport-endpoints-check', 'ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports'],
+    ['reject-chain', 'reject'],
+    ['services', 'ip daddr . meta l4proto . th dport vmap @service-ips'],
+    ['services', 'ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports'],
+    ['service-endpoints-check', 'ip daddr . meta l4proto . th dport vmap @no-endpoint-services'],
+  ] as const) rule(c, r);
+  for (const [c, rs] of rules) out.push(chainWithRules(c, rs));
   return out;
 }
-
 
 export function buildNftRules(state: ProxyState, opts: NftRuleOptions = {}): NftRules {
   const services = new Map<ServicePortName, ServiceObjects>();
   for (const spn of [...state.services.keys()].sort()) {
     const svc = state.services.get(spn)!;
     if (!isV4(svc.clusterIP)) continue;
-    const eps = (state.endpoints.get(spn) ?? []).filter((e) => isV4(e.ip));
+    const all = state.endpoints.get(spn) ?? noEndpoints;
+    const eps = all.every(isV4Endpoint) ? all : all.filter(isV4Endpoint);
     // kube-proxy's skipServiceUpdate: a Service whose inputs did not change keeps what it had
-    const input = opts.memo ? JSON.stringify([svc, eps]) : '';
     const known = opts.memo?.get(spn);
-    const objects = known?.input === input ? known.objects : serviceObjects(spn, svc, eps, opts);
-    opts.memo?.set(spn, { input, objects });
+    const same = known !== undefined && sameServicePort(known.svc, svc) && sameEndpoints(known.eps, eps);
+    const objects = same ? known.objects : serviceObjects(spn, svc, eps, opts);
+    if (opts.memo && !same) opts.memo.set(spn, { svc, eps, objects });
     services.set(spn, objects);
   }
   if (opts.memo) for (const spn of opts.memo.keys()) if (!services.has(spn)) opts.memo.delete(spn);
@@ -127,7 +132,6 @@ export function buildNftRules(state: ProxyState, opts: NftRuleOptions = {}): Nft
 }
 
 function serviceObjects(spn: ServicePortName, svc: ServicePortInfo, eps: Endpoint[], opts: NftRuleOptions): ServiceObjects {
-  const t = table;
   const protocol = svc.protocol.toLowerCase();
   const base = hashAndTruncate(servicePortChainNameBase(spn, protocol));
   const svcChain = `service-${base}`;
@@ -144,16 +148,17 @@ function serviceObjects(spn: ServicePortName, svc: ServicePortInfo, eps: Endpoin
 
   const chains = new Map<string, string[]>();
   const sets = new Map<string, string>();
-  const elements: string[] = [`add element ${t} cluster-ips { ${svc.clusterIP} }`];
-  if (hasInternalEndpoints) elements.push(`add element ${t} service-ips { ${svc.clusterIP} . ${protocol} . ${port} : goto ${internalChain} }`);
-  else elements.push(`add element ${t} no-endpoint-services { ${svc.clusterIP} . ${protocol} . ${port} ${comment} : ${internalVerdict} }`);
+  const elements: SetElement[] = [{ set: 'cluster-ips', key: svc.clusterIP, body: svc.clusterIP }];
+  const element = (set: string, key: string, rest: string) => elements.push({ set, key, body: `${key}${rest}` });
+  if (hasInternalEndpoints) element('service-ips', `${svc.clusterIP} . ${protocol} . ${port}`, ` : goto ${internalChain}`);
+  else element('no-endpoint-services', `${svc.clusterIP} . ${protocol} . ${port}`, ` ${comment} : ${internalVerdict}`);
   for (const ip of [...svc.externalIPs, ...svc.loadBalancerIPs].filter(isV4)) {
-    if (hasEndpoints) elements.push(`add element ${t} service-ips { ${ip} . ${protocol} . ${port} : goto ${extChain} }`);
-    if (!hasExternalEndpoints) elements.push(`add element ${t} no-endpoint-services { ${ip} . ${protocol} . ${port} ${comment} : ${externalVerdict} }`);
+    if (hasEndpoints) element('service-ips', `${ip} . ${protocol} . ${port}`, ` : goto ${extChain}`);
+    if (!hasExternalEndpoints) element('no-endpoint-services', `${ip} . ${protocol} . ${port}`, ` ${comment} : ${externalVerdict}`);
   }
   if (svc.nodePort > 0) {
-    if (hasEndpoints) elements.push(`add element ${t} service-nodeports { ${protocol} . ${svc.nodePort} : goto ${extChain} }`);
-    if (!hasExternalEndpoints) elements.push(`add element ${t} no-endpoint-nodeports { ${protocol} . ${svc.nodePort} ${comment} : ${externalVerdict} }`);
+    if (hasEndpoints) element('service-nodeports', `${protocol} . ${svc.nodePort}`, ` : goto ${extChain}`);
+    if (!hasExternalEndpoints) element('no-endpoint-nodeports', `${protocol} . ${svc.nodePort}`, ` ${comment} : ${externalVerdict}`);
   }
 
   const epNames = (ep: Endpoint) => {
