@@ -15,6 +15,8 @@ import { fmt, median, percentile } from './stats.js';
 
 /** SKIFF_BENCH_KERNEL_SERVICES=100,1000 shortens the run (10,000 takes minutes on 2 busy cores). */
 const serviceCounts = (process.env.SKIFF_BENCH_KERNEL_SERVICES ?? '100,1000,10000').split(',').map(Number);
+/** SKIFF_BENCH_KERNEL_DATAPATHS=iptables-nft,iptables-legacy measures only those (default: all three). */
+const datapaths = (process.env.SKIFF_BENCH_KERNEL_DATAPATHS ?? 'nftables,iptables-nft,iptables-legacy').split(',');
 
 /** n Services with 2 fake endpoints each (10.O.64.0/18 addresses that nothing answers); NodePorts for the first 2,000. */
 function fakeState(lab: DatapathLab, n: number, version: Map<number, number>): ProxyState {
@@ -67,8 +69,9 @@ async function programming(lab: DatapathLab, make: () => Datapath, label: string
 }
 
 export async function benchKernelProgramming(lab: DatapathLab): Promise<void> {
-  await programming(lab, () => new NftablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR, serviceCIDRs: [lab.serviceCIDR] }), 'nftables');
-  await programming(lab, () => new IptablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR, backend: 'nft' }), 'iptables-nft');
+  if (datapaths.includes('nftables')) await programming(lab, () => new NftablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR, serviceCIDRs: [lab.serviceCIDR] }), 'nftables');
+  if (datapaths.includes('iptables-nft')) await programming(lab, () => new IptablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR, backend: 'nft' }), 'iptables-nft');
+  if (!datapaths.includes('iptables-legacy')) return;
   if (spawnSync('sh', ['-c', 'command -v iptables-legacy-restore']).status === 0) {
     await programming(lab, () => new IptablesDatapath({ netns: lab.node, clusterCIDR: lab.clusterCIDR, backend: 'legacy' }), 'iptables-legacy');
   } else console.log('iptables-legacy: not installed, not measured');
