@@ -16,7 +16,7 @@ import { fmt, median, percentile } from './stats.js';
 
 /** SKIFF_BENCH_KERNEL_SERVICES=100,1000 shortens the run (10,000 takes minutes on 2 busy cores). */
 const serviceCounts = (process.env.SKIFF_BENCH_KERNEL_SERVICES ?? '100,1000,10000').split(',').map(Number);
-/** SKIFF_BENCH_KERNEL_DATAPATHS=nftables (or iptables-nft, iptables-legacy) measures only those. */
+/** SKIFF_BENCH_KERNEL_DATAPATHS=iptables-nft,iptables-legacy measures only those (default: all three). */
 const datapaths = (process.env.SKIFF_BENCH_KERNEL_DATAPATHS ?? 'nftables,iptables-nft,iptables-legacy').split(',');
 
 /** n Services with 2 fake endpoints each (10.O.64.0/18 addresses that nothing answers); NodePorts for the first 2,000. */

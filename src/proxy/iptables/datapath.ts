@@ -1,10 +1,11 @@
 import type { Clock } from '../../util/clock.js';
 import { runTool, type ToolTarget } from '../kernel/exec.js';
 import { KernelSyncRunner } from '../kernel/sync-runner.js';
-import type { Datapath, EndpointStats, ProxyState, ServicePortName, SyncResult } from '../types.js';
+import type { Datapath, Endpoint, EndpointStats, ProxyState, ServicePortInfo, ServicePortName, SyncResult } from '../types.js';
 import {
-  buildIptablesRules, filterChains, jumpRules, natChains, serviceChainPrefixes, type ServiceChains,
-} from './rules.js';
+  cleanupInput, dirtySharedChains, jumpKey, jumpsIn, jumpSpec, nftChainsIn, restoreInput, serviceChainsIn, sharedChanges,
+} from './restore.js';
+import { buildIptablesRules, filterChains, jumpRules, natChains, type ServiceRules } from './rules.js';
 
 export interface IptablesDatapathOptions {
   /** Run the tools in this netns (`ip netns exec`); default: the netns of this process. */
@@ -13,7 +14,7 @@ export interface IptablesDatapathOptions {
   clusterCIDR?: string;
   masqueradeAll?: boolean;
   clock?: Clock;
-  /** A full sync (every chain rewritten, stale ones found with iptables-save) at least this often; default 1h. */
+  /** A full sync (every chain rewritten, stale ones found and deleted) at least this often; default 1h. */
   fullSyncPeriodMs?: number;
   /** Remove every rule and chain on close (default true: skiff removes what it adds). */
   cleanupOnClose?: boolean;
@@ -22,19 +23,31 @@ export interface IptablesDatapathOptions {
    * kube-proxy uses whichever the node's rules are in. Default: the `iptables-restore` on PATH.
    */
   backend?: 'nft' | 'legacy';
+  /**
+   * iptables-nft full syncs write this many service ports per transaction (default 250): its restore's
+   * cost grows with the square of the chains one transaction names. Legacy always uses one.
+   */
+  servicesPerTransaction?: number;
   log?: (m: string) => void;
 }
 
 /**
- * kube-proxy's iptables mode: one `iptables-restore --noflush` per sync with the nat and filter tables.
- * Shared chains (KUBE-SERVICES, KUBE-NODEPORTS, ...) are rewritten every time; per-service chains only
- * when their rules changed (kube-proxy's partial sync), all of them on a full sync.
+ * kube-proxy's iptables mode: one `iptables-restore --noflush` per sync. A full sync rewrites every chain,
+ * deletes stale ones and inserts missing jump rules in that one restore; a partial sync rewrites only the
+ * per-service chains whose rules changed (kube-proxy's partial sync) and the shared chains (KUBE-SERVICES,
+ * KUBE-NODEPORTS, ...) whose rules differ from what it last wrote, each still written whole.
  */
 export class IptablesDatapath implements Datapath {
   private readonly target: ToolTarget;
   private readonly runner: KernelSyncRunner;
   private readonly tool: (name: 'iptables' | 'iptables-save' | 'iptables-restore') => string;
-  private written = new Map<ServicePortName, { key: string; chains: string[] }>();
+  /** What the last successful restore wrote per service port (by identity: the memo keeps unchanged ones). */
+  private written = new Map<ServicePortName, ServiceRules>();
+  private readonly memo = new Map<ServicePortName, { svc: ServicePortInfo; eps: readonly Endpoint[]; out: ServiceRules }>();
+  private readonly order = { keys: [] as ServicePortName[] };
+  private backend?: 'nft' | 'legacy';
+  /** False once `nft list chains` failed (no nft binary): full syncs read the chains with iptables-save. */
+  private nftChains = true;
   /** Lines of the last restore input (tests, `kubectl debug node` comparisons). */
   lastRestore = '';
 
@@ -42,6 +55,7 @@ export class IptablesDatapath implements Datapath {
     this.target = { netns: opts.netns };
     this.runner = new KernelSyncRunner({ mode: 'iptables', target: this.target, clock: opts.clock, fullSyncPeriodMs: opts.fullSyncPeriodMs });
     const b = opts.backend;
+    this.backend = b;
     this.tool = (name) => (b ? name.replace('iptables', `iptables-${b}`) : name);
   }
 
@@ -53,68 +67,74 @@ export class IptablesDatapath implements Datapath {
   }
 
   private async syncProxyRules(state: ProxyState, full: boolean): Promise<void> {
-    const rules = buildIptablesRules(state, { clusterCIDR: this.opts.clusterCIDR, masqueradeAll: this.opts.masqueradeAll });
-    const next = new Map<ServicePortName, { key: string; chains: string[] }>();
-    const changed: ServiceChains[] = [];
+    const rules = buildIptablesRules(state, { clusterCIDR: this.opts.clusterCIDR, masqueradeAll: this.opts.masqueradeAll, memo: this.memo, order: this.order });
+    // a full sync first reads the tables: chains a restarted proxy left, and the jump rules already there
+    const existing = full ? await this.existingRules() : undefined;
+    const changed: ServiceRules[] = [];
+    const stale = new Set<string>();
     for (const [spn, sc] of rules.services) {
-      const key = sc.rules.join('\n') + '\n' + sc.chains.join(' ');
-      next.set(spn, { key, chains: sc.chains });
-      if (full || this.written.get(spn)?.key !== key) changed.push(sc);
+      const before = this.written.get(spn);
+      if (full || before !== sc) changed.push(sc);
+      if (before && before !== sc) for (const c of before.chains) if (!sc.chains.includes(c)) stale.add(c);
     }
-    const live = new Set([...next.values()].flatMap((v) => v.chains));
-    const stale = new Set([...this.written.values()].flatMap((v) => v.chains).filter((c) => !live.has(c)));
-    if (full) for (const c of await this.existingServiceChains()) if (!live.has(c)) stale.add(c);
-
-    // concat, not push(...): at 10,000 Services the lists outgrow the argument limit
-    const text = ['*filter'].concat(filterChains.map(chainLine), rules.filterRules, ['COMMIT', '*nat'], natChains.map(chainLine),
-      changed.flatMap((sc) => sc.chains.map(chainLine)), [...stale].map(chainLine), rules.natRules,
-      changed.flatMap((sc) => sc.rules), [...stale].map((c) => `-X ${c}`), ['COMMIT', '']).join('\n');
-    await runTool(this.target, this.tool('iptables-restore'), ['-w', '--noflush'], text);
-    if (full) await this.ensureJumpRules();
-    this.written = next;
+    for (const [spn, before] of this.written) if (!rules.services.has(spn)) for (const c of before.chains) stale.add(c);
+    if (existing) {
+      const live = new Set<string>();
+      for (const sc of rules.services.values()) for (const c of sc.chains) live.add(c);
+      for (const c of existing.serviceChains) if (!live.has(c)) stale.add(c);
+    }
+    const dirty = full ? undefined : dirtySharedChains(this.written, rules.services);
+    const filter = sharedChanges(rules.filterChainRules, dirty && dirty.filter);
+    const nat = sharedChanges(rules.natChainRules, dirty && dirty.nat);
+    const jumps = existing ? jumpRules.filter((j) => !existing.jumps.has(jumpKey(j))) : [];
+    const text = restoreInput({ filter, nat, changed, stale: [...stale], jumps, chunk: full ? this.chunk() : undefined });
+    if (text) await runTool(this.target, this.tool('iptables-restore'), ['-w', '--noflush'], text);
+    this.written = rules.services;
     this.lastRestore = text;
   }
 
-  /** KUBE-SVC-/SVL-/EXT-/FW-/SEP- chains in the nat table now (a restarted proxy finds its old ones). */
-  private async existingServiceChains(): Promise<string[]> {
-    const { stdout } = await runTool(this.target, this.tool('iptables-save'), ['-t', 'nat']);
-    return stdout.split('\n').filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0])
-      .filter((c) => serviceChainPrefixes.some((p) => c.startsWith(p)));
-  }
-
-  /** The built-in chains jump to kube-proxy's (iptablesJumpChains), prepended once. */
-  private async ensureJumpRules(): Promise<void> {
-    for (const j of jumpRules) {
-      const spec = [j.from, '-m', 'comment', '--comment', j.comment, ...j.extra, '-j', j.to];
-      try {
-        await runTool(this.target, this.tool('iptables'), ['-w', '-t', j.table, '-C', ...spec]);
-      } catch {
-        await runTool(this.target, this.tool('iptables'), ['-w', '-t', j.table, '-I', ...spec]);
-      }
+  /**
+   * What a full sync needs from the tables, in as few reads as the backend allows: legacy reads whole
+   * tables anyway (one iptables-save); iptables-nft dumps rules chain by chain, so it lists the nat chains
+   * with nft and reads only the built-in chains' rules.
+   */
+  private async existingRules(): Promise<{ serviceChains: string[]; jumps: Set<string> }> {
+    this.backend ??= (await runTool(this.target, this.tool('iptables'), ['-V'])).stdout.includes('legacy') ? 'legacy' : 'nft';
+    if (this.backend !== 'nft' || !this.nftChains) {
+      const { stdout } = await runTool(this.target, this.tool('iptables-save'), []);
+      return { serviceChains: serviceChainsIn(stdout, 'nat'), jumps: jumpsIn(stdout) };
     }
+    const builtins = [...new Set(jumpRules.map((j) => `${j.table} ${j.from}`))];
+    const [chains, ...saves] = await Promise.all([
+      runTool(this.target, 'nft', ['list', 'chains', 'ip']).then((r) => r.stdout, () => undefined),
+      ...builtins.map((b) => runTool(this.target, this.tool('iptables'), ['-w', '-t', b.split(' ')[0]!, '-S', b.split(' ')[1]!]).then((r) => `*${b.split(' ')[0]}\n${r.stdout}`)),
+    ]);
+    if (chains === undefined) {
+      this.nftChains = false;
+      return this.existingRules();
+    }
+    return { serviceChains: nftChainsIn(chains, 'nat'), jumps: jumpsIn(saves.join('\n')) };
   }
 
   async close(): Promise<void> {
     await this.runner.close();
     if (this.opts.cleanupOnClose === false) return;
+    const existing = await this.existingRules().catch(() => ({ serviceChains: [] as string[], jumps: undefined }));
     for (const j of jumpRules) {
-      const spec = [j.from, '-m', 'comment', '--comment', j.comment, ...j.extra, '-j', j.to];
-      await runTool(this.target, this.tool('iptables'), ['-w', '-t', j.table, '-D', ...spec]).catch(() => undefined);
+      if (existing.jumps && !existing.jumps.has(jumpKey(j))) continue;
+      await runTool(this.target, this.tool('iptables'), ['-w', '-t', j.table, '-D', ...jumpSpec(j)]).catch(() => undefined);
     }
-    const chains = await this.existingServiceChains().catch(() => [] as string[]);
-    const all = [...new Set([...natChains, ...chains])];
-    const text = [
-      '*filter', ...filterChains.map(chainLine), ...filterChains.map((c) => `-X ${c}`), 'COMMIT',
-      '*nat', ...all.map(chainLine), ...all.map((c) => `-X ${c}`), 'COMMIT', '',
-    ].join('\n');
+    const chunk = this.chunk();
+    const text = cleanupInput(filterChains, [...new Set([...natChains, ...existing.serviceChains])], chunk && chunk * 4);
     await runTool(this.target, this.tool('iptables-restore'), ['-w', '--noflush'], text).catch((err) => this.opts.log?.(`proxy: iptables cleanup: ${(err as Error).message}`));
+  }
+
+  /** Transaction size for many chains at once: iptables-nft only (legacy rewrites the whole table per COMMIT). */
+  private chunk(): number | undefined {
+    return this.backend === 'nft' ? this.opts.servicesPerTransaction ?? 250 : undefined;
   }
 
   stats(): EndpointStats[] {
     return [];
   }
-}
-
-function chainLine(chain: string): string {
-  return `:${chain} - [0:0]`;
 }

@@ -4,7 +4,8 @@ import { endpointOf, serviceInfo } from '../conformance.js';
 import { buildNftRules, endpointChainNameBase, hashAndTruncate, servicePortChainNameBase } from '../nftables/rules.js';
 import type { SetElement } from '../nftables/statements.js';
 import type { Endpoint, ProxyState, ServicePortInfo } from '../types.js';
-import { buildIptablesRules, endpointChainName, probability, servicePortChainName } from './rules.js';
+import { jumpKey, jumpsIn, nftChainsIn, serviceChainsIn } from './restore.js';
+import { buildIptablesRules, endpointChainName, jumpRules, probability, servicePortChainName } from './rules.js';
 
 test('chain names are kube-proxy\'s (test vectors from kube-proxy tests and seed 002)', () => {
   assert.equal(servicePortChainName('KUBE-SVC-', 'default/kubernetes:https', 'TCP'), 'KUBE-SVC-NPX46M4PTMTKRN6Y');
@@ -100,4 +101,21 @@ test('nftables: kube-proxy\'s elements for no endpoints and ETP Local', () => {
     'add element ip kube-proxy cluster-ips { 172.30.0.46 }',
     'add element ip kube-proxy no-endpoint-services { 172.30.0.46 . tcp . 80 comment "ns6/svc6:p80" : goto reject-chain }',
   ]);
+});
+
+test('iptables: a full sync reads jump rules and stale chains back from iptables-save and nft list chains', () => {
+  const save = [
+    '*filter', ':INPUT ACCEPT [0:0]',
+    '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+    '-A INPUT -m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS', 'COMMIT',
+    '*nat', ':PREROUTING ACCEPT [0:0]', ':KUBE-SERVICES - [0:0]', ':KUBE-SVC-AAAA - [0:0]', ':SKIFF-POSTROUTING - [0:0]',
+    '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES', 'COMMIT',
+  ].join('\n');
+  const jumps = jumpsIn(save);
+  const missing = jumpRules.filter((j) => !jumps.has(jumpKey(j))).map((j) => `${j.table} ${j.from} ${j.to}`);
+  assert.ok(!missing.includes('filter INPUT KUBE-EXTERNAL-SERVICES') && !missing.includes('nat PREROUTING KUBE-SERVICES'));
+  assert.equal(missing.length, jumpRules.length - 3);
+  assert.deepEqual(serviceChainsIn(save, 'nat'), ['KUBE-SVC-AAAA']);
+  const list = 'table ip nat {\n\tchain KUBE-SEP-BBBB {\n\t}\n\tchain PREROUTING {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t}\n}\ntable ip kube-proxy {\n\tchain KUBE-SVC-CCCC {\n\t}\n}\n';
+  assert.deepEqual(nftChainsIn(list, 'nat'), ['KUBE-SEP-BBBB']);
 });
