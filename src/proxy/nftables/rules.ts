@@ -6,7 +6,7 @@
 import { hashName } from '../kernel/exec.js';
 import { externalPolicyLocal, internalPolicyLocal, servicePolicy } from '../topology.js';
 import { parseServicePortName, type Endpoint, type ProxyState, type ServicePortInfo, type ServicePortName } from '../types.js';
-import { sameEndpoints, sameServicePort } from './inputs.js';
+import { sameEndpoints, sameServicePort } from '../kernel/inputs.js';
 import { chainWithRules, declareSharedSet, sharedSets, table, type SetElement } from './statements.js';
 
 export { table } from './statements.js';
