@@ -2,7 +2,9 @@
  * Control plane at scale: N Services (2,000 by default) created at once in one namespace, the rate their
  * EndpointSlices appear, the memory the server then holds, and how long deleting that namespace takes.
  * Runs the server from source; SKIFF_BENCH_BASELINE_SRC=/path/to/other/src runs that tree first, the same
- * way, for before/after figures side by side. SKIFF_BENCH_SCALE_SERVICES sets N.
+ * way, for before/after figures side by side. SKIFF_BENCH_SCALE_SERVICES sets N; SKIFF_BENCH_SCALE_CLIENTS the
+ * requests in flight (16 by default, as controllers and parallel clients write; 1 is `kubectl apply -f` of a list,
+ * which creates one object after the other).
  */
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
@@ -10,6 +12,7 @@ import { waitFor } from '../test/support/ports.js';
 import { api, follow, inParallel, memoryMB, servedWatches, startServer, stopServer, uptimeLine } from './scale-server.js';
 
 const count = Number(process.env.SKIFF_BENCH_SCALE_SERVICES ?? 2000);
+const clients = Number(process.env.SKIFF_BENCH_SCALE_CLIENTS ?? 16);
 const phaseLimitMs = Number(process.env.SKIFF_BENCH_SCALE_LIMIT_S ?? 300) * 1000;
 
 interface Figures {
@@ -33,7 +36,7 @@ async function measure(src: string): Promise<Figures> {
     const slices = follow(s, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`);
     const watches = servedWatches(s).watches - 1; // the bench's own
     const t0 = performance.now();
-    await inParallel(count, 16, async (i) => {
+    await inParallel(count, clients, async (i) => {
       const r = await api(s, 'POST', `/api/v1/namespaces/${ns}/services`, { metadata: { name: `svc-${i}` }, spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] } });
       if (r.code !== 201) throw new Error(`create svc-${i}: ${r.code} ${r.body}`);
     });
@@ -62,7 +65,7 @@ function line(name: string, f: Figures): string {
 }
 
 export async function benchScale(): Promise<void> {
-  console.log(`[scale] ${count} Services with a selector (no pods: one placeholder slice each), 16 clients; control plane only, run from source`);
+  console.log(`[scale] ${count} Services with a selector (no pods: one placeholder slice each), ${clients} client${clients === 1 ? '' : 's'}; control plane only, run from source`);
   const baseline = process.env.SKIFF_BENCH_BASELINE_SRC;
   const rounds = Number(process.env.SKIFF_BENCH_SCALE_ROUNDS ?? 1);
   // interleaved (baseline, this tree, baseline, ...) so the machine's load falls on both alike

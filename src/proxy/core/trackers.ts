@@ -48,8 +48,9 @@ export class ServiceChangeTracker {
 export class EndpointsChangeTracker {
   /** `ns/service` → slice name → slice. */
   private readonly slices = new Map<string, Map<string, EndpointSlice>>();
-  /** `ns/service` → a counter bumped whenever its slices change what the proxy sees. */
+  /** `ns/service` → a value never used before, taken whenever its slices change what the proxy sees (none: no slices). */
   private readonly versions = new Map<string, number>();
+  private sequence = 0;
   /** The endpoints of each service port as last computed, reused while their inputs are the same. */
   private readonly memo = new Map<ServicePortName, { version: number; info: ServicePortInfo; localNodes: string; endpoints: Endpoint[] }>();
 
@@ -74,8 +75,8 @@ export class EndpointsChangeTracker {
   }
 
   private bump(key: string): true {
-    this.versions.set(key, (this.versions.get(key) ?? 0) + 1);
-    if (!this.slices.has(key)) this.versions.delete(key);
+    if (this.slices.has(key)) this.versions.set(key, ++this.sequence);
+    else this.versions.delete(key);
     return true;
   }
 
