@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { waitFor } from '../test/support/ports.js';
-import { api, follow, inParallel, memoryMB, servedWatches, startServer, stopServer, uptimeLine } from './scale-server.js';
+import { api, cpuSeconds, follow, inParallel, memoryMB, servedWatches, startServer, stopServer, uptimeLine } from './scale-server.js';
 
 const count = Number(process.env.SKIFF_BENCH_SCALE_SERVICES ?? 2000);
 const clients = Number(process.env.SKIFF_BENCH_SCALE_CLIENTS ?? 16);
@@ -25,6 +25,9 @@ interface Figures {
   rssMB: number;
   peakMB: number;
   deleteSeconds: number;
+  /** Server CPU seconds from the first create until every slice is there, and for the deletion: steadier than rates on a loaded machine. */
+  createCpu: number;
+  deleteCpu: number;
   done: boolean;
 }
 
@@ -35,6 +38,7 @@ async function measure(src: string): Promise<Figures> {
     await api(s, 'POST', '/api/v1/namespaces', { metadata: { name: ns } });
     const slices = follow(s, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`);
     const watches = servedWatches(s).watches - 1; // the bench's own
+    const cpu0 = cpuSeconds(s.child.pid!);
     const t0 = performance.now();
     await inParallel(count, clients, async (i) => {
       const r = await api(s, 'POST', `/api/v1/namespaces/${ns}/services`, { metadata: { name: `svc-${i}` }, spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] } });
@@ -44,13 +48,16 @@ async function measure(src: string): Promise<Figures> {
     let done = true;
     await waitFor('every Service has its EndpointSlice', () => (slices.objects.size >= count ? true : undefined), phaseLimitMs, 20).catch(() => (done = false));
     const t2 = performance.now();
+    const cpu2 = cpuSeconds(s.child.pid!);
     slices.stop();
     const mem = memoryMB(s.child.pid!);
     const t3 = performance.now();
     await api(s, 'DELETE', `/api/v1/namespaces/${ns}`);
     await waitFor('namespace deleted', async () => ((await api(s, 'GET', `/api/v1/namespaces/${ns}`)).code === 404 ? true : undefined), phaseLimitMs, 100).catch(() => (done = false));
     const t4 = performance.now();
+    const cpu4 = cpuSeconds(s.child.pid!);
     return {
+      createCpu: cpu2 - cpu0, deleteCpu: cpu4 - cpu2,
       servicesPerSec: count / ((t1 - t0) / 1000), slicesPerSec: count / ((t2 - t0) / 1000), slicesSeconds: (t2 - t0) / 1000, slicesLagSeconds: (t2 - t1) / 1000,
       rssMB: mem.rss, peakMB: mem.peak, deleteSeconds: (t4 - t3) / 1000, watches, done,
     };
@@ -61,7 +68,7 @@ async function measure(src: string): Promise<Figures> {
 
 function line(name: string, f: Figures): string {
   const cap = f.done ? '' : ` (stopped at the ${phaseLimitMs / 1000} s limit)`;
-  return `${name.padEnd(36)} services ${f.servicesPerSec.toFixed(0).padStart(5)}/s  slices ${f.slicesPerSec.toFixed(0).padStart(5)}/s (${f.slicesSeconds.toFixed(1)} s, ${f.slicesLagSeconds.toFixed(1)} s after the last Service)  watches ${f.watches}  RSS ${f.rssMB.toFixed(0)} MB (peak ${f.peakMB.toFixed(0)})  namespace deletion ${f.deleteSeconds.toFixed(1)} s${cap}`;
+  return `${name.padEnd(36)} services ${f.servicesPerSec.toFixed(0).padStart(5)}/s  slices ${f.slicesPerSec.toFixed(0).padStart(5)}/s (${f.slicesSeconds.toFixed(1)} s, ${f.slicesLagSeconds.toFixed(1)} s after the last Service)  watches ${f.watches}  RSS ${f.rssMB.toFixed(0)} MB (peak ${f.peakMB.toFixed(0)})  namespace deletion ${f.deleteSeconds.toFixed(1)} s${cap}  server CPU ${f.createCpu.toFixed(1)} s + ${f.deleteCpu.toFixed(1)} s`;
 }
 
 export async function benchScale(): Promise<void> {
