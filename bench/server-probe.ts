@@ -4,7 +4,7 @@
  * highest seen, to SKIFF_BENCH_PROBE_FILE twice a second. Lives in bench/ so that any tree, the baseline
  * included, is measured the same way.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -24,5 +24,9 @@ if (file) {
     }
     return (emit as (this: https.Server, ...a: unknown[]) => boolean).call(this, event, ...args);
   } as typeof emit;
-  setInterval(() => writeFileSync(file, JSON.stringify({ watches: open, peak })), 500).unref();
+  // written aside and renamed, so a reader never sees a half-written file
+  setInterval(() => {
+    writeFileSync(`${file}.tmp`, JSON.stringify({ watches: open, peak }));
+    renameSync(`${file}.tmp`, file);
+  }, 500).unref();
 }

@@ -10,6 +10,8 @@ import type { ServerContext } from './handlers/context.js';
 import { dispatchResource } from './handlers/dispatch.js';
 import { sendError } from './http.js';
 import { serveNonResource } from './non-resource.js';
+import { localConnector } from './local-request.js';
+import type { LocalConnector } from '../client/transport.js';
 import type { ValueTransformer } from './registry/encryption.js';
 import type { ResourceHooks } from './registry/hooks.js';
 import type { RestStorage } from './registry/rest-storage.js';
@@ -70,6 +72,11 @@ export class ApiServer {
 
   storage(group: string, version: string, resource: string): RestStorage | undefined {
     return this.storages.get(group, version, resource);
+  }
+
+  /** The loopback connection of clients in this process: their requests reach this server's listener in memory. */
+  localConnector(): LocalConnector {
+    return localConnector(this.server);
   }
 
   setReady(ready: boolean): void {

@@ -1,4 +1,5 @@
 import { RestClient } from '../client/rest.js';
+import type { LocalConnector } from '../client/transport.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { EndpointsController } from '../controllers/endpoints/controller.js';
 import { EndpointSliceController } from '../controllers/endpointslice/controller.js';
@@ -66,8 +67,8 @@ export function controllerDescriptors(): ControllerDescriptor[] {
 }
 
 /** kube-controller-manager's API client (token + CA), the one the server's shared informers use too. */
-export function controllerManagerClient(o: { server: string; token: string; caPem: string }): RestClient {
-  return new RestClient({ server: o.server, token: o.token, caData: o.caPem, userAgent: 'skiff-controller-manager/v1.32.4' });
+export function controllerManagerClient(o: { server: string; token: string; caPem: string; local?: LocalConnector }): RestClient {
+  return new RestClient({ server: o.server, token: o.token, caData: o.caPem, local: o.local, userAgent: 'skiff-controller-manager/v1.32.4' });
 }
 
 /** Starts the in-process controller manager against the API server, through the client only. */

@@ -7,6 +7,7 @@ import type { KubeObject } from '../api/types.js';
 import { HostServiceExposure, type HostServiceSpec } from '../client/host-service.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { RestClient } from '../client/rest.js';
+import type { LocalConnector } from '../client/transport.js';
 import { ClusterDNS } from '../dns/cluster-dns.js';
 import type { Upstream } from '../dns/forward.js';
 import type { ListenAddress } from '../util/net.js';
@@ -103,8 +104,8 @@ export function kubeDNSHostService(clusterDNS: string, address: ListenAddress): 
 }
 
 /** The DNS server's own API client (token + CA), as any component outside the API server has. */
-export function clusterDNSClient(opts: { server: string; token: string; caPem: string }): RestClient {
-  return new RestClient({ server: opts.server, token: opts.token, caData: opts.caPem, userAgent: 'skiff-dns/v1.32.4' });
+export function clusterDNSClient(opts: { server: string; token: string; caPem: string; local?: LocalConnector }): RestClient {
+  return new RestClient({ server: opts.server, token: opts.token, caData: opts.caPem, local: opts.local, userAgent: 'skiff-dns/v1.32.4' });
 }
 
 /** Starts the DNS server and keeps kube-system/kube-dns pointing at it. */

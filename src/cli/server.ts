@@ -195,6 +195,8 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   const port = await api.listen(opts.httpsListenPort, opts.bindAddress);
   const server = `https://${advertise}:${port}`;
   const entry = { name: 'skiff', server, caPem: creds.ca.certPem, token: creds.token };
+  // the server's own clients (controllers, proxy, DNS, ingress, web view) reach the API in memory
+  const local = api.localConnector();
   const kubeconfigPath = opts.writeKubeconfig ? resolve(opts.writeKubeconfig) : join(homedir(), '.kube', 'config');
   if (opts.writeKubeconfig) await writeKubeconfig(kubeconfigPath, entry);
   else await mergeIntoDefaultKubeconfig(entry, kubeconfigPath);
@@ -209,7 +211,7 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   // One informer per resource for the whole process (controllers, proxy, DNS, ingress, web view), stopped
   // with the server: each component's own stop leaves the shared caches to the others.
   const processAbort = new AbortController();
-  const informers = new InformerFactory({ client: controllerManagerClient({ server, token: creds.token, caPem: creds.ca.certPem }), clock: realClock, log: (m) => log.debug(m), signal: processAbort.signal });
+  const informers = new InformerFactory({ client: controllerManagerClient({ server, token: creds.token, caPem: creds.ca.certPem, local }), clock: realClock, log: (m) => log.debug(m), signal: processAbort.signal });
   const controllers = await startControllers({
     server,
     token: creds.token,
@@ -223,21 +225,21 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   let ingress: RunningIngress | undefined;
   if (!disabled.has('traefik') && !disabled.has('ingress') && netnsHost) {
     // netns mode: the ingress controller as a pod of the built-in image skiff/ingress behind skiff-ingress
-    const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-addons/v1.32.4' });
+    const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, local, userAgent: 'skiff-addons/v1.32.4' });
     await ensureIngressAddon(client, { apiServer: `https://${netnsHost.hostIP}:${port}`, token: creds.token, clusterDNS: clusterDns, clusterDomain: opts.clusterDomain });
   } else if (!disabled.has('traefik') && !disabled.has('ingress')) {
-    const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-ingress-controller/v1.32.4' });
+    const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, local, userAgent: 'skiff-ingress-controller/v1.32.4' });
     // on the node address; the skiff-ingress EndpointSlice points there and the proxy carries LB-IP:80/443
     ingress = await startIngressController({ client, informers, listen: { host: opts.nodeIp ?? advertise }, certDir: join(dataDir, 'server', 'tls'), log: (m) => log.info(m) });
   }
   let dns: RunningClusterDNS | undefined;
   if (!disabled.has('coredns') && netnsHost) {
     // netns mode: CoreDNS as kubeadm deploys it, pods of the built-in image skiff/dns behind kube-dns
-    const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-addons/v1.32.4' });
+    const client = new RestClient({ server, token: creds.token, caData: creds.ca.certPem, local, userAgent: 'skiff-addons/v1.32.4' });
     await ensureDNSAddon(client, { apiServer: `https://${netnsHost.hostIP}:${port}`, token: creds.token, clusterDNS: clusterDns, clusterDomain: opts.clusterDomain });
   } else if (!disabled.has('coredns')) {
     // served on the node address; the kube-dns EndpointSlice points there and the proxy carries clusterDNS:53
-    const client = clusterDNSClient({ server, token: creds.token, caPem: creds.ca.certPem });
+    const client = clusterDNSClient({ server, token: creds.token, caPem: creds.ca.certPem, local });
     const listen = { ip: opts.nodeIp ?? advertise, port: 0 };
     dns = await startClusterDNS({ client, informers, clusterDomain: opts.clusterDomain, clusterDNS: clusterDns, listen, listenDirect: opts.dnsListenDirect, log: (m) => log.debug(m) });
     log.debug(`cluster DNS: ${dns.address.ip}:${dns.address.port} behind kube-system/kube-dns ${clusterDns}`);
@@ -247,7 +249,7 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     ? await startNetnsNodes({
         host: netnsHost as Parameters<typeof startNetnsNodes>[0]['host'],
         apiHost: advertise, apiPort: port, token: creds.token, dataDir, nodeName: opts.nodeName, kubeletPort: opts.kubeletPort,
-        client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-server/v1.32.4' }),
+        client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, local, userAgent: 'skiff-server/v1.32.4' }),
         clusterCidr: opts.clusterCidr, clusterDns, serviceCidr: opts.serviceCidr, proxyScheduler: opts.proxyScheduler, proxyMode: opts.proxyMode, containerRuntime: opts.containerRuntime, privateRegistry: opts.privateRegistry && resolve(opts.privateRegistry), disableDefaultRegistryEndpoint: opts.disableDefaultRegistryEndpoint, portMappings: opts.portMapping ?? [], verbose: opts.verbose, log,
       })
     : undefined;
@@ -261,7 +263,7 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     : () => [{ name: opts.nodeName ?? hostname(), ip: opts.nodeIp ?? '127.0.0.1' }];
   // netns mode: every node agent runs its own kube-proxy in its node netns
   const proxy = netnsHost ? undefined : startProxy({
-    client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, userAgent: 'skiff-proxy/v1.32.4' }),
+    client: new RestClient({ server, token: creds.token, caData: creds.ca.certPem, local, userAgent: 'skiff-proxy/v1.32.4' }),
     informers,
     nodes: proxyNodes,
     scheduler: opts.proxyScheduler, ownsServiceIPs: true, clusterCIDR: opts.clusterCidr, log: (m) => log.debug(m),
@@ -269,7 +271,7 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     // minSyncPeriod made a new Service refuse for up to a second after its endpoints were ready in the API
   });
   const ui = disabled.has('ui') ? undefined : await startUI({
-    dataDir, port: opts.uiPort ?? defaultUIPort, server, token: creds.token, caPem: creds.ca.certPem, clusterDomain: opts.clusterDomain, informers,
+    dataDir, port: opts.uiPort ?? defaultUIPort, server, token: creds.token, caPem: creds.ca.certPem, clusterDomain: opts.clusterDomain, informers, local,
     datapath: proxy?.datapath, nodeNetns: netnsHost?.plan.nodes.map((n) => n.netns), dns, ingress, log,
   });
   const metricsPort = opts.proxyMetricsPort ?? defaultProxyMetricsPort;

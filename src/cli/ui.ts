@@ -3,6 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InformerFactory } from '../client/informer-factory.js';
 import { RestClient } from '../client/rest.js';
+import type { LocalConnector } from '../client/transport.js';
 import type { DnsQueryLogEntry } from '../dns/query-log.js';
 import type { IngressRequestEvent } from '../ingress/proxy.js';
 import { startProxyMetricsServer, type MeteredDatapath, type ProxyMetricsServer } from '../proxy/metrics.js';
@@ -27,6 +28,8 @@ export interface StartUIOptions {
   clusterDomain: string;
   /** The process's shared informers; the web view makes its own without. */
   informers?: InformerFactory;
+  /** The API server's in-memory connection, when the view runs in the server's process. */
+  local?: LocalConnector;
   /** The server's own proxy; none in netns mode, where each node agent runs kube-proxy (the map still shows). */
   datapath?: MeteredDatapath;
   /** netns mode: the node netns names (first node first); traffic then comes from their conntrack and rules. */
@@ -48,7 +51,7 @@ function uiStatePath(dataDir: string): string {
 /** Starts the web view; a port already taken is a warning, not a failed server. */
 export async function startUI(o: StartUIOptions): Promise<RunningUI | undefined> {
   const token = await loadOrCreateUIToken(o.dataDir);
-  const client = new RestClient({ server: o.server, token: o.token, caData: o.caPem, userAgent: 'skiff-ui/v1.32.4' });
+  const client = new RestClient({ server: o.server, token: o.token, caData: o.caPem, local: o.local, userAgent: 'skiff-ui/v1.32.4' });
   const informers = o.informers ?? new InformerFactory({ client, log: (m) => o.log.debug(m) });
   const ui = new UIServer({
     host: uiHost, port: o.port, token, client, informers, clusterDomain: o.clusterDomain,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { SkiffError } from '../util/errors.js';
+import type { LocalConnector } from './transport.js';
 
 /** Where and as whom a client talks to the API server. */
 export interface ClientConfig {
@@ -15,6 +16,11 @@ export interface ClientConfig {
   userAgent?: string;
   /** Deadline for each non-watch request (default 30s). */
   timeoutMs?: number;
+  /**
+   * In the API server's own process: requests go to it in memory (its loopback connection), still
+   * authenticated with `token` and served by the same handlers; `server` only shapes the paths.
+   */
+  local?: LocalConnector;
 }
 
 interface NamedCluster {

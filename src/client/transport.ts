@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { StatusError, type Status } from '../api/status.js';
 import { SkiffError } from '../util/errors.js';
 import type { ClientConfig } from './config.js';
@@ -47,6 +47,23 @@ export function statusErrorFromBody(code: number, body: string): StatusError {
   return new StatusError({ code, reason: reasonForCode[code] ?? 'Unknown', message });
 }
 
+/** A request as an in-process connector takes it: the path with its query, lower-case header names. */
+export interface LocalRequestInit {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+/** A response body stream with its status and (lower-case) headers, as an IncomingMessage has them. */
+export type LocalResponse = Readable & { statusCode?: number; headers: Record<string, string | string[] | undefined> };
+
+/** Carries the requests of a client running inside the API server's process (src/apiserver/local-request.ts). */
+export interface LocalConnector {
+  request(req: LocalRequestInit): Promise<LocalResponse>;
+}
+
 /** The HTTP(S) connection to one API server: a keep-alive agent plus bearer-token auth. */
 export class Transport {
   private readonly base: URL;
@@ -69,7 +86,7 @@ export class Transport {
   }
 
   /** Sends a request and resolves with the response head; the caller consumes the body. */
-  open(req: RawRequest): Promise<IncomingMessage> {
+  open(req: RawRequest): Promise<LocalResponse> {
     const payload = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     const headers: Record<string, string> = {
       accept: req.accept ?? 'application/json',
@@ -80,6 +97,8 @@ export class Transport {
       headers['content-type'] = req.contentType ?? 'application/json';
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
+    const path = this.url(req.path, req.query);
+    if (this.config.local) return this.config.local.request({ method: req.method, path, headers, body: payload, signal: req.signal });
     return new Promise((resolve, reject) => {
       const r = this.mod.request(
         {
@@ -87,7 +106,7 @@ export class Transport {
           hostname: this.base.hostname,
           port: this.base.port,
           method: req.method,
-          path: this.url(req.path, req.query),
+          path,
           headers,
           agent: this.agent,
           signal: req.signal,
@@ -123,7 +142,7 @@ export class Transport {
   }
 }
 
-export async function readBody(res: IncomingMessage): Promise<string> {
+export async function readBody(res: Readable): Promise<string> {
   res.setEncoding('utf8');
   let body = '';
   for await (const chunk of res) body += chunk as string;

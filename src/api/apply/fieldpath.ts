@@ -49,12 +49,19 @@ export function comparePathElements(a: PathElement, b: PathElement): number {
 
 const keyOf = (p: FieldPath): string => JSON.stringify(p);
 
-/** A set of field paths. Immutable-style helpers return new sets. */
+/** A set of field paths. Immutable-style helpers return new sets (sharing the stored, never mutated paths). */
 export class FieldSet {
   private readonly paths = new Map<string, FieldPath>();
 
   constructor(paths: Iterable<FieldPath> = []) {
     for (const p of paths) this.insert(p);
+  }
+
+  /** A set of already keyed paths: the helpers below build theirs without serialising every path again. */
+  private static of(entries: Iterable<[string, FieldPath]>): FieldSet {
+    const set = new FieldSet();
+    for (const [k, p] of entries) set.paths.set(k, p);
+    return set;
   }
 
   insert(p: FieldPath): this {
@@ -74,17 +81,21 @@ export class FieldSet {
     return [...this.paths.values()].sort(comparePaths);
   }
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this.paths.values(), ...other.paths.values()]);
+    if (other.empty()) return FieldSet.of(this.paths);
+    const set = FieldSet.of(this.paths);
+    for (const [k, p] of other.paths) if (!set.paths.has(k)) set.paths.set(k, p);
+    return set;
   }
   difference(other: FieldSet): FieldSet {
-    return new FieldSet([...this.paths.values()].filter((p) => !other.has(p)));
+    if (other.empty()) return FieldSet.of(this.paths);
+    return FieldSet.of([...this.paths].filter(([k]) => !other.paths.has(k)));
   }
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet([...this.paths.values()].filter((p) => other.has(p)));
+    return FieldSet.of([...this.paths].filter(([k]) => other.paths.has(k)));
   }
   /** Removes every path equal to or under one of `prefixes` (Set.RecursiveDifference). */
   withoutPrefixes(prefixes: FieldPath[]): FieldSet {
-    return new FieldSet([...this.paths.values()].filter((p) => !prefixes.some((pre) => isPrefix(pre, p))));
+    return FieldSet.of([...this.paths].filter(([, p]) => !prefixes.some((pre) => isPrefix(pre, p))));
   }
   /** Whether some path equals `p` or lies under it. */
   hasPrefixOf(p: FieldPath): boolean {
@@ -92,7 +103,9 @@ export class FieldSet {
     return false;
   }
   equals(other: FieldSet): boolean {
-    return this.size === other.size && [...this.paths.keys()].every((k) => other.paths.has(k));
+    if (this.size !== other.size) return false;
+    for (const k of this.paths.keys()) if (!other.paths.has(k)) return false;
+    return true;
   }
 }
 

@@ -22,6 +22,8 @@ export interface StoragesOptions {
 /** One RestStorage per served resource over one store, keyed by resourceKey. */
 export class Storages {
   private readonly byKey = new Map<string, RestStorage>();
+  /** A namespace's lifecycle state by the revision it was read at: a create decodes its Namespace only after that changed. */
+  private readonly namespaceStates = new Map<string, { revision: number; state: 'Active' | 'Terminating' }>();
 
   constructor(opts: StoragesOptions) {
     for (const info of opts.resources ?? resources) {
@@ -45,11 +47,16 @@ export class Storages {
 
   /** NamespaceLifecycle: whether a namespace takes new objects. */
   private async namespaceState(namespace: string): Promise<'Active' | 'Terminating' | 'Missing'> {
-    try {
-      const obj = await this.get('', 'v1', 'namespaces')!.get(undefined, namespace);
-      return obj.metadata.deletionTimestamp ? 'Terminating' : 'Active';
-    } catch {
+    const namespaces = this.get('', 'v1', 'namespaces')!;
+    const kv = await namespaces.storeForWatch.get(namespaces.key(undefined, namespace));
+    if (!kv) {
+      this.namespaceStates.delete(namespace);
       return 'Missing';
     }
+    const known = this.namespaceStates.get(namespace);
+    if (known?.revision === kv.modRevision) return known.state;
+    const state = namespaces.decode(kv).metadata.deletionTimestamp ? 'Terminating' : 'Active';
+    this.namespaceStates.set(namespace, { revision: kv.modRevision, state });
+    return state;
   }
 }

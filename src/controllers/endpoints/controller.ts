@@ -48,7 +48,8 @@ export class EndpointsController extends QueueController {
   private readonly triggers = new Map<string, number>();
 
   constructor(opts: EndpointsControllerOptions) {
-    super({ name: 'endpoints', factory: opts.factory, clock: opts.clock, workers: opts.workers ?? 4, log: opts.log, startInformers: true });
+    // kube-controller-manager's --concurrent-endpoint-syncs default
+    super({ name: 'endpoints', factory: opts.factory, clock: opts.clock, workers: opts.workers ?? 5, log: opts.log, startInformers: true });
     this.services = opts.factory.informerFor<Svc>(resources.services);
     this.pods = opts.factory.informerFor<PodObj>(resources.pods);
     ensureIndex(this.services, namespaceIndex, indexByNamespace);

@@ -52,7 +52,8 @@ export class EndpointSliceController extends QueueController {
   private readonly tracker = new SliceTracker();
 
   constructor(private readonly opts: EndpointSliceControllerOptions) {
-    super({ name: 'endpointslice', factory: opts.factory, clock: opts.clock, workers: opts.workers ?? 4, log: opts.log, startInformers: true });
+    // kube-controller-manager's --concurrent-service-endpoint-syncs default
+    super({ name: 'endpointslice', factory: opts.factory, clock: opts.clock, workers: opts.workers ?? 5, log: opts.log, startInformers: true });
     const f = opts.factory;
     this.services = f.informerFor<Svc>(resources.services);
     this.pods = f.informerFor<PodObj>(resources.pods);

@@ -74,3 +74,27 @@ test('BoundedFrequencyRunner batches requests within minInterval and resyncs eve
   assert.deepEqual(runs.map((x) => x - t0), [0, 100, 1100]);
   r.stop();
 });
+
+test('a sync after changes to other Services reuses the endpoints of the unchanged ones, and recomputes a changed one', () => {
+  const services = new ServiceChangeTracker({ ownsServiceIPs: true });
+  const endpoints = new EndpointsChangeTracker();
+  services.update(undefined, svc());
+  endpoints.endpointSliceUpdate(slice('web-a', [['127.42.0.2', true, 'n1']]), false);
+  const nodes = [{ name: 'n1', ip: '127.0.0.1' }];
+  const first = buildProxyState({ services, endpoints, nodes });
+  const other = { ...svc(), metadata: { namespace: 'default', name: 'other', uid: 'o' } };
+  services.update(undefined, other);
+  const second = buildProxyState({ services, endpoints, nodes });
+  assert.equal(second.endpoints.get('default/web:http'), first.endpoints.get('default/web:http'));
+  assert.ok(second.services.has('default/other:http'));
+  // a new endpoint in web's slice, and a node change, each give new endpoints
+  endpoints.endpointSliceUpdate(slice('web-a', [['127.42.0.2', true, 'n1'], ['127.42.0.4', true, 'n2']]), false);
+  const third = buildProxyState({ services, endpoints, nodes });
+  assert.deepEqual(third.endpoints.get('default/web:http')!.map((e) => e.ip), ['127.42.0.2', '127.42.0.4']);
+  const fourth = buildProxyState({ services, endpoints, nodes: [...nodes, { name: 'n2', ip: '127.0.0.2' }] });
+  assert.deepEqual(fourth.endpoints.get('default/web:http')!.map((e) => e.isLocal), [true, true]);
+  // the Service gone: its slices are gone too, then nothing of it remains
+  services.update(svc(), undefined);
+  endpoints.endpointSliceUpdate(slice('web-a', []), true);
+  assert.equal(buildProxyState({ services, endpoints, nodes }).endpoints.has('default/web:http'), false);
+});

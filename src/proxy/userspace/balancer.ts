@@ -55,6 +55,11 @@ export class ServiceBalancer {
   /** Local endpoints as seen from each node's IP (ProxyState.nodeNames). */
   private localByNode = new Map<string, EndpointCounters[]>();
   private hasAny = false;
+  /** The inputs of the last update (same arrays when the proxy's trackers saw no change). */
+  private lastEndpoints: readonly Endpoint[] | undefined;
+  private lastNodes = '';
+  /** Counters of removed endpoints with connections still open, dropped by a later update. */
+  private retiring = false;
   private readonly counters = new Map<string, EndpointCounters>();
   private scheduler: Scheduler;
   private readonly affinity: AffinityTable;
@@ -84,6 +89,11 @@ export class ServiceBalancer {
   }
 
   update(info: ServicePortInfo, endpoints: readonly Endpoint[], nodeNames: readonly string[] = []): void {
+    // a sync that changed other Services: nothing to redo here (unless removed endpoints' counters wait to be dropped)
+    const nodes = nodeNames.join(',');
+    if (info === this.info && endpoints === this.lastEndpoints && nodes === this.lastNodes && !this.retiring) return;
+    this.lastEndpoints = endpoints;
+    this.lastNodes = nodes;
     this.info = info;
     this.affinity.setTimeout(info.sessionAffinity.timeoutSeconds * 1000);
     const cat = categorizeEndpoints(endpoints, info);
@@ -110,7 +120,11 @@ export class ServiceBalancer {
         this.localByNode.set(node, track(perNode.localEndpoints));
       }
     }
-    for (const [key, c] of this.counters) if (!c.present && c.activeConnections === 0) this.counters.delete(key);
+    this.retiring = false;
+    for (const [key, c] of this.counters) {
+      if (!c.present && c.activeConnections === 0) this.counters.delete(key);
+      else if (!c.present) this.retiring = true;
+    }
     this.affinity.retain(new Set([...this.cluster, ...this.local, ...[...this.localByNode.values()].flat()].map((c) => c.key)));
   }
 
