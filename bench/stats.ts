@@ -12,3 +12,31 @@ export function median(samples: number[]): number {
 export function fmt(ms: number): string {
   return ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`;
 }
+
+/** A small seeded PRNG (mulberry32), so a bootstrap's interval is the same for the same samples. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Percentile bootstrap interval of the median: the samples resampled with replacement `rounds` times,
+ * the `level` central share of the resampled medians.
+ */
+export function bootstrapMedianCI(samples: number[], opts: { rounds?: number; level?: number; seed?: number } = {}): [number, number] {
+  const rounds = opts.rounds ?? 4000;
+  const level = opts.level ?? 0.95;
+  const rand = mulberry32(opts.seed ?? 12);
+  const medians: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const draw = Array.from({ length: samples.length }, () => samples[Math.floor(rand() * samples.length)]!);
+    medians.push(median(draw));
+  }
+  return [percentile(medians, ((1 - level) / 2) * 100), percentile(medians, ((1 + level) / 2) * 100)];
+}
