@@ -7,17 +7,18 @@
 // in among the real ones, toggle nothing: the same estimator on them is the noise floor. Figures: the median
 // of the per-block ratios with a bootstrap 95 % interval, beside the placebo's. Then the time from "Scale"
 // clicked in the page to the 5th endpoint shown (bench/ui-scale.ts).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg, tmpdir } from 'node:os';
 import { Agent, request } from 'node:http';
-import { WebSocket } from 'ws';
 import { TestCluster } from '../test/support/cluster.js';
-import { freePort, waitFor } from '../test/support/ports.js';
+import { freePort } from '../test/support/ports.js';
 import { app, apply, clusterIP, waitEndpoints, waitServing } from './cluster.js';
 import { bootstrapMedianCI, median, percentile } from './stats.js';
+import { cpuSeconds, requestBytes, runBlocks, View, type Block, type Window } from './ui-blocks.js';
+import { benchUIFixed } from './ui-fixed.js';
 import { have, wrk, type WrkResult } from './tools.js';
-import { monotonicMicros, profiling, viewShare, type TimedWindow } from './ui-profile.js';
+import { profiling, viewShare, type TimedWindow } from './ui-profile.js';
 import { benchUIScale } from './ui-scale.js';
 
 /** 50 keep-alive connections sending GETs back to back for `seconds`. */
@@ -51,76 +52,6 @@ async function nodeLoad(ip: string, port: number, seconds: number): Promise<WrkR
   return { rps: lat.length / ((Date.now() - started) / 1000), p50: pct(50), p99: pct(99), errors, requests: lat.length };
 }
 
-/**
- * CPU seconds the process's threads have run so far (the scheduler's ns, /proc/PID/task/T/schedstat; the
- * 10 ms ticks of /proc/PID/stat are too coarse for 2 s rounds): the skiff server carries the datapath.
- */
-function cpuSeconds(pid: number): number {
-  let ns = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return ns / 1e9;
-}
-
-/** The page's side: a WebSocket with the token, counting what the server pushes. */
-class View {
-  pushes = 0;
-  private ws?: WebSocket;
-  constructor(private readonly port: number, private readonly token: string) {}
-
-  async open(): Promise<void> {
-    const ws = (this.ws = new WebSocket(`ws://127.0.0.1:${this.port}/api/ws`, { headers: { authorization: `Bearer ${this.token}` } }));
-    const seen = this.pushes;
-    ws.on('message', () => this.pushes++);
-    await new Promise<void>((res, rej) => {
-      ws.once('open', () => res());
-      ws.once('error', rej);
-    });
-    await waitFor('the snapshot', () => this.pushes > seen || undefined);
-  }
-
-  get isOpen(): boolean {
-    return this.ws !== undefined;
-  }
-
-  async close(): Promise<void> {
-    const ws = this.ws!;
-    this.ws = undefined;
-    ws.close();
-    await new Promise((r) => ws.once('close', r));
-  }
-}
-
-interface Window {
-  /** Bytes clients sent to the Service's endpoints in the window. */
-  bytes: number;
-  /** skiff server CPU seconds in the window. */
-  cpu: number;
-  ms: number;
-}
-
-/** Four windows: A B B A, or B A A B; B is a page open, except in a placebo block. */
-interface Block {
-  placebo: boolean;
-  a: Window[];
-  b: Window[];
-}
-
-/** Client → endpoint bytes of one Service, summed over its endpoints, from the proxy's Prometheus counters. */
-async function requestBytes(url: string, service: string): Promise<number> {
-  const text = await (await fetch(url)).text();
-  let sum = 0;
-  for (const m of text.matchAll(/^skiff_proxy_endpoint_in_bytes_total\{service_port_name="([^"]*)"[^}]*\} (\d+)$/gm)) {
-    if (m[1]!.split(':')[0] === service) sum += Number(m[2]);
-  }
-  return sum;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load1 = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -130,18 +61,6 @@ const withCI = (xs: number[]) => {
   const [lo, hi] = bootstrapMedianCI(xs);
   return `${spread(xs)}, median's 95 % CI ${f3(lo)}–${f3(hi)} (n ${xs.length})`;
 };
-
-/** Real and placebo blocks in a shuffled order (seeded, so runs are alike), never starting with a placebo. */
-function blockOrder(real: number, placebo: number): boolean[] {
-  const order = [...Array<boolean>(real).fill(false), ...Array<boolean>(placebo).fill(true)];
-  let seed = 7;
-  for (let i = order.length - 1; i > 0; i--) {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    const j = seed % (i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
 
 export async function benchUI(): Promise<void> {
   const o = 2 + Math.floor(Math.random() * 39);
@@ -169,41 +88,15 @@ export async function benchUI(): Promise<void> {
     const pid = cluster.pid!;
     const metrics = `http://${cluster.nodeIP}:10249/metrics`;
     const view = new View(uiPort, token);
-    const sample = async () => {
-      const bytes = await requestBytes(metrics, 'default/echo');
-      return { bytes, cpu: cpuSeconds(pid), at: performance.now() };
-    };
-    const order = blockOrder(real, placebos);
+    const sample = async () => ({ bytes: await requestBytes(metrics, 'default/echo'), cpu: cpuSeconds(pid), at: performance.now() });
     // windows, settles, the samples' fetches (generous: a loaded machine is slow), a warm-up
-    const seconds = Math.ceil((order.length * 4 * (windowMs + settleMs + 150) * 1.5) / 1000) + 10;
+    const seconds = Math.ceil(((real + placebos) * 4 * (windowMs + settleMs + 150) * 1.5) / 1000) + 10;
     const before = load1();
     const loader = useWrk ? wrk(`http://${ip}/`, { seconds }) : nodeLoad(ip, 80, seconds);
     let loading = true;
     void loader.finally(() => (loading = false));
     await sleep(2000); // warm-up: JIT, the echo pods
-    const blocks: Block[] = [];
-    const window = async (open: boolean): Promise<Window> => {
-      const a = await sample();
-      const from = monotonicMicros();
-      await sleep(windowMs);
-      const to = monotonicMicros();
-      const b = await sample();
-      windows.push({ open, from, to, bytes: b.bytes - a.bytes });
-      return { bytes: b.bytes - a.bytes, cpu: b.cpu - a.cpu, ms: b.at - a.at };
-    };
-    for (const [i, placebo] of order.entries()) {
-      if (!loading) break;
-      const block: Block = { placebo, a: [], b: [] };
-      for (const isB of i % 2 === 0 ? [false, true, true, false] : [true, false, false, true]) {
-        const open = isB && !placebo;
-        if (open && !view.isOpen) await view.open();
-        if (!open && view.isOpen) await view.close();
-        await sleep(settleMs);
-        (isB ? block.b : block.a).push(await window(open));
-      }
-      if (view.isOpen) await view.close();
-      if (loading) blocks.push(block);
-    }
+    const blocks = await runBlocks({ real, placebos, windowMs, settleMs, view, sample, windows, going: () => loading });
     const total = await loader;
     const after = load1();
     const perRequest = (bytesPerRequest = (await requestBytes(metrics, 'default/echo')) / total.requests); // wrk's GET is the same bytes every time
@@ -229,6 +122,7 @@ export async function benchUI(): Promise<void> {
     const [clo, chi] = bootstrapMedianCI(c);
     const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
     console.log(`[ui] the open page costs ${pct(1 - median(r))} of keep-alive req/s (95 % CI ${pct(1 - hi)} to ${pct(1 - lo)}; target < 3 %: ${1 - lo < 0.03 ? 'shown' : 'not shown at this noise'}), ${pct(median(c) - 1)} server CPU per request (95 % CI ${pct(clo - 1)} to ${pct(chi - 1)})`);
+    await benchUIFixed({ ip, pid, metrics, view, windowMs, settleMs, loadedMsPerSecond: (cpuPerReq(closed) * rps(closed)) / 1000 });
     await benchUIScale({ kubeconfig: cluster.kubeconfig, uiPort, token, service: 'echo' });
   } finally {
     await cluster.destroy();
