@@ -1,4 +1,6 @@
 /** Small helpers for benchmark figures: medians and percentiles of millisecond samples. */
+import { rng } from '../test/support/fuzz.js';
+
 export function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -13,18 +15,6 @@ export function fmt(ms: number): string {
   return ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`;
 }
 
-/** A small seeded PRNG (mulberry32), so a bootstrap's interval is the same for the same samples. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Percentile bootstrap interval of the median: the samples resampled with replacement `rounds` times,
  * the `level` central share of the resampled medians.
@@ -32,7 +22,7 @@ function mulberry32(seed: number): () => number {
 export function bootstrapMedianCI(samples: number[], opts: { rounds?: number; level?: number; seed?: number } = {}): [number, number] {
   const rounds = opts.rounds ?? 4000;
   const level = opts.level ?? 0.95;
-  const rand = mulberry32(opts.seed ?? 12);
+  const rand = rng(opts.seed ?? 12);
   const medians: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const draw = Array.from({ length: samples.length }, () => samples[Math.floor(rand() * samples.length)]!);
