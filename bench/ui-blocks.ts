@@ -116,10 +116,13 @@ export async function runBlocks(o: BlockRun): Promise<Block[]> {
     o.windows?.push({ open, from, to, bytes: b.bytes - a.bytes });
     return { bytes: b.bytes - a.bytes, cpu: b.cpu - a.cpu, ms: b.at - a.at };
   };
-  for (const [i, placebo] of blockOrder(o.real, o.placebos).entries()) {
+  const seen = { real: 0, placebo: 0 };
+  for (const placebo of blockOrder(o.real, o.placebos)) {
     if (!o.going()) break;
     const block: Block = { placebo, a: [], b: [] };
-    for (const isB of i % 2 === 0 ? [false, true, true, false] : [true, false, false, true]) {
+    // A B B A and B A A B alternate within each kind, so neither kind has its B windows more often at the edges
+    const nth = seen[placebo ? 'placebo' : 'real']++;
+    for (const isB of nth % 2 === 0 ? [false, true, true, false] : [true, false, false, true]) {
       const open = isB && !placebo;
       if (open && !o.view.isOpen) await o.view.open();
       if (!open && o.view.isOpen) await o.view.close();
