@@ -1,21 +1,24 @@
 // What the web view costs the datapath: keep-alive req/s through a ClusterIP with no page open and with a
-// page's WebSocket open (the connection observer installed, counters sampled and pushed twice a second).
-// One wrk run carries the load while the page is opened and closed in short interleaved windows (off/on,
-// on/off, ...), so both sides see the same machine within a second of each other; requests per window come
-// from the proxy's byte counters. The figure is the median of the per-pair ratios with their spread, beside
-// the noise floor of adjacent closed windows, and the skiff server's CPU per request (schedstat ns).
-// Then the time from "Scale" clicked in the page to the 5th endpoint shown (bench/ui-scale.ts).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// page's WebSocket open (the connection observer installed, counters sampled and pushed). One wrk run carries
+// the load while the page is opened and closed in interleaved blocks of four windows (closed open open closed,
+// then open closed closed open, ...), so both sides see the same machine within seconds of each other; a
+// short settle after each toggle keeps the one-off handshake and snapshot out of the windows. Requests per
+// window come from the proxy's byte counters, CPU from the skiff server's schedstat. Placebo blocks, shuffled
+// in among the real ones, toggle nothing: the same estimator on them is the noise floor. Figures: the median
+// of the per-block ratios with a bootstrap 95 % interval, beside the placebo's. Then the time from "Scale"
+// clicked in the page to the 5th endpoint shown (bench/ui-scale.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg, tmpdir } from 'node:os';
 import { Agent, request } from 'node:http';
-import { WebSocket } from 'ws';
 import { TestCluster } from '../test/support/cluster.js';
-import { freePort, waitFor } from '../test/support/ports.js';
+import { freePort } from '../test/support/ports.js';
 import { app, apply, clusterIP, waitEndpoints, waitServing } from './cluster.js';
-import { percentile } from './stats.js';
+import { bootstrapMedianCI, median, percentile } from './stats.js';
+import { cpuSeconds, requestBytes, runBlocks, View, type Block, type Window } from './ui-blocks.js';
+import { benchUIFixed } from './ui-fixed.js';
 import { have, wrk, type WrkResult } from './tools.js';
-import { monotonicMicros, profiling, viewShare, type TimedWindow } from './ui-profile.js';
+import { profiling, viewShare, type TimedWindow } from './ui-profile.js';
 import { benchUIScale } from './ui-scale.js';
 
 /** 50 keep-alive connections sending GETs back to back for `seconds`. */
@@ -49,67 +52,15 @@ async function nodeLoad(ip: string, port: number, seconds: number): Promise<WrkR
   return { rps: lat.length / ((Date.now() - started) / 1000), p50: pct(50), p99: pct(99), errors, requests: lat.length };
 }
 
-/**
- * CPU seconds the process's threads have run so far (the scheduler's ns, /proc/PID/task/T/schedstat; the
- * 10 ms ticks of /proc/PID/stat are too coarse for 2 s rounds): the skiff server carries the datapath.
- */
-function cpuSeconds(pid: number): number {
-  let ns = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return ns / 1e9;
-}
-
-/** The page's side: a WebSocket with the token, counting what the server pushes. */
-class View {
-  pushes = 0;
-  private ws?: WebSocket;
-  constructor(private readonly port: number, private readonly token: string) {}
-
-  async open(): Promise<void> {
-    const ws = (this.ws = new WebSocket(`ws://127.0.0.1:${this.port}/api/ws`, { headers: { authorization: `Bearer ${this.token}` } }));
-    const seen = this.pushes;
-    ws.on('message', () => this.pushes++);
-    await new Promise<void>((res, rej) => {
-      ws.once('open', () => res());
-      ws.once('error', rej);
-    });
-    await waitFor('the snapshot', () => this.pushes > seen || undefined);
-  }
-
-  async close(): Promise<void> {
-    const ws = this.ws!;
-    ws.close();
-    await new Promise((r) => ws.once('close', r));
-  }
-}
-
-interface Window {
-  /** Bytes clients sent to the Service's endpoints in the window. */
-  bytes: number;
-  /** skiff server CPU seconds in the window. */
-  cpu: number;
-  ms: number;
-}
-
-/** Client → endpoint bytes of one Service, summed over its endpoints, from the proxy's Prometheus counters. */
-async function requestBytes(url: string, service: string): Promise<number> {
-  const text = await (await fetch(url)).text();
-  let sum = 0;
-  for (const m of text.matchAll(/^skiff_proxy_endpoint_in_bytes_total\{service_port_name="([^"]*)"[^}]*\} (\d+)$/gm)) {
-    if (m[1]!.split(':')[0] === service) sum += Number(m[2]);
-  }
-  return sum;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load1 = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-const spread = (xs: number[]) => `median ${percentile(xs, 50).toFixed(3)}, quartiles ${percentile(xs, 25).toFixed(3)}–${percentile(xs, 75).toFixed(3)}, range ${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}`;
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const f3 = (x: number) => x.toFixed(3);
+const spread = (xs: number[]) => `median ${f3(median(xs))}, quartiles ${f3(percentile(xs, 25))}–${f3(percentile(xs, 75))}`;
+const withCI = (xs: number[]) => {
+  const [lo, hi] = bootstrapMedianCI(xs);
+  return `${spread(xs)}, median's 95 % CI ${f3(lo)}–${f3(hi)} (n ${xs.length})`;
+};
 
 export async function benchUI(): Promise<void> {
   const o = 2 + Math.floor(Math.random() * 39);
@@ -117,6 +68,7 @@ export async function benchUI(): Promise<void> {
   const profileDir = profiling ? mkdtempSync(join(tmpdir(), 'skiff-bench-ui-profile-')) : undefined;
   if (profileDir) process.env.SKIFF_PROFILE_DIR = profileDir;
   const windows: TimedWindow[] = [];
+  let bytesPerRequest = NaN;
   const cluster = await TestCluster.start({
     nodeIP: `127.${o}.0.1`, clusterCIDR: `127.${o}.128.0/17`,
     extraArgs: ['--service-cidr', `127.${o}.2.0/24`, '--lb-pool', `127.${o}.3.0/28`, '--ui-port', String(uiPort)],
@@ -129,57 +81,57 @@ export async function benchUI(): Promise<void> {
     const ip = await clusterIP(cluster, 'echo');
     await waitServing(ip, 80);
     const useWrk = have('wrk', '[ui] wrk');
-    const pairs = Number(process.env.SKIFF_BENCH_UI_PAIRS ?? 30);
-    const windowMs = Number(process.env.SKIFF_BENCH_UI_WINDOW_MS ?? 1000);
+    const real = env('SKIFF_BENCH_UI_BLOCKS', 24);
+    const placebos = env('SKIFF_BENCH_UI_PLACEBO', Math.ceil(real / 2));
+    const windowMs = env('SKIFF_BENCH_UI_WINDOW_MS', 1500);
+    const settleMs = env('SKIFF_BENCH_UI_SETTLE_MS', 300);
     const pid = cluster.pid!;
     const metrics = `http://${cluster.nodeIP}:10249/metrics`;
     const view = new View(uiPort, token);
-    const sample = async () => ({ bytes: await requestBytes(metrics, 'default/echo'), cpu: cpuSeconds(pid) });
-    const seconds = Math.ceil((2 * pairs * windowMs * 1.6) / 1000) + 4; // windows, toggles, a warm-up
+    const sample = async () => ({ bytes: await requestBytes(metrics, 'default/echo'), cpu: cpuSeconds(pid), at: performance.now() });
+    // windows, settles, the samples' fetches (generous: a loaded machine is slow), a warm-up
+    const seconds = Math.ceil(((real + placebos) * 4 * (windowMs + settleMs + 150) * 1.5) / 1000) + 10;
     const before = load1();
     const loader = useWrk ? wrk(`http://${ip}/`, { seconds }) : nodeLoad(ip, 80, seconds);
     let loading = true;
     void loader.finally(() => (loading = false));
     await sleep(2000); // warm-up: JIT, the echo pods
-    const off: Window[] = [];
-    const on: Window[] = [];
-    for (let i = 0; i < pairs && loading; i++) {
-      // off on | on off | off on ...: neither side always second; off beside off gives the noise floor
-      for (const open of i % 2 === 0 ? [false, true] : [true, false]) {
-        if (open) await view.open();
-        const a = await sample();
-        const from = monotonicMicros();
-        await sleep(windowMs);
-        windows.push({ open, from, to: monotonicMicros() });
-        const b = await sample();
-        if (open) await view.close();
-        (open ? on : off).push({ bytes: b.bytes - a.bytes, cpu: b.cpu - a.cpu, ms: windowMs });
-      }
-    }
-    if (!loading) throw new Error(`the load ended before the ${pairs} pairs did (a ${seconds} s run); the machine is too slow for SKIFF_BENCH_UI_PAIRS=${pairs}`);
+    const blocks = await runBlocks({ real, placebos, windowMs, settleMs, view, sample, windows, going: () => loading });
     const total = await loader;
     const after = load1();
-    const perRequest = (await requestBytes(metrics, 'default/echo')) / total.requests; // wrk's GET is the same bytes every time
-    const rps = (w: Window) => w.bytes / perRequest / (w.ms / 1000);
-    const cpuPerReq = (w: Window) => (w.cpu * 1e6) / (w.bytes / perRequest);
-    const mean = (ws: Window[], f: (w: Window) => number) => ws.reduce((x, w) => x + f(w), 0) / ws.length;
-    const ratios = (f: (w: Window) => number) => on.map((w, i) => f(w) / f(off[i]!));
-    const floor = (f: (w: Window) => number) => off.flatMap((w, i) => (i % 2 === 1 && off[i + 1] ? [f(off[i + 1]!) / f(w)] : []));
-    const r = ratios(rps);
-    const c = ratios(cpuPerReq);
-    console.log(`\n[ui] keep-alive HTTP through a ClusterIP to 3 echo pods: one ${useWrk ? 'wrk -t2 -c50' : 'Node loader (50 keep-alive connections)'} run of ${seconds} s (${total.rps.toFixed(0)} req/s overall${total.errors ? `, ${total.errors} errors` : ''}), the page opened and closed in ${pairs} interleaved pairs of ${windowMs} ms windows; requests per window from the proxy's byte counters (/metrics); load average ${before} before, ${after} after`);
-    console.log(`[ui] no page open:  ${mean(off, rps).toFixed(0).padStart(6)} req/s, ${mean(off, cpuPerReq).toFixed(1)} µs server CPU per request (means of the windows)`);
-    console.log(`[ui] one page open: ${mean(on, rps).toFixed(0).padStart(6)} req/s, ${mean(on, cpuPerReq).toFixed(1)} µs server CPU per request; ${view.pushes} pushes received`);
-    console.log(`[ui] req/s open/closed per pair: ${spread(r)}`);
-    console.log(`[ui] CPU per request open/closed per pair: ${spread(c)}`);
-    console.log(`[ui] noise floor, adjacent windows both closed: req/s ${spread(floor(rps))}; CPU per request ${spread(floor(cpuPerReq))}`);
-    console.log(`[ui] the open page costs ${((1 - percentile(r, 50)) * 100).toFixed(1)} % of keep-alive req/s (median pair; target < 3 %), ${((percentile(c, 50) - 1) * 100).toFixed(1)} % server CPU per request`);
+    const perRequest = (bytesPerRequest = (await requestBytes(metrics, 'default/echo')) / total.requests); // wrk's GET is the same bytes every time
+    const reqs = (ws: Window[]) => ws.reduce((x, w) => x + w.bytes / perRequest, 0);
+    const rps = (ws: Window[]) => reqs(ws) / (ws.reduce((x, w) => x + w.ms, 0) / 1000);
+    const cpuPerReq = (ws: Window[]) => (ws.reduce((x, w) => x + w.cpu, 0) * 1e6) / reqs(ws);
+    const realBlocks = blocks.filter((b) => !b.placebo);
+    const placeboBlocks = blocks.filter((b) => b.placebo);
+    const ratios = (bs: Block[], f: (ws: Window[]) => number) => bs.map((b) => f(b.b) / f(b.a));
+    const closed = [...blocks.flatMap((b) => b.a), ...placeboBlocks.flatMap((b) => b.b)];
+    const opened = realBlocks.flatMap((b) => b.b);
+    console.log(`\n[ui] keep-alive HTTP through a ClusterIP to 3 echo pods: one ${useWrk ? 'wrk -t2 -c50' : 'Node loader (50 keep-alive connections)'} run of ${seconds} s (${total.rps.toFixed(0)} req/s overall${total.errors ? `, ${total.errors} errors` : ''}); ${realBlocks.length} blocks of four ${windowMs} ms windows (page closed/open/open/closed, then open/closed/closed/open, ...; ${settleMs} ms settle after each toggle) and ${placeboBlocks.length} placebo blocks (nothing opened) shuffled in; requests per window from the proxy's byte counters (/metrics); load average ${before} before, ${after} after`);
+    if (realBlocks.length < real || placeboBlocks.length < placebos) console.log(`[ui] the load ended early: ${realBlocks.length}/${real} blocks, ${placeboBlocks.length}/${placebos} placebo blocks done`);
+    console.log(`[ui] no page open:  ${rps(closed).toFixed(0).padStart(6)} req/s, ${cpuPerReq(closed).toFixed(1)} µs server CPU per request (all closed windows pooled)`);
+    console.log(`[ui] one page open: ${rps(opened).toFixed(0).padStart(6)} req/s, ${cpuPerReq(opened).toFixed(1)} µs server CPU per request (open windows pooled); ${view.pushes} pushes received`);
+    const r = ratios(realBlocks, rps);
+    const c = ratios(realBlocks, cpuPerReq);
+    console.log(`[ui] req/s open/closed per block:          ${withCI(r)}`);
+    console.log(`[ui] req/s placebo (closed/closed):        ${withCI(ratios(placeboBlocks, rps))}`);
+    console.log(`[ui] CPU per request open/closed:          ${withCI(c)}`);
+    console.log(`[ui] CPU per request placebo:              ${withCI(ratios(placeboBlocks, cpuPerReq))}`);
+    const [lo, hi] = bootstrapMedianCI(r);
+    const [clo, chi] = bootstrapMedianCI(c);
+    const [plo, phi] = bootstrapMedianCI(ratios(placeboBlocks, rps));
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    // a verdict only where the placebo shows the estimator can tell 3 % from nothing
+    const verdict = plo >= 0.97 && phi <= 1.03 ? (1 - lo < 0.03 ? 'shown' : 'not shown') : `not resolvable here: the placebo's interval is ${f3(plo)}–${f3(phi)}`;
+    console.log(`[ui] the open page costs ${pct(1 - median(r))} of keep-alive req/s (95 % CI ${pct(1 - hi)} to ${pct(1 - lo)}; target < 3 %: ${verdict}), ${pct(median(c) - 1)} server CPU per request (95 % CI ${pct(clo - 1)} to ${pct(chi - 1)})`);
+    await benchUIFixed({ ip, pid, metrics, view, windowMs, settleMs, loadedMsPerSecond: (cpuPerReq(closed) * rps(closed)) / 1000 });
     await benchUIScale({ kubeconfig: cluster.kubeconfig, uiPort, token, service: 'echo' });
   } finally {
     await cluster.destroy();
   }
   if (profileDir) {
-    console.log(viewShare(profileDir, windows));
+    console.log(viewShare(profileDir, windows, bytesPerRequest));
     rmSync(profileDir, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The web view's HTTP + WebSocket server (loopback only). Static assets are the front end built into
  * the package (dist/ui/public); the API is JSON; live changes are pushed over one WebSocket per page:
- * object changes from the informers (batched every 100 ms), traffic counters and new connection rows
- * every 500 ms when they changed. Nothing is answered without the token (auth.ts).
+ * object changes from the informers (batched every 100 ms); traffic, connection rows, DNS queries and rules
+ * as deltas, at most once a second (feed.ts). Nothing is answered without the token (auth.ts).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import { ActionError, deletePod, scaleDeployment, sendRequests } from './actions
 import { checkOrigin, checkToken, loginCookie } from './auth.js';
 import { serviceDnsRecords } from './dns-records.js';
 import { loginPage } from './login.js';
+import { TrafficFeed } from './feed.js';
 import { ClusterModel, type ObjectChange } from './model.js';
 import { Ring, TrafficRecorder } from './traffic.js';
 import { serviceNameLabel } from '../api/kinds/endpoints.js';
@@ -71,9 +72,7 @@ export class UIServer {
   private pendingIngress: IngressEntry[] = [];
   private pending: ObjectChange[] = [];
   private flushTimer?: NodeJS.Timeout;
-  private tick?: NodeJS.Timeout;
-  private lastTraffic = '';
-  private lastRules = '';
+  private readonly feed: TrafficFeed<DnsEntry, IngressEntry>;
   private readonly abort = new AbortController();
   private readonly log: (m: string) => void;
   private readonly loginHtml: { body: string; csp: string };
@@ -83,6 +82,11 @@ export class UIServer {
     this.log = opts.log ?? (() => {});
     this.model = new ClusterModel(opts.informers);
     this.model.onChange((c) => this.queue(c));
+    this.feed = new TrafficFeed({
+      recorder: this.recorder, stats: () => this.opts.traffic?.stats() ?? [], rules: () => this.rules(),
+      drainDns: () => this.pendingDns.splice(0), drainIngress: () => this.pendingIngress.splice(0),
+      send: (frame) => this.broadcast(frame),
+    });
     this.loginHtml = loginPage();
     this.server = createServer((req, res) => void this.serve(req, res).catch((err: unknown) => this.fail(res, err)));
     this.server.on('upgrade', (req, socket, head) => {
@@ -233,11 +237,13 @@ export class UIServer {
     return this.opts.traffic?.rules?.() ?? { mode: 'none', scheduler: '', listeners: [] };
   }
 
-  private snapshot() {
+  /** Everything, for a page that just connected (/api/state: the same, with a fresh traffic sample). */
+  private snapshot(live = false) {
+    const { traffic, rules } = live ? this.feed.baseline() : { traffic: this.sampleTraffic(), rules: this.rules() };
     return {
       type: 'snapshot', objects: this.model.snapshot(), clusterDomain: this.opts.clusterDomain,
-      traffic: this.sampleTraffic(), connections: this.recorder.connections.list(), dns: this.dns.list(), ingress: this.ingress.list(),
-      rules: this.rules(), observing: this.opts.traffic?.setObserver !== undefined,
+      traffic, connections: this.recorder.connections.list(), dns: this.dns.list(), ingress: this.ingress.list(),
+      rules, observing: this.opts.traffic?.setObserver !== undefined,
     };
   }
 
@@ -252,7 +258,7 @@ export class UIServer {
       if (this.wss.clients.size === 0) this.stopWatching();
     });
     ws.on('message', () => {}); // the page only listens
-    ws.send(JSON.stringify(this.snapshot()));
+    ws.send(JSON.stringify(this.snapshot(true)));
   }
 
   /** The hooks cost a little per connection/query, so they are installed only while a page is open. */
@@ -268,15 +274,16 @@ export class UIServer {
       this.ingress.push(e);
       this.pendingIngress.push(e);
     });
-    this.tick = setInterval(() => this.pushTraffic(), 500);
+    this.feed.start();
   }
 
   private stopWatching(): void {
     this.opts.traffic?.setObserver?.(undefined);
     this.opts.dnsQueryLog?.(undefined);
     this.opts.ingressRequests?.(undefined);
-    clearInterval(this.tick);
-    this.tick = undefined;
+    this.feed.stop();
+    this.pendingDns = [];
+    this.pendingIngress = [];
   }
 
   private broadcast(msg: unknown): void {
@@ -294,20 +301,6 @@ export class UIServer {
       this.pending = [];
       this.broadcast({ type: 'objects', changes });
     }, 100);
-  }
-
-  private pushTraffic(): void {
-    const endpoints = this.sampleTraffic();
-    const key = JSON.stringify(endpoints);
-    if (key !== this.lastTraffic) this.broadcast({ type: 'traffic', endpoints });
-    this.lastTraffic = key;
-    const rows = this.recorder.drainConnections();
-    if (rows.length) this.broadcast({ type: 'connections', rows });
-    if (this.pendingDns.length) this.broadcast({ type: 'dns', items: this.pendingDns.splice(0) });
-    if (this.pendingIngress.length) this.broadcast({ type: 'ingress', items: this.pendingIngress.splice(0) });
-    const rules = JSON.stringify(this.rules());
-    if (rules !== this.lastRules) this.broadcast({ type: 'rules', rules: JSON.parse(rules) });
-    this.lastRules = rules;
   }
 }
 

@@ -14,8 +14,14 @@ export function createStore(onChange) {
     version: 0,
   };
   const key = (o) => (o.namespace ? `${o.namespace}/${o.name}` : o.name);
+  const trafficKey = (t) => `${t.servicePortName}|${t.endpoint}`; // as src/ui/feed.ts
   const setTraffic = (list) => {
-    s.traffic = new Map(list.map((t) => [`${t.servicePortName}|${t.endpoint}`, t]));
+    s.traffic = new Map(list.map((t) => [trafficKey(t), t]));
+  };
+  // a delta: the endpoints whose counters moved, and the keys of those gone
+  const mergeTraffic = ({ changed, removed }) => {
+    for (const t of changed) s.traffic.set(trafficKey(t), t);
+    for (const k of removed) s.traffic.delete(k);
   };
   const addRows = (rows) => {
     for (const r of rows) s.connections.set(r.id, r);
@@ -43,20 +49,12 @@ export function createStore(onChange) {
           else s.objects[c.kind].delete(c.key);
         }
         break;
-      case 'traffic':
-        setTraffic(msg.endpoints);
-        break;
-      case 'connections':
-        addRows(msg.rows);
-        break;
-      case 'dns':
-        s.dns = trim([...s.dns, ...msg.items], 200);
-        break;
-      case 'ingress':
-        s.ingress = trim([...s.ingress, ...msg.items], 200);
-        break;
-      case 'rules':
-        s.rules = msg.rules;
+      case 'tick': // what changed since the last push (src/ui/feed.ts), at most one a second
+        if (msg.traffic) mergeTraffic(msg.traffic);
+        if (msg.connections) addRows(msg.connections);
+        if (msg.dns) s.dns = trim([...s.dns, ...msg.dns], 200);
+        if (msg.ingress) s.ingress = trim([...s.ingress, ...msg.ingress], 200);
+        if (msg.rules) s.rules = msg.rules;
         break;
       default:
         return;
