@@ -222,10 +222,18 @@ export class TestCluster {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill(sig);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    // past the server's own bound (it exits within 25 s of SIGTERM, cli/main.ts), so a slow shutdown on a
+    // loaded machine is not cut short into leftovers
+    const timer = setTimeout(() => {
+      this.forcedStop = sig !== 'SIGKILL';
+      child.kill('SIGKILL');
+    }, 30_000);
     await gone;
     clearTimeout(timer);
   }
+
+  /** The last SIGTERM ran out of time and the server was SIGKILLed (named in the leftover error). */
+  private forcedStop = false;
 
   /**
    * Before sending anything to an address of this cluster (pod, node, Service, LB IP): in netns mode the
@@ -257,7 +265,7 @@ export class TestCluster {
     }
     if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
     await this.block.release();
-    if (left.length > 0) throw new Error(`netns cluster ${this.netns!.clusterName} left behind after stop:\n  ${left.join('\n  ')}`);
+    if (left.length > 0) throw new Error(`netns cluster ${this.netns!.clusterName} left behind after stop${this.forcedStop ? ' (SIGKILLed: no exit 30 s after SIGTERM)' : ''}:\n  ${left.join('\n  ')}`);
   }
 }
 
