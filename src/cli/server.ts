@@ -285,19 +285,25 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
     uiURL: ui?.url,
     async stop() {
       processAbort.abort();
-      await ui?.stop();
-      await metrics?.close();
-      await proxy?.stop();
-      await netnsNodes?.stop();
-      await agents?.stop();
-      await dns?.stop();
-      await ingress?.stop();
-      await controllers.stop();
-      await informers.stopped();
-      compactor.stop();
-      await api.close();
-      await store.close();
-      await netnsHost?.stop();
+      // in order, each step whatever the one before did: a step that fails is logged, and the netns
+      // topology (namespaces, links, routes) is removed in any case
+      const steps: Array<[string, () => unknown]> = [
+        ['web view', () => ui?.stop()], ['metrics', () => metrics?.close()], ['proxy', () => proxy?.stop()],
+        ['netns nodes', () => netnsNodes?.stop()], ['agents', () => agents?.stop()], ['dns', () => dns?.stop()],
+        ['ingress', () => ingress?.stop()], ['controllers', () => controllers.stop()], ['informers', () => informers.stopped()],
+        ['compactor', () => compactor.stop()], ['api server', () => api.close()], ['datastore', () => store.close()],
+      ];
+      try {
+        for (const [name, step] of steps) {
+          try {
+            await step();
+          } catch (err) {
+            log.error(`stop: ${name}: ${(err as Error).message}`);
+          }
+        }
+      } finally {
+        await netnsHost?.stop();
+      }
     },
   };
 }

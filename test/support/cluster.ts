@@ -256,6 +256,7 @@ export class TestCluster {
    */
   async destroy(): Promise<void> {
     await this.stop();
+    const stopLog = this.logs;
     let left: string[] = [];
     if (this.netns) left = await leftoversOf(this.netns.clusterName, this.ranges);
     if (left.length > 0) {
@@ -265,7 +266,10 @@ export class TestCluster {
     }
     if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
     await this.block.release();
-    if (left.length > 0) throw new Error(`netns cluster ${this.netns!.clusterName} left behind after stop${this.forcedStop ? ' (SIGKILLed: no exit 30 s after SIGTERM)' : ''}:\n  ${left.join('\n  ')}`);
+    if (left.length > 0) {
+      const tail = stopLog.split('\n').slice(-40).join('\n    ');
+      throw new Error(`netns cluster ${this.netns!.clusterName} left behind after stop${this.forcedStop ? ' (SIGKILLed: no exit 30 s after SIGTERM)' : ''}:\n  ${left.join('\n  ')}\n  the server's last lines before it exited:\n    ${tail}`);
+    }
   }
 }
 
