@@ -7,7 +7,9 @@ import type { KubeObject } from '../api/types.js';
 import { RestClient } from '../client/rest.js';
 import { MemoryStore } from '../storage/memory.js';
 import { createCA, createServingCert } from '../util/pki.js';
+import { EventEmitter } from 'node:events';
 import { ApiServer } from './api-server.js';
+import { localConnector } from './local-request.js';
 import { createApiWiring } from './wiring.js';
 
 const namespaces = findResource('', 'v1', 'namespaces')!;
@@ -86,4 +88,25 @@ test('an in-process watch streams events and ends when its client stops it', asy
   // the server side of the stream closed with the client's abort, as a closed connection would
   for (let i = 0; open > 0 && i < 100; i++) await new Promise((r) => setImmediate(r));
   assert.equal(open, 0);
+});
+
+test('a request whose deadline fires before the server answers rejects, and nothing is left to crash the process', async () => {
+  // a server that has not got to the request yet (as every request in flight when the process was stopped)
+  const silent = new EventEmitter();
+  let handed: { destroyed: boolean } | undefined;
+  silent.on('request', (_req, res: { destroyed: boolean }) => (handed = res));
+  const uncaught: unknown[] = [];
+  const onUncaught = (err: unknown) => uncaught.push(err);
+  process.on('uncaughtException', onUncaught);
+  try {
+    const deadline = new AbortController();
+    setTimeout(() => deadline.abort(), 20);
+    const pending = localConnector(silent).request({ method: 'GET', path: '/api/v1/namespaces', headers: {}, signal: deadline.signal });
+    await assert.rejects(pending, { name: 'AbortError' });
+    await new Promise((r) => setTimeout(r, 50)); // the body's destroy emits on a later tick
+    assert.deepEqual(uncaught, []);
+    assert.ok(handed, 'the server got the request');
+  } finally {
+    process.off('uncaughtException', onUncaught);
+  }
 });

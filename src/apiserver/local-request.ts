@@ -93,6 +93,10 @@ export function localConnector(server: Server | EventEmitter): LocalConnector {
           httpVersion: '1.1',
         });
         const body: PassThrough & LocalResponse = Object.assign(new PassThrough(), { statusCode: 0, headers: {} });
+        // A body destroyed with an error before anyone reads it (the client's deadline firing first, as every
+        // deadline does at once after the process was stopped for longer) must not be an uncaught 'error' that
+        // ends the server; a reader still gets the error, through its iterator or finished().
+        body.on('error', () => {});
         let answered = false;
         const res = new InMemoryResponse(body, () => {
           answered = true;
