@@ -1,7 +1,8 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer } from '../apiserver/api-server.js';
-import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { bootstrapCluster, ensure } from '../apiserver/bootstrap.js';
+import { skiffIngressClass } from '../ingress/ingress-class.js';
 import { createPodConnect } from '../apiserver/connect/pod-connect.js';
 import { Compactor } from '../apiserver/compactor.js';
 import { realClock } from '../util/clock.js';
@@ -207,6 +208,9 @@ async function startControlPlane(opts: ServerOptions & { clusterCidr: string; se
   // netns mode: pods reach the API server on the host end IP (the kubernetes Service's endpoint)
   await bootstrapCluster(api, { kubernetesServiceIP, advertiseAddress: netnsHost?.hostIP ?? advertise, securePort: port, extraNamespaces });
   await bootstrapAccessAndStorage(api, { rootCAPem: creds.ca.certPem, namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease', ...extraNamespaces], defaultStorageClass: !disabled.has('local-storage') });
+  // the default IngressClass before the server says ready: an Ingress made at once gets its class (in netns
+  // mode the controller is a pod that starts seconds later; it finds the class there)
+  if (!disabled.has('traefik') && !disabled.has('ingress')) await ensure(api, ['networking.k8s.io', 'v1', 'ingressclasses'], undefined, skiffIngressClass());
   await ensureDefaultLBPool(api, opts.lbPool ?? defaultLBPool, (m) => log.info(m));
   // One informer per resource for the whole process (controllers, proxy, DNS, ingress, web view), stopped
   // with the server: each component's own stop leaves the shared caches to the others.
