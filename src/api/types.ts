@@ -41,7 +41,14 @@ export interface WatchEvent<T = KubeObject> {
   object: T;
 }
 
-/** A deep copy for JSON-shaped data. */
+/**
+ * A deep copy for JSON-shaped data (plain objects, arrays, scalars): every write and controller copies
+ * objects, and this is ~10x faster than structuredClone, which goes through V8's serializer.
+ */
 export function clone<T>(v: T): T {
-  return structuredClone(v);
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(clone) as T;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = clone((v as Record<string, unknown>)[k]);
+  return out as T;
 }

@@ -6,7 +6,7 @@
  *   (the CSA -> SSA upgrade path);
  * - after a successful apply the annotation, if present, is rewritten to the applied configuration.
  */
-import type { KubeObject } from '../types.js';
+import { clone, type KubeObject } from '../types.js';
 import type { KindRef } from '../patch/patch-meta.js';
 import { FieldSet } from './fieldpath.js';
 import { compare, isObj, toFieldSet } from './typed.js';
@@ -52,7 +52,7 @@ function goJson(v: unknown): string {
 /** lastAppliedUpdater: when the result carries the annotation, set it to the applied configuration (minus itself). */
 export function syncLastApplied(result: KubeObject, applied: KubeObject): void {
   if (!lastAppliedOf(result)) return;
-  const copy = structuredClone(applied);
+  const copy = clone(applied);
   const annotations = copy.metadata?.annotations;
   if (annotations) {
     delete annotations[lastAppliedAnnotation];

@@ -10,11 +10,13 @@
  * - an explicit `null` in an applied configuration removes the field and records ownership of it.
  * As in Kubernetes, the manager `kubectl` gets the client-side-apply upgrade path (last-applied.ts).
  */
+import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1.js';
 import { parse as parseYaml } from 'yaml';
 import { StatusError, badRequest } from '../status.js';
-import type { KubeObject } from '../types.js';
+import { clone, type KubeObject } from '../types.js';
 import type { KindRef } from '../patch/patch-meta.js';
 import { FieldSet, pathToString, type FieldPath } from './fieldpath.js';
+import { createdFields } from './created-fields.js';
 import { compare, isObj, merge, removePaths, toFieldSet } from './typed.js';
 import { allowedConflictsFromLastApplied, lastAppliedManagerName, syncLastApplied } from './last-applied.js';
 import {
@@ -159,7 +161,7 @@ function isKeyField(p: FieldPath): boolean {
 /** Rebuilds a full object from a tracked view plus the untracked parts of the live (or applied) object. */
 function assemble(args: { base: KubeObject | undefined; applied: KubeObject; view: Record<string, unknown>; kind: KindRef; subresource?: string }): KubeObject {
   const { base, applied, view, subresource } = args;
-  const src: KubeObject = base ? structuredClone(base) : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
+  const src: KubeObject = base ? clone(base) : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
   if (subresource === 'status') {
     const out = { ...src };
     if (view.status === undefined) delete out.status;
@@ -172,8 +174,8 @@ function assemble(args: { base: KubeObject | undefined; applied: KubeObject; vie
   const out: KubeObject = {
     apiVersion: src.apiVersion,
     kind: src.kind,
-    ...structuredClone(view),
-    metadata: { ...untrackedMeta, ...(isObj(view.metadata) ? structuredClone(view.metadata) : {}) },
+    ...clone(view),
+    metadata: { ...untrackedMeta, ...(isObj(view.metadata) ? clone(view.metadata) : {}) },
   };
   if (src.status !== undefined && !('status' in view)) out.status = src.status;
   return out;
@@ -207,14 +209,26 @@ export interface UpdateManagedFieldsOptions {
  */
 export function updateManagedFields(opts: UpdateManagedFieldsOptions): KubeObject {
   const { old, kind, apiVersion, manager, subresource, time } = opts;
-  const next = structuredClone(opts.new);
+  const next = clone(opts.new);
   const sent = next.metadata?.managedFields;
   // decodeLiveOrNew: managedFields the client sent win over the stored ones.
   const managers = decodeManagedFields(Array.isArray(sent) && sent.length > 0 && subresource !== 'status' ? sent : old?.metadata?.managedFields);
   const newView = trackedView(next, kind, subresource);
   const oldView = old ? trackedView(old, kind, subresource) : emptySkeleton(newView);
-  const cmp = compare(oldView, newView, kind);
   const me = { manager, operation: 'Update' as const, apiVersion, subresource };
+  if (!old && managers.length === 0) {
+    // a create nobody else manages: the writer's fields are all there is
+    const fieldsV1 = createdFields(oldView, newView, kind);
+    if (!fieldsV1) delete next.metadata.managedFields;
+    else {
+      // the key order encodeManagedFields writes
+      const entry: ManagedFieldsEntry = { manager, operation: 'Update', apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: fieldsV1 as ManagedFieldsEntry['fieldsV1'] };
+      if (subresource) entry.subresource = subresource;
+      next.metadata.managedFields = [entry];
+    }
+    return next;
+  }
+  const cmp = compare(oldView, newView, kind);
   const myId = managerId(me);
   transferOwnership(managers, myId, cmp);
   const current = cmp.added.union(cmp.modified);

@@ -8,6 +8,7 @@
 import { pathMeta, type KindRef, type ListType } from '../patch/patch-meta.js';
 import { deepEqual } from '../patch/strategic-merge-patch.js';
 import { FieldSet, fieldElement, keyElement, valueElement, type FieldPath, type PathElement } from './fieldpath.js';
+import { clone } from '../types.js';
 
 type Obj = Record<string, unknown>;
 
@@ -46,7 +47,7 @@ export function itemElement(list: Exclude<ListType, { type: 'atomic' }>, item: u
   return keyElement(key);
 }
 
-function indexItems(list: Exclude<ListType, { type: 'atomic' }>, items: unknown[]): Map<PathElement, unknown> {
+export function indexItems(list: Exclude<ListType, { type: 'atomic' }>, items: unknown[]): Map<PathElement, unknown> {
   const m = new Map<PathElement, unknown>();
   items.forEach((it, i) => {
     const pe = itemElement(list, it, i);
@@ -224,7 +225,7 @@ function locate(value: unknown, path: FieldPath, kind: KindRef): { parent: unkno
 
 /** Removes each path (with its subtree); objects emptied by a removal are removed too. */
 export function removePaths(value: Obj, paths: FieldPath[], kind: KindRef): Obj {
-  const out = structuredClone(value);
+  const out = clone(value);
   // Shallowest first: a removed subtree takes its descendants with it (later lookups miss harmlessly).
   for (const p of [...paths].sort((a, b) => a.length - b.length)) {
     for (let cut = p; cut.length > 0; cut = cut.slice(0, -1)) {

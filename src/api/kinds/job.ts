@@ -3,7 +3,7 @@ import type { Job, JobSpec } from 'kubernetes-types/batch/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { ResourceStrategy } from '../strategy.js';
 import type { FieldError } from '../status.js';
-import type { KubeObject } from '../types.js';
+import { clone, type KubeObject } from '../types.js';
 import { duplicate, goStringMap, invalid, invalidGo, notSupported, required } from '../validation/field.js';
 import { fieldImmutableErrorMsg, labelSelectorMatches, nameIsDNSSubdomain, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from '../validation/metadata.js';
 import { defaultPodSpec } from './podspec-defaults.js';
@@ -187,7 +187,7 @@ function validateJobSpecUpdate(spec: JobSpec | undefined, old: JobSpec | undefin
   if (!same(spec?.template, old?.template)) {
     // Kubernetes allows scheduling directives to change while the job is suspended and never started.
     const stripSched = (t: JobSpec['template'] | undefined) => {
-      const c = structuredClone(t ?? {});
+      const c = clone(t ?? {});
       if (c.spec) {
         delete c.spec.nodeSelector;
         delete c.spec.tolerations;

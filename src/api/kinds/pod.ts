@@ -2,7 +2,7 @@
 import type { Container, Pod, PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
 import type { ResourceStrategy } from '../strategy.js';
 import { conflict, type FieldError } from '../status.js';
-import type { KubeObject } from '../types.js';
+import { clone, type KubeObject } from '../types.js';
 import { forbidden } from '../validation/field.js';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../validation/metadata.js';
 import { defaultPodSpec } from './podspec-defaults.js';
@@ -94,7 +94,7 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   const oldSpec = old.spec ?? ({ containers: [] } as PodSpec);
   errs.push(...validatePodSpec(newSpec));
   // Copy the mutable fields from new into a copy of old; anything else that differs is forbidden.
-  const munged: PodSpec = structuredClone(oldSpec);
+  const munged: PodSpec = clone(oldSpec);
   const sameCount = (newSpec.containers ?? []).length === (oldSpec.containers ?? []).length && (newSpec.initContainers ?? []).length === (oldSpec.initContainers ?? []).length;
   if (sameCount) {
     munged.containers.forEach((c, i) => (c.image = newSpec.containers[i]!.image));

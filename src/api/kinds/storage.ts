@@ -6,7 +6,7 @@ import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/c
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import type { ResourceStrategy } from '../strategy.js';
 import type { FieldError } from '../status.js';
-import type { KubeObject } from '../types.js';
+import { clone, type KubeObject } from '../types.js';
 import { forbidden, invalid, key, notSupported, required } from '../validation/field.js';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../validation/metadata.js';
 import { isDNS1123Subdomain, isQualifiedName } from '../validation/names.js';
@@ -119,8 +119,8 @@ export function validatePersistentVolumeClaim(pvc: PersistentVolumeClaim): Field
 function validatePersistentVolumeClaimUpdate(pvc: PersistentVolumeClaim, old: PersistentVolumeClaim): FieldError[] {
   const errs = [...validateObjectMetaUpdate(pvc.metadata, old.metadata), ...validatePersistentVolumeClaim(pvc)];
   // spec is immutable except requests (expansion) and the binder's volumeName on an unbound claim
-  const a = structuredClone(pvc.spec ?? {});
-  const b = structuredClone(old.spec ?? {});
+  const a = clone(pvc.spec ?? {});
+  const b = clone(old.spec ?? {});
   if (!b.volumeName) b.volumeName = a.volumeName;
   if (a.resources?.requests) a.resources.requests = { ...a.resources.requests, storage: b.resources?.requests?.storage ?? '' };
   if (b.resources?.requests) b.resources.requests = { ...b.resources.requests, storage: b.resources.requests.storage ?? '' };

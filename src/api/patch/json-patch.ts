@@ -2,6 +2,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { StatusError, badRequest } from '../status.js';
+import { clone } from '../types.js';
 
 const { applyPatch, JsonPatchError } = fastJsonPatch;
 
@@ -29,7 +30,7 @@ export function applyJsonPatch<T = unknown>(original: unknown, patch: unknown): 
     if (!ops.has(o.op)) throw badRequest(`Unexpected kind: ${o.op}`);
     if (typeof o.path !== 'string') throw badRequest(`${o.op} operation missing path`);
   }
-  const doc = structuredClone(original);
+  const doc = clone(original);
   try {
     return applyPatch(doc, patch as Operation[], true, true, true).newDocument as T;
   } catch (e) {

@@ -1,4 +1,5 @@
-/** JSON Merge Patch (RFC 7386), as `kubectl scale`/`kubectl patch --type=merge` send it. */
+
+import { clone } from '../types.js';/** JSON Merge Patch (RFC 7386), as `kubectl scale`/`kubectl patch --type=merge` send it. */
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -12,7 +13,7 @@ export function applyMergePatch<T = unknown>(original: unknown, patch: unknown):
 }
 
 function mergeValue(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return structuredClone(patch);
+  if (!isObject(patch)) return clone(patch);
   const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
@@ -23,13 +24,13 @@ function mergeValue(target: unknown, patch: unknown): unknown {
 
 /** The merge patch that turns `from` into `to` (used by clients that diff two objects). */
 export function createMergePatch(from: unknown, to: unknown): Json {
-  if (!isObject(from) || !isObject(to)) return structuredClone(to) as Json;
+  if (!isObject(from) || !isObject(to)) return clone(to) as Json;
   const patch: Record<string, Json> = {};
   for (const k of Object.keys(from)) if (!(k in to)) patch[k] = null;
   for (const [k, v] of Object.entries(to)) {
-    if (!(k in from)) patch[k] = structuredClone(v) as Json;
+    if (!(k in from)) patch[k] = clone(v) as Json;
     else if (JSON.stringify(from[k]) !== JSON.stringify(v)) {
-      patch[k] = isObject(from[k]) && isObject(v) ? createMergePatch(from[k], v) : (structuredClone(v) as Json);
+      patch[k] = isObject(from[k]) && isObject(v) ? createMergePatch(from[k], v) : (clone(v) as Json);
     }
   }
   return patch;

@@ -10,6 +10,7 @@
  */
 import { badRequest } from '../status.js';
 import { pathMeta, type KindRef, type ListType } from './patch-meta.js';
+import { clone } from '../types.js';
 
 type Obj = Record<string, unknown>;
 
@@ -25,8 +26,8 @@ function isObj(v: unknown): v is Obj {
 /** Applies `patch` to a copy of `original` using the merge metadata of `kind`. Throws 400 on malformed patches. */
 export function applyStrategicMergePatch<T = unknown>(original: unknown, patch: unknown, kind: KindRef): T {
   if (!isObj(patch)) throw badRequest('invalid JSON document: strategic merge patch must be a JSON object');
-  const base = isObj(original) ? structuredClone(original) : {};
-  return mergeMap(base, structuredClone(patch), { kind, path: [] }) as T;
+  const base = isObj(original) ? clone(original) : {};
+  return mergeMap(base, clone(patch), { kind, path: [] }) as T;
 }
 
 interface Ctx {
@@ -129,7 +130,7 @@ function mergeList(original: unknown[], patch: unknown[], ctx: Ctx): unknown[] {
   for (const v of items) {
     if (!(key in v)) throw badRequest(`map: ${JSON.stringify(v)} does not contain declared merge key: ${key}`);
     const i = out.findIndex((o) => isObj(o) && deepEqual(o[key], v[key]));
-    if (i >= 0) out[i] = mergeMap(structuredClone(out[i]) as Obj, v, ctx);
+    if (i >= 0) out[i] = mergeMap(clone(out[i]) as Obj, v, ctx);
     else out.push(stripDirectives(v));
   }
   return out;

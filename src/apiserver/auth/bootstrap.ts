@@ -5,6 +5,7 @@
  */
 import type { ApiServer } from '../api-server.js';
 import { ensure } from '../bootstrap.js';
+import { clone } from '../../api/types.js';
 
 export const localPathStorageClass = {
   apiVersion: 'storage.k8s.io/v1',
@@ -25,7 +26,7 @@ export async function bootstrapAccessAndStorage(server: ApiServer, opts: { rootC
       data: { 'ca.crt': opts.rootCAPem },
     });
   }
-  if (opts.defaultStorageClass) await ensure(server, ['storage.k8s.io', 'v1', 'storageclasses'], undefined, structuredClone(localPathStorageClass));
+  if (opts.defaultStorageClass) await ensure(server, ['storage.k8s.io', 'v1', 'storageclasses'], undefined, clone(localPathStorageClass));
 }
 
 export const rootCADescription =

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, invalid } from '../../api/status.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { fromLabelSelector, selectorToString } from '../../api/labels.js';
-import type { KubeObject } from '../../api/types.js';
+import { clone, type KubeObject } from '../../api/types.js';
 import { checkBody, checkPatchedObject } from '../decode/body.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
@@ -52,7 +52,7 @@ export async function handleScale(scope: RequestScope): Promise<void> {
         const type = contentType === 'application/json-patch+json' ? 'json' : contentType === 'application/strategic-merge-patch+json' ? 'strategic' : 'merge';
         scale = applyPatch({ ...storage.info, group: 'autoscaling', version: 'v1', kind: 'Scale', resource: 'scale' }, type, scale, body);
         checkPatchedObject(scaleKind, scale);
-      } else scale = checkBody(scaleKind, structuredClone(body)) as unknown as KubeObject;
+      } else scale = checkBody(scaleKind, clone(body)) as unknown as KubeObject;
       const rv = scale.metadata?.resourceVersion;
       const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
       if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { ResourceStrategy } from '../../api/strategy.js';
-import type { KubeObject } from '../../api/types.js';
+import { clone, type KubeObject } from '../../api/types.js';
 import { rfc3339 } from '../../util/clock.js';
 
 // names.SimpleNameGenerator's alphabet: no vowels, no confusable characters
@@ -43,15 +43,15 @@ export function prepareForUpdate(info: ResourceInfo, strategy: ResourceStrategy,
   if (opts.deleting) {
     next = obj; // the deletion flow itself sets deletionTimestamp, finalizers and (namespaces) status
   } else if (opts.subresource === 'status') {
-    next = { ...structuredClone(old), status: obj.status };
+    next = { ...clone(old), status: obj.status };
     // metadata changes through /status are dropped, except what controllers legitimately bump
-    next.metadata = { ...structuredClone(old.metadata), resourceVersion: obj.metadata.resourceVersion };
+    next.metadata = { ...clone(old.metadata), resourceVersion: obj.metadata.resourceVersion };
     strategy.prepareForStatusUpdate?.(next, obj);
   } else {
     next = obj;
     if (info.hasStatus) {
       if (old.status === undefined) delete next.status;
-      else next.status = structuredClone(old.status);
+      else next.status = clone(old.status);
     }
   }
   const md = next.metadata;

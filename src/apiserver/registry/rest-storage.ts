@@ -1,7 +1,7 @@
 import { resourceKey, type ResourceInfo } from '../../api/resources.js';
 import { alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound, staleConflict, type GroupResource } from '../../api/status.js';
 import type { ResourceStrategy } from '../../api/strategy.js';
-import { apiVersionOf, type KubeList, type KubeObject } from '../../api/types.js';
+import { apiVersionOf, type KubeList, type KubeObject, clone } from '../../api/types.js';
 import { isStorageError, type KeyValue, type Store } from '../../storage/store.js';
 import type { Clock } from '../../util/clock.js';
 import { decodeObject, encodeObject } from './codec.js';
@@ -149,7 +149,7 @@ export class RestStorage {
   }
 
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    let obj = structuredClone(input);
+    let obj = clone(input);
     obj.apiVersion = this.apiVersion;
     obj.kind = this.info.kind;
     obj.metadata ??= {};
@@ -202,7 +202,7 @@ export class RestStorage {
     if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(this.gr, name);
     if (input.metadata?.uid && input.metadata.uid !== current.metadata.uid)
       throw conflict(this.gr, name, `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
-    return { object: await this.writeUpdate(current, structuredClone(input), kv.modRevision, opts), created: false };
+    return { object: await this.writeUpdate(current, clone(input), kv.modRevision, opts), created: false };
   }
 
   /** Read-modify-write with retries on conflict: PATCH and internal updates. */
@@ -211,7 +211,7 @@ export class RestStorage {
       const kv = await this.store.get(this.key(namespace, name));
       if (!kv) throw notFound(this.gr, name);
       const current = this.decode(kv);
-      const next = await mutate(structuredClone(current));
+      const next = await mutate(clone(current));
       const rv = next.metadata?.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw staleConflict(this.gr, name);
       try {

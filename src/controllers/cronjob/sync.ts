@@ -10,6 +10,7 @@ import { rfc3339 } from '../../util/clock.js';
 import { isValidTimeZone, parseCronSchedule, type CronSchedule } from '../../util/cron.js';
 import { newControllerRef } from '../common/pods.js';
 import { jobNameFor, mostRecentScheduleTime, nextScheduleTimeDuration, rfc1123z, rfc3339In } from './schedule.js';
+import { clone } from '../../api/types.js';
 
 export interface CronJobEvent {
   type: 'Normal' | 'Warning';
@@ -51,7 +52,7 @@ export function jobFromCronJob(cj: CronJobObject, scheduledTime: number): JobObj
     ownerReferences: [newControllerRef(cj)],
   };
   if (t.metadata?.labels) metadata.labels = { ...t.metadata.labels };
-  return { apiVersion: 'batch/v1', kind: 'Job', metadata, spec: structuredClone(t.spec!) } as JobObject;
+  return { apiVersion: 'batch/v1', kind: 'Job', metadata, spec: clone(t.spec!) } as JobObject;
 }
 
 /** The schedule as the controller runs it: the timeZone field, else UTC (skiff's controller manager zone). */
@@ -95,7 +96,7 @@ export function jobsToPrune(cj: CronJobObject, jobs: JobObject[]): JobObject[] {
  * active references the API server confirmed missing.
  */
 export function planCronJobSync(cj: CronJobObject, jobs: JobObject[], now: number, goneActive: Set<string> = new Set()): CronJobPlan {
-  const plan: CronJobPlan = { status: structuredClone(cj.status ?? {}), events: [], replace: [], prune: [] };
+  const plan: CronJobPlan = { status: clone(cj.status ?? {}), events: [], replace: [], prune: [] };
   const status = plan.status;
   let active = [...(status.active ?? [])];
   const children = new Set(jobs.map((j) => j.metadata.uid));

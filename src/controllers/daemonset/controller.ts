@@ -14,6 +14,7 @@ import { controllerRevisionHashLabel, templateOf, type RevisionObject } from '..
 import { daemonSetStatus, planManage, planRollingUpdate, type DaemonPlan, type DaemonPlanInput } from './plan.js';
 import { newDaemonPod, nodeShouldRunDaemonPod, targetNodeName, type DaemonSetObject, type NodeObject } from './pods.js';
 import { cleanupHistory, constructHistory } from './revisions.js';
+import { clone } from '../../api/types.js';
 
 export const daemonsets = findResource('apps', 'v1', 'daemonsets')!;
 const pods = findResource('', 'v1', 'pods')!;
@@ -77,7 +78,7 @@ export class DaemonSetController extends OwnerController<DaemonSetObject, PodObj
       this.expectations.delete(key);
       return;
     }
-    const ds = structuredClone(cached);
+    const ds = clone(cached);
     const owned = await this.claimPods(ds);
     const ownedRevisions = listInNamespace(this.revInformer, ds.metadata.namespace ?? '').filter((r) => controllerRefOf(r)?.uid === ds.metadata.uid);
     const history = await constructHistory(this.client, ds, ownedRevisions);

@@ -5,7 +5,7 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Affinity, Node, PodTemplateSpec, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../api/types.js';
+import { clone, type KubeObject } from '../../api/types.js';
 import { requiredNodeAffinityMatches } from '../common/nodeaffinity.js';
 import { newControllerRef, type PodObject } from '../common/pods.js';
 import { controllerRevisionHashLabel } from '../history/revision.js';
@@ -44,7 +44,7 @@ function withDaemonTolerations(existing: Toleration[] | undefined, hostNetwork: 
 
 /** ReplaceDaemonSetPodNodeNameNodeAffinity: the required terms become the one node. */
 export function nodeAffinityFor(affinity: Affinity | undefined, nodeName: string): Affinity {
-  const a = structuredClone(affinity ?? {});
+  const a = clone(affinity ?? {});
   const na = (a.nodeAffinity ??= {});
   const required = (na.requiredDuringSchedulingIgnoredDuringExecution ??= { nodeSelectorTerms: [] });
   required.nodeSelectorTerms = [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }];
@@ -91,7 +91,7 @@ export function newDaemonPod(ds: DaemonSetObject, template: PodTemplateSpec, nod
   const generation = ds.metadata.annotations?.[templateGenerationAnnotation];
   if (generation) metadata.labels![podTemplateGenerationLabel] = generation;
   if (template.metadata?.annotations) metadata.annotations = { ...template.metadata.annotations };
-  const spec = structuredClone(template.spec ?? { containers: [] });
+  const spec = clone(template.spec ?? { containers: [] });
   spec.tolerations = withDaemonTolerations(spec.tolerations, !!spec.hostNetwork);
   spec.affinity = nodeAffinityFor(spec.affinity, nodeName);
   return { apiVersion: 'v1', kind: 'Pod', metadata, spec } as PodObject;

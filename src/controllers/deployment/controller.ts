@@ -1,7 +1,7 @@
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import { fromLabelSelector, matches } from '../../api/labels.js';
 import { findResource } from '../../api/resources.js';
-import type { KubeObject } from '../../api/types.js';
+import { clone, type KubeObject } from '../../api/types.js';
 import { Controller, type ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
 import { deletedObject, type SharedInformer } from '../../client/informer.js';
@@ -102,7 +102,7 @@ export class DeploymentController {
   private async claimReplicaSets(d: DeploymentObject): Promise<ReplicaSetObject[]> {
     const candidates = listInNamespace(this.rsInformer, d.metadata.namespace ?? '');
     // copies: the cache's objects are not ours to change
-    return (await claimObjects({ client: this.client, resource: replicasets, owner: d, candidates })).map((rs) => structuredClone(rs));
+    return (await claimObjects({ client: this.client, resource: replicasets, owner: d, candidates })).map((rs) => clone(rs));
   }
 
   /** Pods by the uid of the ReplicaSet controlling them (getPodMapForDeployment). */
@@ -120,7 +120,7 @@ export class DeploymentController {
   async reconcile(key: string): Promise<void | ReconcileResult> {
     const cached = this.dInformer.store.get(key);
     if (!cached) return;
-    const d = structuredClone(cached);
+    const d = clone(cached);
     const now = this.clock.now();
     const sync = new DeploymentSync({ client: this.client, recorder: this.opts.recorder, clock: this.clock, deployment: d });
     const sel = d.spec?.selector;
@@ -136,7 +136,7 @@ export class DeploymentController {
       const cond = getCondition(d.status, 'Progressing');
       if (cond?.reason !== reasons.timedOut) {
         const pausedCond = cond?.reason === reasons.paused;
-        const status = structuredClone(d.status ?? {});
+        const status = clone(d.status ?? {});
         if (d.spec?.paused && !pausedCond) setCondition(status, newCondition('Progressing', 'Unknown', reasons.paused, 'Deployment is paused', now));
         else if (!d.spec?.paused && pausedCond) setCondition(status, newCondition('Progressing', 'Unknown', reasons.resumed, 'Deployment is resumed', now));
         if (status !== d.status && JSON.stringify(status) !== JSON.stringify(d.status ?? {})) await sync.writeStatus(status);

@@ -15,6 +15,7 @@ import {
   computeHash, equalIgnoreHash, findNewReplicaSet, maxRevision, maxSurge, newRSNewReplicas, podTemplateHashLabel, replicasAnnotationsNeedUpdate,
   replicasOf, revisionAnnotation, revisionOf, setNewReplicaSetAnnotations, setReplicasAnnotations, statusCount,
 } from './util.js';
+import { clone } from '../../api/types.js';
 
 const deployments = findResource('apps', 'v1', 'deployments')!;
 const replicasets = findResource('apps', 'v1', 'replicasets')!;
@@ -61,7 +62,7 @@ export class DeploymentSync {
     const sizeChange = replicasOf(rs) !== replicas;
     if (!sizeChange && !replicasAnnotationsNeedUpdate(rs, replicasOf(d), replicasOf(d) + maxSurge(d))) return rs;
     const old = replicasOf(rs);
-    const copy = structuredClone(rs);
+    const copy = clone(rs);
     copy.spec = { ...copy.spec!, replicas };
     setReplicasAnnotations(copy, replicasOf(d), replicasOf(d) + maxSurge(d));
     const written = await this.client.update<ReplicaSetObject>(replicasets, copy);
@@ -79,24 +80,24 @@ export class DeploymentSync {
     const oldRSs = rsList.filter((rs) => rs !== existing);
     const newRevision = maxRevision(oldRSs) + 1;
     if (existing) {
-      let rs = structuredClone(existing);
+      let rs = clone(existing);
       const annotationsChanged = setNewReplicaSetAnnotations(d, rs, newRevision, true);
       const minReadyChanged = (rs.spec?.minReadySeconds ?? 0) !== (d.spec?.minReadySeconds ?? 0);
       if (minReadyChanged) rs.spec = { ...rs.spec!, minReadySeconds: d.spec?.minReadySeconds };
       if (annotationsChanged || minReadyChanged) rs = await this.client.update<ReplicaSetObject>(replicasets, rs);
       await this.setDeploymentRevision(rs.metadata.annotations?.[revisionAnnotation] ?? String(newRevision));
       if (hasProgressDeadline(d) && !getCondition(this.d.status, 'Progressing')) {
-        const status = structuredClone(this.d.status ?? {});
+        const status = clone(this.d.status ?? {});
         setCondition(status, newCondition('Progressing', 'True', reasons.foundNewRS, `Found new replica set "${rs.metadata.name}"`, this.now()));
         await this.writeStatus(status);
       }
       return { newRS: rs, oldRSs };
     }
     if (!createIfMissing) return { oldRSs };
-    const template = structuredClone(d.spec!.template);
+    const template = clone(d.spec!.template);
     const hash = computeHash(d.spec!.template, d.status?.collisionCount);
     template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [podTemplateHashLabel]: hash } };
-    const selector = structuredClone(d.spec!.selector);
+    const selector = clone(d.spec!.selector);
     selector.matchLabels = { ...selector.matchLabels, [podTemplateHashLabel]: hash };
     const fresh: ReplicaSetObject = {
       apiVersion: 'apps/v1',
@@ -113,7 +114,7 @@ export class DeploymentSync {
     } catch (err) {
       if (!isStatusError(err, 'AlreadyExists')) {
         if (hasProgressDeadline(d)) {
-          const status = structuredClone(d.status ?? {});
+          const status = clone(d.status ?? {});
           setCondition(status, newCondition('Progressing', 'False', 'ReplicaSetCreateError', `Failed to create new replica set "${fresh.metadata.name}": ${(err as Error).message}`, this.now()));
           await this.writeStatus(status).catch(() => undefined);
         }
@@ -134,7 +135,7 @@ export class DeploymentSync {
     }
     await this.setDeploymentRevision(String(newRevision));
     if (!alreadyExists && hasProgressDeadline(d)) {
-      const status = structuredClone(this.d.status ?? {});
+      const status = clone(this.d.status ?? {});
       setCondition(status, newCondition('Progressing', 'True', reasons.newReplicaSet, `Created new replica set "${created.metadata.name}"`, this.now()));
       await this.writeStatus(status);
     }

@@ -2,6 +2,7 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { scaledValue } from '../common/intorpercent.js';
+import { clone } from '../../api/types.js';
 
 export const revisionAnnotation = 'deployment.kubernetes.io/revision';
 export const revisionHistoryAnnotation = 'deployment.kubernetes.io/revision-history';
@@ -89,7 +90,7 @@ export function computeHash(template: PodTemplateSpec | undefined, collisionCoun
 }
 
 function withoutHash(t: PodTemplateSpec | undefined): PodTemplateSpec {
-  const c = structuredClone(t ?? {});
+  const c = clone(t ?? {});
   if (c.metadata?.labels) delete c.metadata.labels[podTemplateHashLabel];
   if (c.metadata) delete (c.metadata as { creationTimestamp?: unknown }).creationTimestamp;
   return c;

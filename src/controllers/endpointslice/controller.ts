@@ -1,7 +1,7 @@
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
-import type { KubeObject } from '../../api/types.js';
+import { clone, type KubeObject } from '../../api/types.js';
 import type { ReconcileResult } from '../../client/controller.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { deletedObject, type DeletedFinalStateUnknown, type SharedInformer } from '../../client/informer.js';
@@ -124,7 +124,7 @@ export class EndpointSliceController extends QueueController {
     const actions = reconcileSlices({
       service,
       pods: podsSelectedBy(this.pods, service),
-      existing: cached.map((s) => structuredClone(s)),
+      existing: cached.map((s) => clone(s)),
       nodeZone: (nodeName) => {
         const node = this.nodes.store.getByNamespaceName(undefined, nodeName);
         return { exists: node !== undefined, zone: node?.metadata.labels?.[zoneLabel] };

@@ -3,6 +3,7 @@ import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
 import type { RestClient } from '../../client/rest.js';
 import { equalRevision, newControllerRevision, type NewRevisionOptions, type RevisionObject } from './revision.js';
+import { clone } from '../../api/types.js';
 
 export const controllerRevisions = findResource('apps', 'v1', 'controllerrevisions')!;
 
@@ -29,7 +30,7 @@ export async function createControllerRevision(client: RestClient, o: NewRevisio
 /** UpdateControllerRevision: give an existing revision a new revision number (a rollback to it). */
 export async function renumberControllerRevision(client: RestClient, rev: RevisionObject, revision: number): Promise<RevisionObject> {
   if (rev.revision === revision) return rev;
-  return client.update<RevisionObject>(controllerRevisions, { ...structuredClone(rev), revision });
+  return client.update<RevisionObject>(controllerRevisions, { ...clone(rev), revision });
 }
 
 export async function deleteControllerRevision(client: RestClient, rev: RevisionObject): Promise<void> {

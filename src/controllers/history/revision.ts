@@ -6,7 +6,7 @@
  */
 import type { ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../api/types.js';
+import { clone, type KubeObject } from '../../api/types.js';
 import { newControllerRef } from '../common/pods.js';
 
 export type RevisionObject = ControllerRevision & KubeObject & { data?: unknown };
@@ -30,7 +30,7 @@ export function sortedKeys(v: unknown): unknown {
 
 /** getPatch: the revision data for a pod template (Go encodes a template's nil creationTimestamp as null). */
 export function templatePatch(template: PodTemplateSpec | undefined): Record<string, unknown> {
-  const t = structuredClone(template ?? {}) as Record<string, unknown>;
+  const t = clone(template ?? {}) as Record<string, unknown>;
   const md = (t.metadata ??= {}) as Record<string, unknown>;
   if (md.creationTimestamp === undefined) md.creationTimestamp = null;
   t.$patch = 'replace';
@@ -39,7 +39,7 @@ export function templatePatch(template: PodTemplateSpec | undefined): Record<str
 
 /** The pod template a revision restores. */
 export function templateOf(rev: RevisionObject): PodTemplateSpec {
-  const t = structuredClone(((rev.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template ?? {}) as Record<string, unknown>);
+  const t = clone(((rev.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template ?? {}) as Record<string, unknown>);
   delete t.$patch;
   const md = t.metadata as Record<string, unknown> | undefined;
   if (md && md.creationTimestamp === null) delete md.creationTimestamp;

@@ -1,6 +1,6 @@
 /** The pod a Job creates (GetPodFromTemplate + the Indexed-job additions of indexed_job_utils.go). */
 import { jobCompletionIndexAnnotation, jobTrackingFinalizer, type JobObject } from '../../api/kinds/job.js';
-import type { KubeObject } from '../../api/types.js';
+import { clone, type KubeObject } from '../../api/types.js';
 import { newControllerRef, type PodObject } from '../common/pods.js';
 
 export const completionIndexEnvName = 'JOB_COMPLETION_INDEX';
@@ -16,7 +16,7 @@ export function podFromJob(job: JobObject, index?: number): PodObject {
     finalizers: [...(t.metadata?.finalizers ?? []), jobTrackingFinalizer],
   };
   if (t.metadata?.annotations) metadata.annotations = { ...t.metadata.annotations };
-  const spec = structuredClone(t.spec ?? { containers: [] });
+  const spec = clone(t.spec ?? { containers: [] });
   if (index !== undefined) {
     metadata.annotations = { ...(metadata.annotations ?? {}), [jobCompletionIndexAnnotation]: String(index) };
     metadata.labels![jobCompletionIndexAnnotation] = String(index);

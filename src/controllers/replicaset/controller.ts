@@ -1,7 +1,7 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
-import type { KubeObject } from '../../api/types.js';
+import { clone, type KubeObject } from '../../api/types.js';
 import type { ReconcileResult } from '../../client/controller.js';
 import { deletedObject } from '../../client/informer.js';
 import { metaNamespaceKey, splitMetaNamespaceKey } from '../../client/store.js';
@@ -31,7 +31,7 @@ export function podFromTemplate(rs: ReplicaSetObject): PodObject {
   };
   if (t.metadata?.annotations) metadata.annotations = { ...t.metadata.annotations };
   if (t.metadata?.finalizers) metadata.finalizers = [...t.metadata.finalizers];
-  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: structuredClone(t.spec ?? { containers: [] }) } as PodObject;
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: clone(t.spec ?? { containers: [] }) } as PodObject;
 }
 
 /** kube-controller-manager's ReplicaSet controller. */

@@ -1,7 +1,7 @@
 import type { StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
 import { findResource } from '../../api/resources.js';
 import { isStatusError } from '../../api/status.js';
-import type { KubeObject } from '../../api/types.js';
+import { clone, type KubeObject } from '../../api/types.js';
 import type { ReconcileResult } from '../../client/controller.js';
 import type { EventRecorder } from '../../client/events.js';
 import { deletedObject, type SharedInformer } from '../../client/informer.js';
@@ -78,7 +78,7 @@ export class StatefulSetController {
   async reconcile(key: string): Promise<void | ReconcileResult> {
     const cached = this.wiring.owners.store.get(key);
     if (!cached) return;
-    const set = structuredClone(cached);
+    const set = clone(cached);
     const owned = await this.claimPods(set);
     const ownedRevisions = listInNamespace(this.revInformer, set.metadata.namespace ?? '').filter((r) => controllerRefOf(r)?.uid === set.metadata.uid);
     const revs = await statefulSetRevisions(this.client, set, ownedRevisions);

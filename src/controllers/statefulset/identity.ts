@@ -5,7 +5,7 @@
  */
 import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, PodTemplateSpec, Volume } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../api/types.js';
+import { clone, type KubeObject } from '../../api/types.js';
 import { newControllerRef, type PodObject } from '../common/pods.js';
 import { controllerRevisionHashLabel } from '../history/revision.js';
 
@@ -51,7 +51,7 @@ export function podRevision(pod: PodObject): string {
 /** The claims a pod of this ordinal uses: the templates, named for the pod, with the set's selector labels. */
 export function claimsFor(set: StatefulSetObject, ordinal: number): ClaimObject[] {
   return (set.spec?.volumeClaimTemplates ?? []).map((t) => {
-    const claim = structuredClone(t) as ClaimObject;
+    const claim = clone(t) as ClaimObject;
     claim.apiVersion = 'v1';
     claim.kind = 'PersistentVolumeClaim';
     const md = (claim.metadata ??= {}) as KubeObject['metadata'];
@@ -74,7 +74,7 @@ export function newStatefulSetPod(set: StatefulSetObject, template: PodTemplateS
   };
   if (template.metadata?.annotations) metadata.annotations = { ...template.metadata.annotations };
   if (template.metadata?.finalizers) metadata.finalizers = [...template.metadata.finalizers];
-  const spec = structuredClone(template.spec ?? { containers: [] });
+  const spec = clone(template.spec ?? { containers: [] });
   spec.hostname = name;
   if (set.spec?.serviceName) spec.subdomain = set.spec.serviceName;
   // updateStorage: claim volumes replace template volumes of the same name
