@@ -4,16 +4,20 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageError, type KeyValue, type ListOptions, type ListResult, type Store, type StoreEvent, type Watcher, type WatchOptions } from './store.js';
 import { Fanout, prefixEnd, replayThenSubscribe } from './event-queue.js';
+import { WalSync } from './wal-sync.js';
 
 export interface SqliteStoreOptions {
   /** Database file; parent directories are created. ':memory:' works for tests. */
   path: string;
   /**
-   * FULL (default) fsyncs the WAL on every commit: an acknowledged write survives power loss.
+   * FULL (default): a write is acknowledged once the WAL holding it is fsynced, so it survives power loss.
    * NORMAL in WAL mode survives a process crash (kill -9) but may lose the last commits on power loss.
    */
   synchronous?: 'FULL' | 'NORMAL';
 }
+
+/** Writes of one group transaction: acknowledged, and their watch events published, once durable. */
+type Batch = Array<{ event: StoreEvent; resolve: () => void; reject: (err: unknown) => void }>;
 
 /** A row of the log; `id` is the revision of that write. */
 interface Row {
@@ -71,7 +75,11 @@ export class SqliteStore implements Store {
   /** the last revision a COMMIT made durable: what reads, lists and watches are served at */
   private committed = 0;
   /** writes of the open group transaction, acknowledged (and published) when it commits */
-  private batch: Array<{ event: StoreEvent; resolve: () => void; reject: (err: unknown) => void }> | undefined;
+  private batch: Batch | undefined;
+  /** The revision of the last COMMIT, durable or not: where a failed COMMIT winds the revision back to. */
+  private lastCommit = 0;
+  /** FULL on disk: commits wait here for the WAL's fsync; otherwise SQLite's own synchronous setting is all. */
+  private readonly wal: WalSync<{ revision: number; batch: Batch }> | undefined;
   private compacted: number;
   private closed = false;
   private readonly stmt: ReturnType<typeof prepare>;
@@ -87,13 +95,23 @@ export class SqliteStore implements Store {
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     if (onDisk) for (const suffix of ['-wal', '-shm']) secureFile(options.path + suffix);
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    // FULL on disk: SQLite commits without fsync and WalSync fsyncs the WAL off the event loop
+    const full = (options.synchronous ?? 'FULL') === 'FULL';
+    if (full && onDisk) {
+      this.wal = new WalSync({
+        path: `${options.path}-wal`,
+        durable: (commits) => commits.forEach((c) => this.acknowledge(c.revision, c.batch)),
+        failed: (commits, err) => commits.forEach((c) => c.batch.forEach((b) => b.reject(err))),
+      });
+    }
+    this.db.pragma(`synchronous = ${full && !onDisk ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.stmt = prepare(this.db);
     const seq = this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'kine'`).get() as { seq: number } | undefined;
     this.revision = seq?.seq ?? 0;
     this.committed = this.revision;
+    this.lastCommit = this.revision;
     const meta = this.stmt.getCompact.get() as { value: number } | undefined;
     this.compacted = meta?.value ?? 0;
   }
@@ -204,7 +222,9 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     if (this.batch) this.commit();
     this.closed = true;
+    await this.wal?.drain();
     this.fanout.closeAll();
+    this.wal?.close();
     this.db.close();
   }
 
@@ -214,6 +234,7 @@ export class SqliteStore implements Store {
    * (later writes see earlier ones); it is acknowledged, and its watch event published, after COMMIT.
    */
   private write(apply: () => { kv: KeyValue; event: StoreEvent }): Promise<KeyValue> {
+    if (this.wal?.failed) return Promise.reject(this.wal.failed);
     if (!this.batch) {
       this.db.exec('BEGIN IMMEDIATE');
       this.batch = [];
@@ -240,11 +261,18 @@ export class SqliteStore implements Store {
       } catch {
         // already rolled back by SQLite
       }
-      this.revision = this.committed;
+      this.revision = this.lastCommit;
       for (const b of batch) b.reject(err);
       return;
     }
-    this.committed = this.revision;
+    this.lastCommit = this.revision;
+    if (this.wal) this.wal.push({ revision: this.revision, batch });
+    else this.acknowledge(this.revision, batch);
+  }
+
+  /** Durable: reads, lists and watches are served up to `revision`, its events published, its writers answered. */
+  private acknowledge(revision: number, batch: Batch): void {
+    this.committed = revision;
     for (const b of batch) this.fanout.publish(b.event);
     for (const b of batch) b.resolve();
   }
