@@ -50,13 +50,15 @@ export class ApiServer {
   private readonly ctx: ServerContext;
   private readonly tokens: Buffer[];
   private isReady = false;
+  /** Aborted by close(): ends the server's own watches of the store. */
+  private readonly stopping = new AbortController();
   private readonly log: (msg: string) => void;
 
   constructor(private readonly opts: ApiServerOptions) {
     const clock = opts.clock ?? realClock;
     this.log = opts.log ?? (() => {});
     this.tokens = opts.tokens.map((t) => Buffer.from(t));
-    this.storages = new Storages({ store: opts.store, clock, strategies: opts.strategies, hooks: opts.hooks, transformer: opts.transformer });
+    this.storages = new Storages({ store: opts.store, clock, strategies: opts.strategies, hooks: opts.hooks, transformer: opts.transformer, signal: this.stopping.signal });
     this.ctx = {
       clock,
       storage: (g, v, r) => this.storage(g, v, r),
@@ -96,6 +98,7 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    this.stopping.abort();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

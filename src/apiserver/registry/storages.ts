@@ -4,6 +4,7 @@ import type { Store } from '../../storage/store.js';
 import type { Clock } from '../../util/clock.js';
 import type { ValueTransformer } from './encryption.js';
 import type { ResourceHooks } from './hooks.js';
+import { NamespaceLister } from './namespace-lister.js';
 import { RestStorage } from './rest-storage.js';
 
 export interface StoragesOptions {
@@ -17,6 +18,8 @@ export interface StoragesOptions {
   transformer?: ValueTransformer;
   /** The resources to serve; default every built-in one. */
   resources?: readonly ResourceInfo[];
+  /** Ends the namespace lister's watch; without it every create reads its Namespace from the store. */
+  signal?: AbortSignal;
 }
 
 /** One RestStorage per served resource over one store, keyed by resourceKey. */
@@ -24,6 +27,7 @@ export class Storages {
   private readonly byKey = new Map<string, RestStorage>();
   /** A namespace's lifecycle state by the revision it was read at: a create decodes its Namespace only after that changed. */
   private readonly namespaceStates = new Map<string, { revision: number; state: 'Active' | 'Terminating' }>();
+  private readonly namespaces: NamespaceLister | undefined;
 
   constructor(opts: StoragesOptions) {
     for (const info of opts.resources ?? resources) {
@@ -38,6 +42,10 @@ export class Storages {
         namespaceState: info.namespaced ? (ns) => this.namespaceState(ns) : undefined,
       }));
     }
+    const namespaces = this.get('', 'v1', 'namespaces');
+    if (opts.signal && namespaces) {
+      this.namespaces = new NamespaceLister({ store: opts.store, prefix: namespaces.prefixOf(undefined), decode: (kv) => namespaces.decode(kv), signal: opts.signal });
+    }
   }
 
   get(group: string, version: string, resource: string): RestStorage | undefined {
@@ -47,6 +55,7 @@ export class Storages {
 
   /** NamespaceLifecycle: whether a namespace takes new objects. */
   private async namespaceState(namespace: string): Promise<'Active' | 'Terminating' | 'Missing'> {
+    if (this.namespaces?.isActive(namespace)) return 'Active';
     const namespaces = this.get('', 'v1', 'namespaces')!;
     const kv = await namespaces.storeForWatch.get(namespaces.key(undefined, namespace));
     if (!kv) {
