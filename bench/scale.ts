@@ -1,7 +1,7 @@
 /**
  * Control plane at scale: N Services (2,000 by default) created at once in one namespace, the rate their
  * EndpointSlices appear, the memory the server then holds, and how long deleting that namespace takes.
- * Runs the server from source; SKIFF_BENCH_BASELINE_SRC=/path/to/other/src runs that tree first, the same
+ * Runs the built server of this tree (built first if stale); SKIFF_BENCH_BASELINE_SRC=/path/to/other/src runs that tree first, the same
  * way, for before/after figures side by side. SKIFF_BENCH_SCALE_SERVICES sets N; SKIFF_BENCH_SCALE_CLIENTS the
  * requests in flight (16 by default, as controllers and parallel clients write; 1 is `kubectl apply -f` of a list,
  * which creates one object after the other).
@@ -72,7 +72,7 @@ function line(name: string, f: Figures): string {
 }
 
 export async function benchScale(): Promise<void> {
-  console.log(`[scale] ${count} Services with a selector (no pods: one placeholder slice each), ${clients} client${clients === 1 ? '' : 's'}; control plane only, run from source`);
+  console.log(`[scale] ${count} Services with a selector (no pods: one placeholder slice each), ${clients} client${clients === 1 ? '' : 's'}; control plane only, the built server (dist)`);
   const baseline = process.env.SKIFF_BENCH_BASELINE_SRC;
   const rounds = Number(process.env.SKIFF_BENCH_SCALE_ROUNDS ?? 1);
   // interleaved (baseline, this tree, baseline, ...) so the machine's load falls on both alike
