@@ -11,6 +11,7 @@ import { findResource } from '../../src/api/resources.js';
 import type { KubeObject } from '../../src/api/types.js';
 import { loadKubeconfig } from '../../src/client/config.js';
 import { RestClient } from '../../src/client/rest.js';
+import { nodeConditions } from '../../src/agent/node/node-status.js';
 import { TestCluster } from '../support/cluster.js';
 import { waitFor } from '../support/ports.js';
 
@@ -23,7 +24,11 @@ type PodObject = Pod & KubeObject;
 const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** Plays kubelet for a set of nodes: renews leases, runs scheduled pods (Ready at once), finishes deletions. */
+/**
+ * Plays kubelet for a set of nodes: renews leases, reports node status when the server's copy is not
+ * Ready (as kubelet's tryUpdateNodeStatus does once it differs), runs scheduled pods (Ready at once,
+ * again after the node controller marked them not ready), finishes deletions.
+ */
 class FakeKubelets {
   readonly alive = new Set<string>();
   private timer?: NodeJS.Timeout;
@@ -60,13 +65,19 @@ class FakeKubelets {
         const lease = await this.client.get(leases, { namespace: 'kube-node-lease', name });
         await this.client.update(leases, { ...lease, spec: { ...(lease.spec as object), renewTime: microTime(now) } });
       }
+      // A loaded machine can starve this loop past the 2 s grace period: the node controller then marks
+      // a live node Unknown, and only the kubelet's next status report makes it Ready again.
+      for (const node of (await this.client.list<Node & KubeObject>(nodes)).items) {
+        if (!this.alive.has(node.metadata.name!) || node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True') continue;
+        await this.client.updateStatus(nodes, { ...node, status: { ...node.status, conditions: nodeConditions(node.status?.conditions, now) } }).catch(() => undefined);
+      }
       for (const pod of (await this.client.list<PodObject>(pods, { namespace: 'default' })).items) {
         const node = pod.spec?.nodeName;
         if (!node || !this.alive.has(node)) continue;
         const ref = { namespace: 'default', name: pod.metadata.name! };
         if (pod.metadata.deletionTimestamp) {
           await this.client.delete(pods, { ...ref, gracePeriodSeconds: 0 }).catch(() => undefined);
-        } else if (pod.status?.phase !== 'Running') {
+        } else if (pod.status?.phase !== 'Running' || !pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
           const t = rfc3339(now);
           const conditions = ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: t }));
           await this.client.updateStatus(pods, { ...pod, status: { ...pod.status, phase: 'Running', conditions, hostIP: '127.0.0.1', startTime: t } }).catch(() => undefined);
@@ -273,7 +284,29 @@ describe('workload controllers: scheduler, node-ipam, node lifecycle, ReplicaSet
       return !ps.some((p) => onC.includes(p.metadata.name!)) && ps.filter((p) => p.status?.phase === 'Running').length === 3 && ps.every((p) => p.spec?.nodeName !== 'node-c');
     }).catch(async (err: Error) => {
       const ps = (await deployPods()).map((p) => `${p.metadata.name} ${p.spec?.nodeName} ${p.status?.phase} del=${p.metadata.deletionTimestamp ?? ''}`);
-      throw new Error(`${err.message}\n${ps.join('\n')}\n${cluster.logs.split('\n').filter((l) => /node-lifecycle|error/i.test(l)).slice(-20).join('\n')}`);
+      const ns = (await client.list<Node & KubeObject>(nodes)).items.map((n) => `${n.metadata.name} Ready=${n.status?.conditions?.find((c) => c.type === 'Ready')?.status} taints=${JSON.stringify(n.spec?.taints ?? [])}`);
+      throw new Error(`${err.message}\n${ps.join('\n')}\n${ns.join('\n')}\n${cluster.logs.split('\n').filter((l) => /node-lifecycle|error/i.test(l)).slice(-20).join('\n')}`);
     });
+  });
+
+  it('a node whose kubelet comes back is Ready and untainted again; a pod left Pending meanwhile is scheduled onto it', async () => {
+    await cluster.k('run', 'pinned', '--image=nginx', '--overrides={"spec":{"nodeSelector":{"kubernetes.io/hostname":"node-c"}}}');
+    const cond = await waitFor('pinned Unschedulable', async () => {
+      const p = await client.get<PodObject>(pods, { namespace: 'default', name: 'pinned' });
+      return p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+    });
+    assert.match(cond.message!, /1 node\(s\) had untolerated taint \{node\.kubernetes\.io\/unreachable: \}/);
+    kubelets.alive.add('node-c');
+    // the scheduler's periodic retry of unschedulable pods is a minute: only the node update's requeue binds it in time
+    const p = await waitFor('pinned Running on node-c', async () => {
+      const x = await client.get<PodObject>(pods, { namespace: 'default', name: 'pinned' });
+      return x.status?.phase === 'Running' && x;
+    });
+    assert.equal(p.spec!.nodeName, 'node-c');
+    const node = await client.get<Node & KubeObject>(nodes, { name: 'node-c' });
+    assert.equal(node.status!.conditions!.find((c) => c.type === 'Ready')!.status, 'True');
+    assert.deepEqual(node.spec!.taints ?? [], []);
+    assert.match(await cluster.k('get', 'nodes', 'node-c'), /node-c\s+Ready/);
+    await cluster.k('delete', 'pod', 'pinned', '--wait=false');
   });
 });

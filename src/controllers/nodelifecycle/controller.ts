@@ -12,7 +12,7 @@ import { rfc3339, type Clock } from '../../util/clock.js';
 import { indexPodsByNode, podsOnNode } from '../common/informers.js';
 import { isPodReady, patchPodConditions, type PodObject } from '../common/pods.js';
 import { QueueController } from '../common/queue-controller.js';
-import { desiredTaints, evictionDelayMs, lastProbeTime, readyStatus, unknownConditions } from './health.js';
+import { desiredTaints, evictionDelayMs, observeHealth, readyStatus, unknownConditions, type NodeHealth } from './health.js';
 
 const nodes = findResource('', 'v1', 'nodes')!;
 const pods = findResource('', 'v1', 'pods')!;
@@ -40,6 +40,7 @@ export class NodeLifecycleController extends QueueController {
   private readonly leaseInformer: SharedInformer<LeaseObject>;
   private readonly podInformer: SharedInformer<PodObject>;
   private readonly registered = new Set<string>();
+  private readonly health = new Map<string, NodeHealth>();
 
   constructor(private readonly opts: NodeLifecycleOptions) {
     super({ name: 'node-lifecycle', factory: opts.factory, clock: opts.clock, workers: 2, log: opts.log });
@@ -56,6 +57,7 @@ export class NodeLifecycleController extends QueueController {
       onDelete: (x) => {
         const n = deletedObject(x);
         this.registered.delete(n.metadata.name!);
+        this.health.delete(n.metadata.name!);
         this.enqueuePodsOn(n.metadata.name!);
       },
     });
@@ -87,7 +89,9 @@ export class NodeLifecycleController extends QueueController {
       this.opts.recorder.event(node, 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`);
     }
     const lease = this.leaseInformer.store.getByNamespaceName(nodeLeaseNamespace, name);
-    const staleAt = lastProbeTime(node, lease) + this.opts.nodeMonitorGracePeriodMs;
+    const health = observeHealth(this.health.get(name), node, lease, now);
+    this.health.set(name, health);
+    const staleAt = health.probeTimestamp + this.opts.nodeMonitorGracePeriodMs;
     const wasReady = readyStatus(node);
     if (now >= staleAt) {
       const conditions = unknownConditions(node, now);

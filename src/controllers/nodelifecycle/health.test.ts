@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { desiredTaints, evictionDelayMs, lastProbeTime, unknownConditions } from './health.js';
+import { desiredTaints, evictionDelayMs, observeHealth, unknownConditions } from './health.js';
 
 const t0 = Date.parse('2026-01-01T00:00:00Z');
 function node(ready: string): Node {
@@ -11,9 +11,20 @@ function node(ready: string): Node {
   };
 }
 
-test('probe time is the latest of lease renewal, heartbeat and creation', () => {
-  assert.equal(lastProbeTime(node('True'), undefined), t0 + 10_000);
-  assert.equal(lastProbeTime(node('True'), { spec: { renewTime: '2026-01-01T00:00:30.000000Z' } }), t0 + 30_000);
+test('the grace period counts from when a new heartbeat or renewal is seen, not from the kubelet\'s stamp', () => {
+  const lease = (renewTime: string) => ({ spec: { renewTime } });
+  // first sight (a restarted controller): a full grace period from now; a node that never posted: its creation
+  assert.equal(observeHealth(undefined, node('True'), undefined, t0 + 99_000).probeTimestamp, t0 + 99_000);
+  assert.equal(observeHealth(undefined, { metadata: { creationTimestamp: '2026-01-01T00:00:05Z' } }, undefined, t0 + 99_000).probeTimestamp, t0 + 5_000);
+  const first = observeHealth(undefined, node('True'), lease('2026-01-01T00:00:30.000000Z'), t0 + 31_000);
+  // a renewal stamped 20 s before it reached the controller (a slow request or watch, a kubelet's clock behind) still counts from now
+  const renewed = observeHealth(first, node('True'), lease('2026-01-01T00:00:40.000000Z'), t0 + 60_000);
+  assert.equal(renewed.probeTimestamp, t0 + 60_000);
+  assert.equal(observeHealth(renewed, node('True'), lease('2026-01-01T00:00:40.000000Z'), t0 + 90_000).probeTimestamp, t0 + 60_000, 'nothing new: unchanged');
+  assert.equal(observeHealth(renewed, node('True'), lease('2026-01-01T00:00:35.000000Z'), t0 + 90_000).probeTimestamp, t0 + 60_000, 'an older renewal is no sign of life');
+  const n = node('Unknown');
+  n.status!.conditions![0].lastHeartbeatTime = '2026-01-01T00:01:00Z';
+  assert.equal(observeHealth(renewed, n, undefined, t0 + 95_000).probeTimestamp, t0 + 95_000, 'a newer heartbeat');
 });
 
 test('a silent node: conditions Unknown with kube\'s message, then unreachable taints; recovery removes them', () => {

@@ -11,10 +11,27 @@ function parse(t: string | undefined): number {
   return Number.isNaN(v) ? 0 : v;
 }
 
-/** When the kubelet last showed signs of life: lease renewal, Ready heartbeat, or node creation. */
-export function lastProbeTime(node: Node, lease: Lease | undefined): number {
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-  return Math.max(parse(lease?.spec?.renewTime), parse(ready?.lastHeartbeatTime), parse(node.metadata?.creationTimestamp));
+/** What the controller last saw of a node's kubelet (kube's nodeHealthData). */
+export interface NodeHealth {
+  /** The newest Ready heartbeat and lease renewal seen, as the kubelet stamped them (ms). */
+  heartbeat: number;
+  renewTime: number;
+  /** The controller's own clock when it last saw either move on: the grace period counts from here. */
+  probeTimestamp: number;
+}
+
+/**
+ * tryUpdateNodeHealth's probe timestamp: `now` whenever a newer heartbeat or lease renewal shows up,
+ * so neither the kubelet's clock nor the latency of its request and of the watch eats into the grace
+ * period. A node first seen with a heartbeat or lease gets a full grace period from now (a restarted
+ * controller), one that never posted anything counts from its creation.
+ */
+export function observeHealth(saved: NodeHealth | undefined, node: Node, lease: Lease | undefined, now: number): NodeHealth {
+  const heartbeat = parse(node.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime);
+  const renewTime = parse(lease?.spec?.renewTime);
+  if (!saved) return { heartbeat, renewTime, probeTimestamp: heartbeat || renewTime ? now : parse(node.metadata?.creationTimestamp) };
+  const moved = heartbeat > saved.heartbeat || renewTime > saved.renewTime;
+  return { heartbeat: Math.max(heartbeat, saved.heartbeat), renewTime: Math.max(renewTime, saved.renewTime), probeTimestamp: moved ? now : saved.probeTimestamp };
 }
 
 export function readyStatus(node: Node): string {
