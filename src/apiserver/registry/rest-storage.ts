@@ -175,7 +175,7 @@ export class RestStorage {
       }
       const kv = await this.store.create(this.key(obj.metadata.namespace, name), this.encode(obj));
       committed = true;
-      return this.decode(kv);
+      return asStored(obj, kv);
     } catch (err) {
       if (isStorageError(err, 'KeyExists')) throw alreadyExists(this.gr, name);
       throw err;
@@ -247,7 +247,7 @@ export class RestStorage {
         this.hooks.afterDelete?.(next);
         return { ...this.decode(gone), metadata: { ...next.metadata, resourceVersion: String(gone.modRevision) } };
       }
-      const stored = this.decode(await this.store.update(key, this.encode(next), modRevision));
+      const stored = asStored(next, await this.store.update(key, this.encode(next), modRevision));
       committed = true;
       return stored;
     } catch (err) {
@@ -285,4 +285,14 @@ export class RestStorage {
   get prefixOf(): (namespace: string | undefined) => string {
     return (ns) => listPrefix(this.info, ns);
   }
+}
+
+/**
+ * The object just written as a GET returns it (resourceVersion the write's revision, last in metadata),
+ * without decoding the bytes encoded from it a moment ago. It is this write's own copy (create and update
+ * clone their input), and every reader gets it as JSON, which drops undefined members as the store did.
+ */
+function asStored(obj: KubeObject, kv: KeyValue): KubeObject {
+  const { resourceVersion: _rv, ...metadata } = obj.metadata;
+  return { ...obj, metadata: { ...metadata, resourceVersion: String(kv.modRevision) } };
 }
