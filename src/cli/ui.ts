@@ -54,7 +54,7 @@ export async function startUI(o: StartUIOptions): Promise<RunningUI | undefined>
   const client = new RestClient({ server: o.server, token: o.token, caData: o.caPem, local: o.local, userAgent: 'skiff-ui/v1.32.4' });
   const informers = o.informers ?? new InformerFactory({ client, log: (m) => o.log.debug(m) });
   const ui = new UIServer({
-    host: uiHost, port: o.port, token, client, informers, clusterDomain: o.clusterDomain,
+    host: uiHost, port: o.port, token, client, informers, ownsInformers: !o.informers, clusterDomain: o.clusterDomain,
     traffic: o.datapath ?? (o.nodeNetns?.length ? new NetnsTrafficSource({ netns: o.nodeNetns, informers, log: (m) => o.log.debug(m) }) : undefined),
     dnsQueryLog: o.dns ? (fn) => void (o.dns!.dns.server.queryLog = fn as ((e: DnsQueryLogEntry) => void) | undefined) : undefined,
     ingressRequests: o.ingress ? (fn) => void (o.ingress!.proxy.onRequest = fn as ((e: IngressRequestEvent) => void) | undefined) : undefined,

@@ -40,6 +40,8 @@ export interface UIServerOptions {
   token: string;
   client: RestClient;
   informers: InformerFactory;
+  /** The view made `informers` for itself: close() waits for them to stop (a shared factory stops with the process). */
+  ownsInformers?: boolean;
   clusterDomain: string;
   /** The proxy's datapath (loopback mode: the userspace one). Netns mode: a source reading conntrack. */
   traffic?: TrafficSource;
@@ -121,7 +123,7 @@ export class UIServer {
     for (const ws of this.wss.clients) ws.terminate();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
-    await this.opts.informers.stopped();
+    if (this.opts.ownsInformers) await this.opts.informers.stopped();
   }
 
   private authorize(req: IncomingMessage) {

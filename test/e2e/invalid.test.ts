@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, skiffBin, TestCluster } from '../support/cluster.js';
@@ -148,6 +149,22 @@ describe('bad start-up input', () => {
       assert.doesNotMatch(r.stdout + r.stderr, /network mode|netns/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a --ui-port already taken is a warning: the server still gets ready and serves kubectl', async () => {
+    // the view used to wait, on that path, for the process-wide informers to stop: the server never got ready
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as AddressInfo).port;
+    let cluster: TestCluster | undefined;
+    try {
+      cluster = await TestCluster.start({ network: 'loopback', extraArgs: ['--ui-port', String(port)] });
+      assert.match(await cluster.k('get', 'ns', 'default', '-o', 'name'), /^namespace\/default$/m);
+      assert.match(cluster.logs, new RegExp(`web view not started: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.* \\(choose another with --ui-port\\)`));
+    } finally {
+      await cluster?.stop();
+      taken.close();
     }
   });
 });
