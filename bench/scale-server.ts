@@ -40,7 +40,10 @@ export async function startServer(src: string, o: StartOptions = {}): Promise<Be
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(`server from ${src} ready`, () => (out.includes('skiff is ready') ? true : child.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 90_000, 100);
+  await waitFor(`server from ${src} ready`, () => (out.includes('skiff is ready') ? true : child.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 90_000, 100).catch((err: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${err.message}; its output:\n${out.slice(-3000)}`);
+  });
   const token = (await readFile(join(dir, 'server', 'token'), 'utf8')).trim();
   return { child, port, token, dir, agent: new Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false }), octet };
 }
