@@ -2,7 +2,7 @@
  * The server's cost with a fleet's worth of objects (issue 9 point 5): 1,000 Services, 3,000 Ready pods on
  * 10 fake nodes (no kubelet: the bench writes the pods' status, as a kubelet would), so 1,000 EndpointSlices
  * of 3 endpoints. Measures the server process's CPU time to get there, its CPU use and memory once idle,
- * and the watches its API server serves (bench/server-probe.ts). DNS, ingress and the web view run, as in a
+ * and the watches its API server serves (bench/server-probe.mjs). DNS, ingress and the web view run, as in a
  * default `skiff server` (no agent). SKIFF_BENCH_BASELINE_SRC runs another tree the same way first.
  */
 import { resolve } from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * A `skiff server` built from a source tree for the control-plane benches (scale.ts, fleet.ts): start and
  * stop, raw API requests, a watch that follows a collection, and the server process's memory, CPU time
- * and served watches (bench/server-probe.ts, loaded into the server).
+ * and served watches (bench/server-probe.mjs, loaded into the server).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -152,7 +152,7 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** The watches the API server serves now (bench/server-probe.ts). */
+/** The watches the API server serves now (bench/server-probe.mjs). */
 export function servedWatches(s: BenchServer): { watches: number; peak: number } {
   try {
     return JSON.parse(readFileSync(join(s.dir, 'probe.json'), 'utf8')) as { watches: number; peak: number };
