@@ -67,19 +67,24 @@ test('a container left by a killed agent is adopted: same process, its output go
   const seen = ticks(logPath).length;
 
   const c = new ContainerProcess({ name: 'c', argv: ['/bin/sh', '-c', TICKER], env: ENV, logPath, fifoDir: containerDir });
-  assert.equal(c.adopt({ pid: left.record.pid, startTime: left.record.startTime, startedAt: left.record.startedAt! }), true);
-  assert.equal(c.state, 'running');
-  assert.equal(c.pid, left.record.pid);
-  assert.deepEqual(c.processes().sort(), c.processes().sort());
-  assert.ok(c.processes().includes(left.record.pid));
-  await waitFor('ticks after the adoption', () => ticks(logPath).length >= seen + 10);
-  const all = ticks(logPath);
-  assert.deepEqual(all, all.map((_, i) => i), 'no line lost or doubled across the agent restart');
+  try {
+    assert.equal(c.adopt({ pid: left.record.pid, startTime: left.record.startTime, startedAt: left.record.startedAt! }), true);
+    assert.equal(c.state, 'running');
+    assert.equal(c.pid, left.record.pid);
+    // the shell and, at times, its `sleep`: the adopted process's tree, found from /proc
+    assert.ok(c.processes().includes(left.record.pid));
+    await waitFor('ticks after the adoption', () => ticks(logPath).length >= seen + 10);
+    const all = ticks(logPath);
+    assert.deepEqual(all, all.map((_, i) => i), 'no line lost or doubled across the agent restart');
 
-  const exit = await c.stop({ gracePeriodMs: 2000 });
-  assert.ok(exit);
-  assert.equal(c.state, 'exited');
-  assert.ok(!isProcessLive(left.record.pid));
+    const exit = await c.stop({ gracePeriodMs: 2000 });
+    assert.ok(exit);
+    assert.equal(c.state, 'exited');
+    assert.ok(!isProcessLive(left.record.pid));
+  } finally {
+    // a failed assertion must not leave the ticker (and this file's run) going
+    if (isProcessLive(left.record.pid)) process.kill(left.record.pid, 'SIGKILL');
+  }
 });
 
 test('an adopted container that exits by itself is seen to exit (polling /proc)', async () => {
