@@ -210,7 +210,7 @@ export class PodWorker {
     this.leaseImage(slot, made);
     this.ctx.log(`pod ${this.key}: adopted running container ${slot.name} (pid ${record.pid}) of a previous run`);
     proc.once('exit', (e: ContainerExit) => this.onExit(slot, instance, e));
-    if (!slot.init) startProbes({ worker: this, slot, instance, ctx: this.ctx });
+    if (!slot.init) startProbes({ worker: this, slot, instance, ctx: this.ctx, adopted: true });
   }
 
   /**

@@ -6,7 +6,7 @@ import type { ContainerSlot } from './container-slot.js';
 import type { KubeletContext } from './context.js';
 import type { PodWorker } from './pod-worker.js';
 
-export function startProbes(o: { worker: PodWorker; slot: ContainerSlot; instance: number; ctx: KubeletContext }): void {
+export function startProbes(o: { worker: PodWorker; slot: ContainerSlot; instance: number; ctx: KubeletContext; adopted?: boolean }): void {
   const { worker, slot, instance, ctx } = o;
   const proc = slot.proc!;
   const c = slot.spec;
@@ -25,6 +25,11 @@ export function startProbes(o: { worker: PodWorker; slot: ContainerSlot; instanc
       containerStartedAt: proc.startedAt!,
       run: () => runProbe(probe, { podIP: worker.podIP!, resolvePort, exec: (argv, opts) => slot.runtime!.execSync(proc, argv, opts) }),
       isStarted: () => slot.record.started,
+      // An adopted container keeps the readiness it had until its probe says otherwise. Kubernetes' prober starts
+      // every readiness worker at Failure, so a restarted kubelet shows its pods NotReady until the first probe;
+      // skiff restarts kube-proxy and the endpoint controllers along with it, so that flap would refuse Service
+      // connections to pods that never stopped serving.
+      initialResult: probeType === 'readiness' && o.adopted && slot.record.ready ? 'Success' : undefined,
       onProbe: (outcome) => {
         if (!current()) return;
         const msg = unhealthyMessage(probeType, outcome);

@@ -9,7 +9,7 @@ const S: ProbeOutcome = { result: 'Success', output: '' };
 const F: ProbeOutcome = { result: 'Failure', output: 'HTTP probe failed with statuscode: 500' };
 
 /** A worker whose attempts return `script` in order (the last repeats), recording times and results. */
-function harness(probeType: ProbeType, probe: Probe, script: ProbeOutcome[], isStarted?: () => boolean) {
+function harness(probeType: ProbeType, probe: Probe, script: ProbeOutcome[], isStarted?: () => boolean, initialResult?: ProbeState) {
   const clock = new FakeClock();
   const start = clock.now();
   const runs: number[] = [];
@@ -25,6 +25,7 @@ function harness(probeType: ProbeType, probe: Probe, script: ProbeOutcome[], isS
       return script[Math.min(runs.length - 1, script.length - 1)]!;
     },
     ...(isStarted ? { isStarted } : {}),
+    ...(initialResult ? { initialResult } : {}),
     onResult: (r) => results.push([(clock.now() - start) / 1000, r]),
     onProbe: (o) => outcomes.push(o),
   });
@@ -52,6 +53,14 @@ test('readiness starts as Failure, turns Success on the first success, Failure a
   h.worker.stop();
   await h.advance(30);
   assert.equal(h.runs.length, 5);
+});
+
+test('a readiness carried over (an adopted container that was ready) holds until failureThreshold failures, with no Failure first', async () => {
+  const h = harness('readiness', { periodSeconds: 10 }, [F, F, F, S], undefined, 'Success');
+  h.worker.start();
+  await h.advance(35);
+  assert.deepEqual(h.results, [[0, 'Success'], [20, 'Failure'], [30, 'Success']]);
+  h.worker.stop();
 });
 
 test('initialDelaySeconds is counted from the container start on the probe ticks', async () => {

@@ -24,6 +24,8 @@ export interface ProbeWorkerOptions {
   isStarted?: () => boolean;
   /** Called when the reported result changes (including the initial one at start). */
   onResult?: (result: ProbeState) => void;
+  /** The result to start from instead of the probe type's initial one: a result carried over from a previous run. */
+  initialResult?: ProbeState;
   /** Called after every attempt that ran, with its raw outcome (for `Unhealthy` events). */
   onProbe?: (outcome: ProbeOutcome) => void;
 }
@@ -69,7 +71,7 @@ export class ProbeWorker {
     this.opts = opts;
     this.probeType = opts.probeType;
     this.spec = probeDefaults(opts.probe);
-    this.current = initialProbeResult(opts.probeType);
+    this.current = opts.initialResult ?? initialProbeResult(opts.probeType);
   }
 
   get result(): ProbeState {
