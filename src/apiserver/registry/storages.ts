@@ -25,8 +25,6 @@ export interface StoragesOptions {
 /** One RestStorage per served resource over one store, keyed by resourceKey. */
 export class Storages {
   private readonly byKey = new Map<string, RestStorage>();
-  /** A namespace's lifecycle state by the revision it was read at: a create decodes its Namespace only after that changed. */
-  private readonly namespaceStates = new Map<string, { revision: number; state: 'Active' | 'Terminating' }>();
   private readonly namespaces: NamespaceLister | undefined;
 
   constructor(opts: StoragesOptions) {
@@ -53,19 +51,12 @@ export class Storages {
     return info && this.byKey.get(resourceKey(info));
   }
 
-  /** NamespaceLifecycle: whether a namespace takes new objects. */
+  /** NamespaceLifecycle: whether a namespace takes new objects (the lister's Active, else a live read). */
   private async namespaceState(namespace: string): Promise<'Active' | 'Terminating' | 'Missing'> {
     if (this.namespaces?.isActive(namespace)) return 'Active';
     const namespaces = this.get('', 'v1', 'namespaces')!;
     const kv = await namespaces.storeForWatch.get(namespaces.key(undefined, namespace));
-    if (!kv) {
-      this.namespaceStates.delete(namespace);
-      return 'Missing';
-    }
-    const known = this.namespaceStates.get(namespace);
-    if (known?.revision === kv.modRevision) return known.state;
-    const state = namespaces.decode(kv).metadata.deletionTimestamp ? 'Terminating' : 'Active';
-    this.namespaceStates.set(namespace, { revision: kv.modRevision, state });
-    return state;
+    if (!kv) return 'Missing';
+    return namespaces.decode(kv).metadata.deletionTimestamp ? 'Terminating' : 'Active';
   }
 }
