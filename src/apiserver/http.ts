@@ -5,7 +5,15 @@ import { badRequest, type StatusError, toStatusError, StatusError as StatusError
 
 const maxBody = 3 * 1024 * 1024; // etcd's default request limit, as kube-apiserver enforces
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The whole body of an in-process request (local-request.ts), there to be taken without streaming it. */
+export const localBody = Symbol('localBody');
+
+export async function readBody(req: IncomingMessage & { [localBody]?: Buffer }): Promise<Buffer> {
+  const whole = req[localBody];
+  if (whole) {
+    if (whole.length > maxBody) throw new StatusErrorClass({ reason: 'RequestEntityTooLarge', code: 413, message: 'Request entity too large: limit is 3145728' });
+    return whole;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -90,7 +98,11 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
 }
 
 export function sendJSON(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-  const data = JSON.stringify(body);
+  sendJSONText(res, code, JSON.stringify(body), contentType);
+}
+
+/** sendJSON of a body already in JSON. */
+export function sendJSONText(res: ServerResponse, code: number, data: string, contentType = 'application/json'): void {
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data), 'Cache-Control': 'no-cache, private' });
   res.end(data);
 }

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeaders, Server } from 'node:http';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type { LocalConnector, LocalRequestInit, LocalResponse } from '../client/transport.js';
+import { localBody } from './http.js';
 
 /** The response side the handlers write: the part of http.ServerResponse they use. */
 class InMemoryResponse extends Writable {
@@ -85,7 +86,9 @@ export function localConnector(server: Server | EventEmitter): LocalConnector {
     request(init: LocalRequestInit): Promise<LocalResponse> {
       return new Promise((resolve, reject) => {
         if (init.signal?.aborted) return reject(abortError());
-        const req = Object.assign(Readable.from(init.body === undefined ? [] : [Buffer.from(init.body)], { objectMode: false }), {
+        const whole = init.body === undefined ? Buffer.alloc(0) : Buffer.from(init.body);
+        const req = Object.assign(Readable.from(whole.length ? [whole] : [], { objectMode: false }), {
+          [localBody]: whole,
           method: init.method,
           url: init.path,
           headers: init.headers,

@@ -64,6 +64,9 @@ export interface LocalConnector {
   request(req: LocalRequestInit): Promise<LocalResponse>;
 }
 
+/** A path of URL path characters only (no dot segments, nothing to escape). */
+const plainPath = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-._~!$&'()*+,;=:@%]*)+$/;
+
 /** The HTTP(S) connection to one API server: a keep-alive agent plus bearer-token auth. */
 export class Transport {
   private readonly base: URL;
@@ -80,9 +83,13 @@ export class Transport {
   }
 
   url(path: string, query?: RawRequest['query']): string {
-    const u = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') u.searchParams.set(k, String(v));
-    return u.pathname + u.search;
+    const full = this.base.pathname.replace(/\/$/, '') + path;
+    // what the URL parser would leave as it is (every path resourcePath builds): no parse per request
+    const u = plainPath.test(full) ? undefined : new URL(full, this.base);
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') params.set(k, String(v));
+    const search = params.size ? `?${params}` : '';
+    return (u?.pathname ?? full) + search;
   }
 
   /** Sends a request and resolves with the response head; the caller consumes the body. */
@@ -121,17 +128,24 @@ export class Transport {
   /** A request whose JSON response is returned; non-2xx becomes a StatusError. */
   async json<T>(req: RawRequest): Promise<T> {
     const timeoutMs = this.config.timeoutMs ?? 30_000;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    // a timer cleared with the answer: AbortSignal.timeout/any per request cost more than the request itself in memory
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
+    const onAbort = () => deadline.abort(req.signal?.reason);
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
     let body: string;
     let code: number;
     try {
-      const res = await this.open({ ...req, signal });
+      const res = await this.open({ ...req, signal: deadline.signal });
       body = await readBody(res);
       code = res.statusCode ?? 0;
     } catch (err) {
-      if (deadline.aborted && !req.signal?.aborted) throw new SkiffError('RequestTimeout', `${req.method} ${req.path}: no response within ${timeoutMs}ms`, { cause: err });
+      if (deadline.signal.aborted && !req.signal?.aborted) throw new SkiffError('RequestTimeout', `${req.method} ${req.path}: no response within ${timeoutMs}ms`, { cause: err });
       throw err;
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
     }
     if (code < 200 || code > 299) throw statusErrorFromBody(code, body);
     return (body ? JSON.parse(body) : {}) as T;

@@ -99,11 +99,13 @@ export class ClusterModel {
   private readonly informers = new Map<ViewKind, SharedInformer<KubeObject>>();
   private readonly listeners = new Set<(c: ObjectChange) => void>();
 
-  constructor(factory: InformerFactory) {
+  /** `watched`: whether anyone looks now; changes meanwhile are not trimmed (a page starts from a snapshot). */
+  constructor(factory: InformerFactory, private readonly watched: () => boolean = () => true) {
     for (const kind of Object.keys(viewResources) as ViewKind[]) {
       const inf = factory.informerFor<KubeObject>(viewResources[kind]);
       this.informers.set(kind, inf);
       const emit = (o: KubeObject, gone: boolean) => {
+        if (this.listeners.size === 0 || !this.watched()) return;
         const change: ObjectChange = { kind, key: metaNamespaceKey(o), obj: gone ? null : trim(kind, o) };
         for (const l of this.listeners) l(change);
       };

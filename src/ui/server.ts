@@ -82,7 +82,7 @@ export class UIServer {
 
   constructor(private readonly opts: UIServerOptions) {
     this.log = opts.log ?? (() => {});
-    this.model = new ClusterModel(opts.informers);
+    this.model = new ClusterModel(opts.informers, () => this.wss.clients.size > 0);
     this.model.onChange((c) => this.queue(c));
     this.feed = new TrafficFeed({
       recorder: this.recorder, stats: () => this.opts.traffic?.stats() ?? [], rules: () => this.rules(),

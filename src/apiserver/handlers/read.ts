@@ -51,7 +51,8 @@ export async function handleWatch(scope: RequestScope): Promise<void> {
   const q = url.searchParams;
   const lq = listQuery(q, true);
   await checkNotFuture(storage, lq.rv);
-  let filter = selectorFilter(storage.info, q.get('labelSelector'), q.get('fieldSelector')) ?? (() => true);
+  const selector = selectorFilter(storage.info, q.get('labelSelector'), q.get('fieldSelector'));
+  let filter = selector ?? (() => true);
   if (info.name) {
     // GET .../NAME?watch=true watches one object
     const inner = filter;
@@ -70,5 +71,6 @@ export async function handleWatch(scope: RequestScope): Promise<void> {
     allowBookmarks: lq.allowWatchBookmarks,
     render,
     contentType: 'application/json',
+    plain: !selector && !info.name && !fmt.table,
   });
 }

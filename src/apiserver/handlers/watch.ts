@@ -3,6 +3,7 @@ import { expired, toStatusError, type Status } from '../../api/status.js';
 import type { KubeObject, WatchEvent } from '../../api/types.js';
 import { isStorageError, type StoreEvent } from '../../storage/store.js';
 import type { RestStorage } from '../registry/rest-storage.js';
+import { servedJSON, storedPrefix } from '../registry/codec.js';
 
 export interface WatchRequest {
   storage: RestStorage;
@@ -14,6 +15,8 @@ export interface WatchRequest {
   /** Renders each event's object (a Table row set, or the object itself). */
   render: (obj: KubeObject) => unknown;
   contentType: string;
+  /** Every object of the resource, as itself (no selector, no Table): events are sent as stored (servedJSON). */
+  plain?: boolean;
 }
 
 const bookmarkEveryMs = 60_000;
@@ -69,8 +72,17 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: W
     }
     lastRV = after;
     const watcher = w.storage.storeForWatch.watch(w.storage.prefixOf(w.namespace), { afterRevision: after, signal: abort.signal });
+    // the stored JSON is the event's object but for its resourceVersion: no decode and encode per event
+    const prefix = w.plain ? storedPrefix(w.storage.apiVersion, info.kind) : undefined;
     for await (const ev of watcher.events) {
       lastRV = ev.kv.modRevision;
+      const json = prefix === undefined ? undefined : servedJSON(ev.kv, prefix);
+      if (json !== undefined) {
+        // the types toWatchEvent gives when the filter takes everything
+        const type = ev.type === 'create' ? 'ADDED' : ev.type === 'delete' ? 'DELETED' : ev.prevKv ? 'MODIFIED' : 'ADDED';
+        if (!res.writableEnded) res.write(`{"type":"${type}","object":${json}}\n`);
+        continue;
+      }
       const out = toWatchEvent(ev, w.filter, (kv) => w.storage.decode(kv));
       if (out) send(out);
     }

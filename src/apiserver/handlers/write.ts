@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, isStatusError, unsupportedMediaType } from '../../api/status.js';
 import { parseApiVersion, type KubeObject } from '../../api/types.js';
 import { checkAppliedObject, checkPatchedObject, decodeRequestObject } from '../decode/body.js';
-import { decodeBody, readBody, sendJSON } from '../http.js';
+import { decodeBody, readBody, sendJSON, sendJSONText } from '../http.js';
 import type { RequestInfo } from '../request-info.js';
-import type { RestStorage } from '../registry/rest-storage.js';
+import { writtenJSON, type RestStorage } from '../registry/rest-storage.js';
 import type { RequestScope, ServerContext } from './context.js';
 import { applyPatch, recordManager, serverSideApply, type PatchType } from './operations.js';
 import { checkUnknownFields, fieldValidationOf, sendWarnings } from './field-validation.js';
@@ -38,7 +38,7 @@ export async function handleCreate(scope: RequestScope): Promise<void> {
   sendWarnings(res, checkUnknownFields(storage.info, obj, mode));
   const manager = q.get('fieldManager') ?? managerFromAgent(req);
   const created = await storage.create(info.namespace, obj, { dryRun: dryRunOf(q), finalize: recorder(ctx, storage, manager) });
-  sendJSON(res, 201, created);
+  sendObject(res, 201, created);
 }
 
 export async function handleUpdate(scope: RequestScope): Promise<void> {
@@ -56,7 +56,12 @@ export async function handleUpdate(scope: RequestScope): Promise<void> {
   }
   const subresource = info.subresource === 'status' ? 'status' : undefined;
   const { object, created } = await storage.update(info.namespace, info.name!, obj, { dryRun: dryRunOf(q), subresource, finalize: recorder(ctx, storage, manager, subresource) });
-  sendJSON(res, created ? 201 : 200, object);
+  sendObject(res, created ? 201 : 200, object);
+}
+
+/** A write's result as the response: the JSON the write made of it when there is one. */
+function sendObject(res: ServerResponse, code: number, obj: KubeObject): void {
+  sendJSONText(res, code, writtenJSON(obj) ?? JSON.stringify(obj));
 }
 
 function patchTypeOf(contentType: string | undefined): PatchType {
@@ -117,7 +122,7 @@ export async function handlePatch(scope: RequestScope): Promise<void> {
     { dryRun, subresource: sub, finalize: recorder(ctx, storage, manager, sub) },
   );
   sendWarnings(res, warnings);
-  sendJSON(res, 200, result);
+  sendObject(res, 200, result);
 }
 
 function hasResourceVersion(patch: unknown): boolean {

@@ -10,11 +10,21 @@ function resourceOfKey(key: string): string {
 
 /**
  * Objects are stored as JSON without resourceVersion; the store's modRevision is the resourceVersion.
- * With a transformer (`--secrets-encryption`, for the resources it names) the JSON is encrypted.
+ * apiVersion, kind and metadata come first, so that withResourceVersion can find the object's own metadata.
  */
-export function encodeObject(obj: KubeObject, transformer?: ValueTransformer): Uint8Array {
+export function objectJSON(obj: KubeObject): string {
   const { resourceVersion: _rv, ...metadata } = obj.metadata;
-  const plain = textEncoder.encode(JSON.stringify({ ...obj, metadata }));
+  const { apiVersion, kind, metadata: _metadata, ...rest } = obj;
+  return JSON.stringify({ apiVersion, kind, metadata, ...rest });
+}
+
+/** objectJSON as stored: with a transformer (`--secrets-encryption`, for the resources it names) encrypted. */
+export function encodeObject(obj: KubeObject, transformer?: ValueTransformer): Uint8Array {
+  return encodeJSON(objectJSON(obj), transformer);
+}
+
+export function encodeJSON(json: string, transformer?: ValueTransformer): Uint8Array {
+  const plain = textEncoder.encode(json);
   return transformer ? transformer.encrypt(plain) : plain;
 }
 
@@ -26,4 +36,27 @@ export function decodeObject(kv: KeyValue, transformer?: ValueTransformer): Kube
   const obj = JSON.parse(textDecoder.decode(value)) as KubeObject;
   obj.metadata.resourceVersion = String(kv.modRevision);
   return obj;
+}
+
+/** `{"apiVersion":"V","kind":"K","metadata":{"`: how encodeObject's output of such an object starts. */
+export function storedPrefix(apiVersion: string, kind: string): string {
+  return `{"apiVersion":${JSON.stringify(apiVersion)},"kind":${JSON.stringify(kind)},"metadata":{"`;
+}
+
+/**
+ * objectJSON's text with `"resourceVersion":"RV"` put into the metadata: the object as served, without
+ * parsing it. Only for a text that starts with `prefix` (storedPrefix of the object's apiVersion and kind);
+ * undefined otherwise (stored before this layout, say), when the caller decodes.
+ */
+export function withResourceVersion(json: string, prefix: string, rv: number): string | undefined {
+  if (!json.startsWith(prefix)) return undefined;
+  // prefix ends inside metadata, at the opening quote of its first key
+  const at = prefix.length - 1;
+  return `${json.slice(0, at)}"resourceVersion":"${rv}",${json.slice(at)}`;
+}
+
+/** The JSON of decodeObject(kv) for a plain (unencrypted) value in the stored layout; undefined otherwise. */
+export function servedJSON(kv: KeyValue, prefix: string): string | undefined {
+  if (kv.value[0] !== 0x7b) return undefined;
+  return withResourceVersion(textDecoder.decode(kv.value), prefix, kv.modRevision);
 }

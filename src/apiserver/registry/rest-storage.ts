@@ -4,7 +4,7 @@ import type { ResourceStrategy } from '../../api/strategy.js';
 import { apiVersionOf, type KubeList, type KubeObject, clone } from '../../api/types.js';
 import { isStorageError, type KeyValue, type Store } from '../../storage/store.js';
 import type { Clock } from '../../util/clock.js';
-import { decodeObject, encodeObject } from './codec.js';
+import { decodeObject, encodeJSON, encodeObject, objectJSON, storedPrefix, withResourceVersion } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { ValueTransformer } from './encryption.js';
 import type { ResourceHooks } from './hooks.js';
@@ -173,9 +173,10 @@ export class RestStorage {
         if (await this.store.get(this.key(obj.metadata.namespace, name))) throw alreadyExists(this.gr, name);
         return obj;
       }
-      const kv = await this.store.create(this.key(obj.metadata.namespace, name), this.encode(obj));
+      const json = objectJSON(obj);
+      const kv = await this.store.create(this.key(obj.metadata.namespace, name), encodeJSON(json, this.transformer));
       committed = true;
-      return asStored(obj, kv);
+      return asStored(obj, kv, json);
     } catch (err) {
       if (isStorageError(err, 'KeyExists')) throw alreadyExists(this.gr, name);
       throw err;
@@ -247,7 +248,8 @@ export class RestStorage {
         this.hooks.afterDelete?.(next);
         return { ...this.decode(gone), metadata: { ...next.metadata, resourceVersion: String(gone.modRevision) } };
       }
-      const stored = asStored(next, await this.store.update(key, this.encode(next), modRevision));
+      const json = objectJSON(next);
+      const stored = asStored(next, await this.store.update(key, encodeJSON(json, this.transformer), modRevision), json);
       committed = true;
       return stored;
     } catch (err) {
@@ -287,12 +289,24 @@ export class RestStorage {
   }
 }
 
+/** The JSON of objects that create and update returned, for a handler that sends one as it is. */
+const written = new WeakMap<KubeObject, string>();
+
+/** The object's JSON when it is a write's result (writtenJSON is never stale: nothing changes such an object before it is sent). */
+export function writtenJSON(obj: KubeObject): string | undefined {
+  return written.get(obj);
+}
+
 /**
  * The object just written as a GET returns it (resourceVersion the write's revision, last in metadata),
  * without decoding the bytes encoded from it a moment ago. It is this write's own copy (create and update
  * clone their input), and every reader gets it as JSON, which drops undefined members as the store did.
+ * `json` (objectJSON of obj) gives its served JSON too, for writtenJSON.
  */
-function asStored(obj: KubeObject, kv: KeyValue): KubeObject {
+function asStored(obj: KubeObject, kv: KeyValue, json?: string): KubeObject {
   const { resourceVersion: _rv, ...metadata } = obj.metadata;
-  return { ...obj, metadata: { ...metadata, resourceVersion: String(kv.modRevision) } };
+  const stored = { ...obj, metadata: { ...metadata, resourceVersion: String(kv.modRevision) } };
+  const text = json === undefined ? undefined : withResourceVersion(json, storedPrefix(obj.apiVersion, obj.kind), kv.modRevision);
+  if (text !== undefined) written.set(stored, text);
+  return stored;
 }

@@ -52,7 +52,7 @@ export class EndpointsChangeTracker {
   private readonly versions = new Map<string, number>();
   private sequence = 0;
   /** The endpoints of each service port as last computed, reused while their inputs are the same. */
-  private readonly memo = new Map<ServicePortName, { version: number; info: ServicePortInfo; localNodes: string; endpoints: Endpoint[] }>();
+  private readonly memo = new Map<ServicePortName, { serviceKey: string; version: number; info: ServicePortInfo; localNodes: string; endpoints: Endpoint[] }>();
 
   /** Records a slice add/update or delete; true when the slice set of a Service changed. */
   endpointSliceUpdate(slice: EndpointSlice, removed: boolean): boolean {
@@ -80,15 +80,17 @@ export class EndpointsChangeTracker {
     return true;
   }
 
-  /** The endpoints of one service port: the same array as last time while its slices, port and nodes are unchanged. */
-  endpointsFor(spn: ServicePortName, info: ServicePortInfo, localNodes: ReadonlySet<string>): Endpoint[] {
-    const { namespace, name, port } = parseServicePortName(spn);
-    const version = this.versions.get(`${namespace}/${name}`) ?? -1;
-    const nodes = [...localNodes].join(',');
+  /**
+   * The endpoints of one service port: the same array as last time while its slices, port and nodes are
+   * unchanged (a full sync asks for every port: the hit is what it costs). `nodesKey` is localNodes joined.
+   */
+  endpointsFor(spn: ServicePortName, info: ServicePortInfo, localNodes: ReadonlySet<string>, nodesKey = [...localNodes].join(',')): Endpoint[] {
     const hit = this.memo.get(spn);
-    if (hit && hit.version === version && hit.info === info && hit.localNodes === nodes) return hit.endpoints;
+    if (hit && hit.info === info && hit.localNodes === nodesKey && hit.version === (this.versions.get(hit.serviceKey) ?? -1)) return hit.endpoints;
+    const { namespace, name, port } = parseServicePortName(spn);
+    const serviceKey = `${namespace}/${name}`;
     const endpoints = endpointsForPort({ slices: this.slicesFor(namespace, name), portName: port, protocol: info.protocol, localNodes });
-    this.memo.set(spn, { version, info, localNodes: nodes, endpoints });
+    this.memo.set(spn, { serviceKey, version: this.versions.get(serviceKey) ?? -1, info, localNodes: nodesKey, endpoints });
     return endpoints;
   }
 
@@ -112,8 +114,9 @@ export interface ProxyNode {
 export function buildProxyState(opts: { services: ServiceChangeTracker; endpoints: EndpointsChangeTracker; nodes: ProxyNode[] }): ProxyState {
   const services = opts.services.servicePorts();
   const localNodes = new Set(opts.nodes.map((n) => n.name));
+  const nodesKey = [...localNodes].join(',');
   const endpoints = new Map<ServicePortName, Endpoint[]>();
-  for (const [spn, info] of services) endpoints.set(spn, opts.endpoints.endpointsFor(spn, info, localNodes));
+  for (const [spn, info] of services) endpoints.set(spn, opts.endpoints.endpointsFor(spn, info, localNodes, nodesKey));
   opts.endpoints.retain(services);
   const nodeIPs = [...new Set(opts.nodes.map((n) => n.ip))];
   return { services, endpoints, nodeIPs, nodeNames: new Map(opts.nodes.map((n) => [n.ip, n.name])) };
