@@ -67,7 +67,15 @@ export class FakeClock implements Clock {
   }
 }
 
-/** RFC 3339 with second precision, as Kubernetes serialises metav1.Time. */
+let lastSecond = NaN;
+let lastText = '';
+
+/** RFC 3339 with second precision, as Kubernetes serialises metav1.Time (the same second's text is kept: every write stamps one). */
 export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }

@@ -39,8 +39,12 @@ function goName(def: string): string {
   return parts.slice(-2).join('.');
 }
 
+const structNames = new Map<string, string>();
+
 function structName(def: string): string {
-  return def.split('.').at(-1)!;
+  let name = structNames.get(def);
+  if (name === undefined) structNames.set(def, (name = def.split('.').at(-1)!));
+  return name;
 }
 
 interface Node {
@@ -48,10 +52,16 @@ interface Node {
   def?: string;
 }
 
+/** The schemas never change once loaded: each one's node is made once (a body check visits thousands). */
+const nodes = new WeakMap<SchemaObject, Node>();
+
 function nodeOf(s: SchemaObject): Node {
+  let n = nodes.get(s);
+  if (n) return n;
   const def = refOf(s);
-  if (!def) return { schema: s };
-  return { schema: schemas()[def] ?? {}, def };
+  n = def ? { schema: schemas()[def] ?? {}, def } : { schema: s };
+  nodes.set(s, n);
+  return n;
 }
 
 function goType(n: Node): string {
@@ -161,8 +171,10 @@ function check(v: unknown, n: Node, ctx: Ctx): unknown {
       const obj = v as Record<string, unknown>;
       if (s.properties) {
         const inner: Ctx = { struct: n.def ? structName(n.def) : ctx.struct, path: ctx.path };
-        for (const [key, prop] of Object.entries(s.properties)) {
-          if (!Object.hasOwn(obj, key)) continue;
+        // in the body's order, as Go's decoder meets the fields (its first error is the one reported)
+        for (const key of Object.keys(obj)) {
+          const prop = Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
+          if (!prop) continue;
           inner.path.push(key);
           try {
             const out = check(obj[key], nodeOf(prop), inner);

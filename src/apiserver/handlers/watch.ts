@@ -3,7 +3,7 @@ import { expired, toStatusError, type Status } from '../../api/status.js';
 import type { KubeObject, WatchEvent } from '../../api/types.js';
 import { isStorageError, type StoreEvent } from '../../storage/store.js';
 import type { RestStorage } from '../registry/rest-storage.js';
-import { servedJSON, storedPrefix } from '../registry/codec.js';
+import { servedJSON } from '../registry/codec.js';
 
 export interface WatchRequest {
   storage: RestStorage;
@@ -73,7 +73,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, w: W
     lastRV = after;
     const watcher = w.storage.storeForWatch.watch(w.storage.prefixOf(w.namespace), { afterRevision: after, signal: abort.signal });
     // the stored JSON is the event's object but for its resourceVersion: no decode and encode per event
-    const prefix = w.plain ? storedPrefix(w.storage.apiVersion, info.kind) : undefined;
+    const prefix = w.plain ? w.storage.prefix : undefined;
     for await (const ev of watcher.events) {
       lastRV = ev.kv.modRevision;
       const json = prefix === undefined ? undefined : servedJSON(ev.kv, prefix);

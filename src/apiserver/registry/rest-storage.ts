@@ -57,6 +57,7 @@ export class RestStorage {
   private readonly hooks: ResourceHooks;
   private readonly transformer?: ValueTransformer;
   private readonly namespaceState?: RestStorageOptions['namespaceState'];
+  private storedPrefix?: string;
 
   constructor(opts: RestStorageOptions) {
     this.info = opts.info;
@@ -71,6 +72,11 @@ export class RestStorage {
 
   get apiVersion(): string {
     return apiVersionOf(this.info);
+  }
+
+  /** How this storage's objects start when stored (storedPrefix): where their served JSON takes its resourceVersion. */
+  get prefix(): string {
+    return (this.storedPrefix ??= storedPrefix(this.apiVersion, this.info.kind));
   }
 
   /** The per-kind behaviour (src/api/kinds) this storage applies. */
@@ -176,7 +182,7 @@ export class RestStorage {
       const json = objectJSON(obj);
       const kv = await this.store.create(this.key(obj.metadata.namespace, name), encodeJSON(json, this.transformer));
       committed = true;
-      return asStored(obj, kv, json);
+      return asStored(obj, kv, json, this.prefix);
     } catch (err) {
       if (isStorageError(err, 'KeyExists')) throw alreadyExists(this.gr, name);
       throw err;
@@ -249,7 +255,7 @@ export class RestStorage {
         return { ...this.decode(gone), metadata: { ...next.metadata, resourceVersion: String(gone.modRevision) } };
       }
       const json = objectJSON(next);
-      const stored = asStored(next, await this.store.update(key, encodeJSON(json, this.transformer), modRevision), json);
+      const stored = asStored(next, await this.store.update(key, encodeJSON(json, this.transformer), modRevision), json, this.prefix);
       committed = true;
       return stored;
     } catch (err) {
@@ -298,15 +304,14 @@ export function writtenJSON(obj: KubeObject): string | undefined {
 }
 
 /**
- * The object just written as a GET returns it (resourceVersion the write's revision, last in metadata),
- * without decoding the bytes encoded from it a moment ago. It is this write's own copy (create and update
- * clone their input), and every reader gets it as JSON, which drops undefined members as the store did.
- * `json` (objectJSON of obj) gives its served JSON too, for writtenJSON.
+ * The object just written as a GET returns it (resourceVersion the write's revision), without decoding the
+ * bytes encoded from it a moment ago. It is this write's own copy (create and update clone their input), so
+ * it takes its resourceVersion in place; every reader gets it as JSON, which drops undefined members as the
+ * store did. `json` (objectJSON of obj) gives its served JSON too, for writtenJSON (`prefix`: the storage's).
  */
-function asStored(obj: KubeObject, kv: KeyValue, json?: string): KubeObject {
-  const { resourceVersion: _rv, ...metadata } = obj.metadata;
-  const stored = { ...obj, metadata: { ...metadata, resourceVersion: String(kv.modRevision) } };
-  const text = json === undefined ? undefined : withResourceVersion(json, storedPrefix(obj.apiVersion, obj.kind), kv.modRevision);
-  if (text !== undefined) written.set(stored, text);
-  return stored;
+function asStored(obj: KubeObject, kv: KeyValue, json?: string, prefix?: string): KubeObject {
+  obj.metadata.resourceVersion = String(kv.modRevision);
+  const text = json === undefined || prefix === undefined ? undefined : withResourceVersion(json, prefix, kv.modRevision);
+  if (text !== undefined) written.set(obj, text);
+  return obj;
 }
