@@ -95,7 +95,8 @@ export function localConnector(server: Server | EventEmitter): LocalConnector {
           rawHeaders: Object.entries(init.headers).flat(),
           httpVersion: '1.1',
         });
-        const body: PassThrough & LocalResponse = Object.assign(new PassThrough(), { statusCode: 0, headers: {} });
+        // text in, text out (every in-process reader takes the body as UTF-8): no Buffer per chunk in between
+        const body: PassThrough & LocalResponse = Object.assign(new PassThrough({ decodeStrings: false, encoding: 'utf8' }), { statusCode: 0, headers: {} });
         // A body destroyed with an error before anyone reads it (the client's deadline firing first, as every
         // deadline does at once after the process was stopped for longer) must not be an uncaught 'error' that
         // ends the server; a reader still gets the error, through its iterator or finished().

@@ -156,9 +156,16 @@ export class Transport {
   }
 }
 
-export async function readBody(res: Readable): Promise<string> {
-  res.setEncoding('utf8');
-  let body = '';
-  for await (const chunk of res) body += chunk as string;
-  return body;
+/** The whole body as text; a body that closes before its end (destroyed, reset) is an error, as for-await makes it. */
+export function readBody(res: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    res.setEncoding('utf8');
+    let body = '';
+    res.on('data', (chunk: string) => (body += chunk));
+    res.once('end', () => resolve(body));
+    res.once('error', reject);
+    res.once('close', () => {
+      if (!res.readableEnded) reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
 }

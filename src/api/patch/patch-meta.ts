@@ -139,6 +139,11 @@ function tableFor(kind: KindRef): Map<string, PathMeta> {
   return t;
 }
 
+/** The semantics of every field of the kind, by dotted path (pathMeta's table, for walks that look up many). */
+export function pathMetaTable(kind: KindRef): ReadonlyMap<string, PathMeta> {
+  return tableFor(kind);
+}
+
 /** The semantics of the field at `path` (field names only, no list indices). */
 export function pathMeta(kind: KindRef, path: readonly string[]): PathMeta | undefined {
   return tableFor(kind).get(path.join('.'));
