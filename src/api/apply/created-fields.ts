@@ -93,7 +93,10 @@ export function createdFields(skeleton: Obj, view: Obj, kind: KindRef): FieldsV1
 
 function emit(n: Node): FieldsV1 {
   const out: FieldsV1 = {};
-  if (n.member && n.children.size > 0) out['.'] = {};
-  for (const k of [...n.children.keys()].sort(comparePathElements)) out[k] = emit(n.children.get(k)!);
+  if (n.children.size === 0) return out;
+  if (n.member) out['.'] = {};
+  // most nodes are leaves or hold one member: nothing to sort
+  const keys = n.children.size === 1 ? n.children.keys() : [...n.children.keys()].sort(comparePathElements);
+  for (const k of keys) out[k] = emit(n.children.get(k)!);
   return out;
 }

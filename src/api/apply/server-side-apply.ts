@@ -200,6 +200,8 @@ export interface UpdateManagedFieldsOptions {
   subresource?: string;
   /** RFC 3339 */
   time: string;
+  /** `new` is the write's own copy: its managedFields are set in place (no copy made). */
+  inPlace?: boolean;
 }
 
 /**
@@ -209,7 +211,7 @@ export interface UpdateManagedFieldsOptions {
  */
 export function updateManagedFields(opts: UpdateManagedFieldsOptions): KubeObject {
   const { old, kind, apiVersion, manager, subresource, time } = opts;
-  const next = clone(opts.new);
+  const next = opts.inPlace ? opts.new : clone(opts.new);
   const sent = next.metadata?.managedFields;
   // decodeLiveOrNew: managedFields the client sent win over the stored ones.
   const managers = decodeManagedFields(Array.isArray(sent) && sent.length > 0 && subresource !== 'status' ? sent : old?.metadata?.managedFields);

@@ -51,9 +51,9 @@ export function serverSideApply(info: ResourceInfo, live: KubeObject | undefined
   return apply({ live, applied, kind: info, apiVersion: apiVersionOf(info), manager: o.manager, force: o.force, now: rfc3339(o.now) }).object;
 }
 
-/** The object with an Update entry in managedFields for a non-apply write. */
+/** The object with an Update entry in managedFields for a non-apply write (`next`, the write's own copy, changed in place). */
 export function recordManager(info: ResourceInfo, old: KubeObject | undefined, next: KubeObject, o: { manager: string; now: number; subresource?: string }): KubeObject {
-  return updateManagedFields({ old, new: next, kind: info, apiVersion: apiVersionOf(info), manager: o.manager, subresource: o.subresource, time: rfc3339(o.now) });
+  return updateManagedFields({ old, new: next, kind: info, apiVersion: apiVersionOf(info), manager: o.manager, subresource: o.subresource, time: rfc3339(o.now), inPlace: true });
 }
 
 /** Paths of fields the schema does not know (for fieldValidation); with prune, also removes them. */

@@ -25,7 +25,7 @@ export interface RestStorageOptions {
 
 export interface WriteOptions {
   dryRun?: boolean;
-  /** Last step before validation, after defaulting (managed-fields bookkeeping). */
+  /** Last step before validation, after defaulting (managed-fields bookkeeping); it gets the write's own copy, to change in place. */
   finalize?: (obj: KubeObject, old: KubeObject | undefined) => KubeObject;
 }
 
