@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeaders, Server } from 'node:http';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import type { LocalConnector, LocalRequestInit, LocalResponse } from '../client/transport.js';
 import { localBody } from './http.js';
 
@@ -15,9 +15,11 @@ class InMemoryResponse extends Writable {
   statusCode = 200;
   statusMessage = '';
   headersSent = false;
+  /** the whole body is pushed (the reader may not have taken it yet) */
+  private ended = false;
   private readonly headers = new Map<string, string | number | string[]>();
 
-  constructor(private readonly body: PassThrough & LocalResponse, private readonly onHead: () => void) {
+  constructor(private readonly body: Readable & LocalResponse, private readonly onHead: () => void) {
     super({ decodeStrings: false });
     // the client dropping its response (an aborted watch) closes this one, as a closed socket does
     body.once('close', () => this.destroy());
@@ -59,19 +61,20 @@ class InMemoryResponse extends Writable {
 
   override _write(chunk: string | Buffer, encoding: BufferEncoding, done: (err?: Error | null) => void): void {
     this.sendHead();
-    if (!this.body.destroyed) this.body.write(chunk, encoding);
+    if (!this.body.destroyed) this.body.push(chunk, typeof chunk === 'string' ? encoding : undefined);
     done();
   }
 
   override _final(done: (err?: Error | null) => void): void {
     this.sendHead();
-    this.body.end();
+    this.ended = true;
+    if (!this.body.destroyed) this.body.push(null);
     done();
   }
 
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
     // a handler giving up mid-response (res.destroy) ends the client's body with an error, as a reset would
-    if (!this.body.writableEnded && !this.body.destroyed) this.body.destroy(err ?? new Error('socket hang up'));
+    if (!this.ended && !this.body.destroyed) this.body.destroy(err ?? new Error('socket hang up'));
     done(err);
   }
 }
@@ -87,7 +90,10 @@ export function localConnector(server: Server | EventEmitter): LocalConnector {
       return new Promise((resolve, reject) => {
         if (init.signal?.aborted) return reject(abortError());
         const whole = init.body === undefined ? Buffer.alloc(0) : Buffer.from(init.body);
-        const req = Object.assign(Readable.from(whole.length ? [whole] : [], { objectMode: false }), {
+        const stream = new Readable({ read() {} });
+        if (whole.length) stream.push(whole);
+        stream.push(null);
+        const req = Object.assign(stream, {
           [localBody]: whole,
           method: init.method,
           url: init.path,
@@ -95,8 +101,9 @@ export function localConnector(server: Server | EventEmitter): LocalConnector {
           rawHeaders: Object.entries(init.headers).flat(),
           httpVersion: '1.1',
         });
-        // text in, text out (every in-process reader takes the body as UTF-8): no Buffer per chunk in between
-        const body: PassThrough & LocalResponse = Object.assign(new PassThrough({ decodeStrings: false, encoding: 'utf8' }), { statusCode: 0, headers: {} });
+        // what the handler writes is pushed to the reader as it comes, as text (every in-process reader takes
+        // the body as UTF-8): no stream in between and no Buffer per chunk
+        const body: Readable & LocalResponse = Object.assign(new Readable({ read() {}, encoding: 'utf8' }), { statusCode: 0, headers: {} });
         // A body destroyed with an error before anyone reads it (the client's deadline firing first, as every
         // deadline does at once after the process was stopped for longer) must not be an uncaught 'error' that
         // ends the server; a reader still gets the error, through its iterator or finished().
