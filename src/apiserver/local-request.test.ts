@@ -7,7 +7,9 @@ import type { KubeObject } from '../api/types.js';
 import { RestClient } from '../client/rest.js';
 import { MemoryStore } from '../storage/memory.js';
 import { createCA, createServingCert } from '../util/pki.js';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
+import { Transport } from '../client/transport.js';
+import { SkiffError } from '../util/errors.js';
 import { ApiServer } from './api-server.js';
 import { localConnector } from './local-request.js';
 import { createApiWiring } from './wiring.js';
@@ -109,4 +111,15 @@ test('a request whose deadline fires before the server answers rejects, and noth
   } finally {
     process.off('uncaughtException', onUncaught);
   }
+});
+
+test('an in-process request past the client deadline fails as RequestTimeout, and its response is dropped', { timeout: 10_000 }, async () => {
+  const silent = new EventEmitter();
+  let handed: (EventEmitter & { destroyed: boolean }) | undefined;
+  silent.on('request', (_req, res: EventEmitter & { destroyed: boolean }) => (handed = res));
+  const transport = new Transport({ server: 'https://127.0.0.1:1', token: 't', timeoutMs: 30, local: localConnector(silent) });
+  await assert.rejects(transport.json({ method: 'GET', path: '/api/v1/namespaces' }), (err: unknown) => err instanceof SkiffError && err.code === 'RequestTimeout' && /no response within 30ms/.test(err.message));
+  assert.ok(handed, 'the server got the request');
+  if (!handed.destroyed) await once(handed, 'close');
+  assert.equal(handed.destroyed, true);
 });

@@ -79,6 +79,29 @@ class InMemoryResponse extends Writable {
   }
 }
 
+/** The request side the handlers read: an http.IncomingMessage's members, the body already whole. */
+class InMemoryRequest extends Readable {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly httpVersion = '1.1';
+  readonly [localBody]: Buffer;
+
+  constructor(init: LocalRequestInit, whole: Buffer) {
+    super({ read() {} });
+    this.method = init.method;
+    this.url = init.path;
+    this.headers = init.headers;
+    this[localBody] = whole;
+    if (whole.length) this.push(whole);
+    this.push(null);
+  }
+
+  get rawHeaders(): string[] {
+    return Object.entries(this.headers).flat();
+  }
+}
+
 function abortError(): Error {
   return Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
 }
@@ -90,17 +113,7 @@ export function localConnector(server: Server | EventEmitter): LocalConnector {
       return new Promise((resolve, reject) => {
         if (init.signal?.aborted) return reject(abortError());
         const whole = init.body === undefined ? Buffer.alloc(0) : Buffer.from(init.body);
-        const stream = new Readable({ read() {} });
-        if (whole.length) stream.push(whole);
-        stream.push(null);
-        const req = Object.assign(stream, {
-          [localBody]: whole,
-          method: init.method,
-          url: init.path,
-          headers: init.headers,
-          rawHeaders: Object.entries(init.headers).flat(),
-          httpVersion: '1.1',
-        });
+        const req = new InMemoryRequest(init, whole);
         // what the handler writes is pushed to the reader as it comes, as text (every in-process reader takes
         // the body as UTF-8): no stream in between and no Buffer per chunk
         const body: Readable & LocalResponse = Object.assign(new Readable({ read() {}, encoding: 'utf8' }), { statusCode: 0, headers: {} });
@@ -118,7 +131,15 @@ export function localConnector(server: Server | EventEmitter): LocalConnector {
           body.destroy(abortError());
         };
         init.signal?.addEventListener('abort', onAbort, { once: true });
-        body.once('close', () => init.signal?.removeEventListener('abort', onAbort));
+        const timer = init.timeoutMs === undefined ? undefined : setTimeout(() => {
+          const err = Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError', code: 23 });
+          if (!answered) reject(err);
+          body.destroy(err);
+        }, init.timeoutMs);
+        body.once('close', () => {
+          init.signal?.removeEventListener('abort', onAbort);
+          clearTimeout(timer);
+        });
         res.once('close', () => {
           if (!answered) reject(new Error('socket hang up'));
         });

@@ -14,6 +14,8 @@ export interface RawRequest {
   contentType?: string;
   accept?: string;
   signal?: AbortSignal;
+  /** In-process requests only: the deadline, kept by the connector (json() keeps its own for network ones). */
+  timeoutMs?: number;
 }
 
 const reasonForCode: Record<number, string> = {
@@ -54,6 +56,8 @@ export interface LocalRequestInit {
   headers: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** After this long without the whole response, it fails with a TimeoutError (the handler's response is dropped). */
+  timeoutMs?: number;
 }
 
 /** A response body stream with its status and (lower-case) headers, as an IncomingMessage has them. */
@@ -105,7 +109,7 @@ export class Transport {
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
     const path = this.url(req.path, req.query);
-    if (this.config.local) return this.config.local.request({ method: req.method, path, headers, body: payload, signal: req.signal });
+    if (this.config.local) return this.config.local.request({ method: req.method, path, headers, body: payload, signal: req.signal, timeoutMs: req.timeoutMs });
     return new Promise((resolve, reject) => {
       const r = this.mod.request(
         {
@@ -128,6 +132,7 @@ export class Transport {
   /** A request whose JSON response is returned; non-2xx becomes a StatusError. */
   async json<T>(req: RawRequest): Promise<T> {
     const timeoutMs = this.config.timeoutMs ?? 30_000;
+    if (this.config.local) return this.localJSON<T>(req, timeoutMs);
     // a timer cleared with the answer: AbortSignal.timeout/any per request cost more than the request itself in memory
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
@@ -146,6 +151,22 @@ export class Transport {
     } finally {
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
+    }
+    if (code < 200 || code > 299) throw statusErrorFromBody(code, body);
+    return (body ? JSON.parse(body) : {}) as T;
+  }
+
+  /** json() in process: the connector keeps the deadline, so no AbortController per request (an EventTarget each). */
+  private async localJSON<T>(req: RawRequest, timeoutMs: number): Promise<T> {
+    let body: string;
+    let code: number;
+    try {
+      const res = await this.open({ ...req, timeoutMs });
+      body = await readBody(res);
+      code = res.statusCode ?? 0;
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') throw new SkiffError('RequestTimeout', `${req.method} ${req.path}: no response within ${timeoutMs}ms`, { cause: err });
+      throw err;
     }
     if (code < 200 || code > 299) throw statusErrorFromBody(code, body);
     return (body ? JSON.parse(body) : {}) as T;
