@@ -87,8 +87,9 @@ class InMemoryRequest extends Readable {
   readonly httpVersion = '1.1';
   readonly [localBody]: Buffer;
 
-  constructor(init: LocalRequestInit, whole: Buffer) {
+  constructor(init: LocalRequestInit) {
     super({ read() {} });
+    const whole = init.body === undefined ? Buffer.alloc(0) : Buffer.from(init.body);
     this.method = init.method;
     this.url = init.path;
     this.headers = init.headers;
@@ -112,8 +113,7 @@ export function localConnector(server: Server | EventEmitter): LocalConnector {
     request(init: LocalRequestInit): Promise<LocalResponse> {
       return new Promise((resolve, reject) => {
         if (init.signal?.aborted) return reject(abortError());
-        const whole = init.body === undefined ? Buffer.alloc(0) : Buffer.from(init.body);
-        const req = new InMemoryRequest(init, whole);
+        const req = new InMemoryRequest(init);
         // what the handler writes is pushed to the reader as it comes, as text (every in-process reader takes
         // the body as UTF-8): no stream in between and no Buffer per chunk
         const body: Readable & LocalResponse = Object.assign(new Readable({ read() {}, encoding: 'utf8' }), { statusCode: 0, headers: {} });

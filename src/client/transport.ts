@@ -132,49 +132,48 @@ export class Transport {
   /** A request whose JSON response is returned; non-2xx becomes a StatusError. */
   async json<T>(req: RawRequest): Promise<T> {
     const timeoutMs = this.config.timeoutMs ?? 30_000;
-    if (this.config.local) return this.localJSON<T>(req, timeoutMs);
-    // a timer cleared with the answer: AbortSignal.timeout/any per request cost more than the request itself in memory
+    const { code, body } = this.config.local ? await this.localText(req, timeoutMs) : await this.networkText(req, timeoutMs);
+    if (code < 200 || code > 299) throw statusErrorFromBody(code, body);
+    return (body ? JSON.parse(body) : {}) as T;
+  }
+
+  /** In process the connector keeps the deadline: no AbortController (an EventTarget) per request. */
+  private async localText(req: RawRequest, timeoutMs: number): Promise<{ code: number; body: string }> {
+    try {
+      const res = await this.open({ ...req, timeoutMs });
+      return { body: await readBody(res), code: res.statusCode ?? 0 };
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') throw timedOut(req, timeoutMs, err);
+      throw err;
+    }
+  }
+
+  /** Over the network: a timer cleared with the answer (AbortSignal.timeout/any per request cost more than the request). */
+  private async networkText(req: RawRequest, timeoutMs: number): Promise<{ code: number; body: string }> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
     const onAbort = () => deadline.abort(req.signal?.reason);
     if (req.signal?.aborted) onAbort();
     else req.signal?.addEventListener('abort', onAbort, { once: true });
-    let body: string;
-    let code: number;
     try {
       const res = await this.open({ ...req, signal: deadline.signal });
-      body = await readBody(res);
-      code = res.statusCode ?? 0;
+      return { body: await readBody(res), code: res.statusCode ?? 0 };
     } catch (err) {
-      if (deadline.signal.aborted && !req.signal?.aborted) throw new SkiffError('RequestTimeout', `${req.method} ${req.path}: no response within ${timeoutMs}ms`, { cause: err });
+      if (deadline.signal.aborted && !req.signal?.aborted) throw timedOut(req, timeoutMs, err);
       throw err;
     } finally {
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
     }
-    if (code < 200 || code > 299) throw statusErrorFromBody(code, body);
-    return (body ? JSON.parse(body) : {}) as T;
-  }
-
-  /** json() in process: the connector keeps the deadline, so no AbortController per request (an EventTarget each). */
-  private async localJSON<T>(req: RawRequest, timeoutMs: number): Promise<T> {
-    let body: string;
-    let code: number;
-    try {
-      const res = await this.open({ ...req, timeoutMs });
-      body = await readBody(res);
-      code = res.statusCode ?? 0;
-    } catch (err) {
-      if ((err as Error).name === 'TimeoutError') throw new SkiffError('RequestTimeout', `${req.method} ${req.path}: no response within ${timeoutMs}ms`, { cause: err });
-      throw err;
-    }
-    if (code < 200 || code > 299) throw statusErrorFromBody(code, body);
-    return (body ? JSON.parse(body) : {}) as T;
   }
 
   close(): void {
     this.agent.destroy();
   }
+}
+
+function timedOut(req: RawRequest, timeoutMs: number, cause: unknown): SkiffError {
+  return new SkiffError('RequestTimeout', `${req.method} ${req.path}: no response within ${timeoutMs}ms`, { cause });
 }
 
 /** The whole body as text; a body that closes before its end (destroyed, reset) is an error, as for-await makes it. */

@@ -100,7 +100,7 @@ export class ClusterModel {
   private readonly listeners = new Set<(c: ObjectChange) => void>();
 
   /** `watched`: whether anyone looks now; changes meanwhile are not trimmed (a page starts from a snapshot). */
-  constructor(factory: InformerFactory, private readonly watched: () => boolean = () => true) {
+  constructor(factory: InformerFactory, private readonly watched: () => boolean) {
     for (const kind of Object.keys(viewResources) as ViewKind[]) {
       const inf = factory.informerFor<KubeObject>(viewResources[kind]);
       this.informers.set(kind, inf);

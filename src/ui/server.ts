@@ -294,8 +294,8 @@ export class UIServer {
     for (const ws of this.wss.clients) if (ws.readyState === ws.OPEN) ws.send(text);
   }
 
+  /** Only while a page is open: the model reports nothing otherwise (see its `watched`). */
   private queue(c: ObjectChange): void {
-    if (this.wss.clients.size === 0) return;
     this.pending.push(c);
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;

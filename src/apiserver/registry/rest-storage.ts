@@ -4,7 +4,7 @@ import type { ResourceStrategy } from '../../api/strategy.js';
 import { apiVersionOf, type KubeList, type KubeObject, clone } from '../../api/types.js';
 import { isStorageError, type KeyValue, type Store } from '../../storage/store.js';
 import type { Clock } from '../../util/clock.js';
-import { decodeObject, encodeJSON, encodeObject, objectJSON, storedPrefix, withResourceVersion } from './codec.js';
+import { decodeObject, encodeJSON, objectJSON, storedPrefix, withResourceVersion } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { ValueTransformer } from './encryption.js';
 import type { ResourceHooks } from './hooks.js';
@@ -91,10 +91,6 @@ export class RestStorage {
   /** A stored value as the object it holds (watch events decode through here). */
   decode(kv: KeyValue): KubeObject {
     return decodeObject(kv, this.transformer);
-  }
-
-  private encode(obj: KubeObject): Uint8Array {
-    return encodeObject(obj, this.transformer);
   }
 
   async get(namespace: string | undefined, name: string): Promise<KubeObject> {

@@ -84,7 +84,7 @@ export class EndpointsChangeTracker {
    * The endpoints of one service port: the same array as last time while its slices, port and nodes are
    * unchanged (a full sync asks for every port: the hit is what it costs). `nodesKey` is localNodes joined.
    */
-  endpointsFor(spn: ServicePortName, info: ServicePortInfo, localNodes: ReadonlySet<string>, nodesKey = [...localNodes].join(',')): Endpoint[] {
+  endpointsFor(spn: ServicePortName, info: ServicePortInfo, localNodes: ReadonlySet<string>, nodesKey: string): Endpoint[] {
     const hit = this.memo.get(spn);
     if (hit && hit.info === info && hit.localNodes === nodesKey && hit.version === (this.versions.get(hit.serviceKey) ?? -1)) return hit.endpoints;
     const { namespace, name, port } = parseServicePortName(spn);
